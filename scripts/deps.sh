@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Installs, on Debian 12 as root, every package rheap builds and tests with.
+# Does nothing (and needs no network) when they are all present already.
+set -euo pipefail
+
+packages=(
+	build-essential pkg-config meson ninja-build python3
+	clang libclang-rt-14-dev   # libFuzzer, ASan and UBSan runtimes
+	libcmocka-dev              # unit tests
+	libfdt-dev device-tree-compiler
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages: ${missing[*]}; run as root to install them" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# The whole test suite, as CI runs it (.ci/run calls this file):
+#   1. gcc build: unit tests, fuzz-corpus replay, integration tests;
+#   2. clang ASan+UBSan build: the same suites;
+#   3. libFuzzer smoke: every fuzz target for FUZZ_SECONDS (default 20 s)
+#      under ASan+UBSan, starting from its checked-in corpus.
+# Ends with one line "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fuzz_seconds=${FUZZ_SECONDS:-20}
+passed=0
+failed=0
+
+scripts/deps.sh
+
+# meson test prints "Ok: N" and "Fail: N" summary lines; add them up.
+run_suites() {
+	local dir=$1 out rc=0
+	out=$(meson test -C "$dir" --print-errorlogs --suite unit \
+		--suite fuzz-smoke --suite integration 2>&1) || rc=$?
+	printf '%s\n' "$out" | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Skipped|Timeout):' || true
+	if [ $rc -ne 0 ]; then
+		printf '%s\n' "$out" | sed -n '/^--- /,$p' | head -n 200
+	fi
+	passed=$((passed + $(printf '%s\n' "$out" | awk '/^Ok:/ {print $2}')))
+	failed=$((failed + $(printf '%s\n' "$out" | awk '/^(Fail|Timeout):/ {s += $2} END {print s + 0}')))
+	if [ $rc -ne 0 ] && [ "$(printf '%s\n' "$out" | awk '/^(Fail|Timeout):/ {s += $2} END {print s + 0}')" -eq 0 ]; then
+		failed=$((failed + 1)) # meson itself failed
+	fi
+}
+
+echo "== gcc build (build/)"
+CC=gcc scripts/build.sh build
+run_suites build
+
+echo "== clang ASan+UBSan build (build-asan/)"
+CC=clang scripts/build.sh build-asan -Db_sanitize=address,undefined \
+	-Db_lundef=false
+run_suites build-asan
+
+echo "== libFuzzer smoke, ${fuzz_seconds} s per target (build-fuzz/)"
+CC=clang scripts/build.sh build-fuzz -Dfuzzing=true \
+	-Db_sanitize=address,undefined -Db_lundef=false
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+for target in build-fuzz/tests/fuzz/fuzz_*; do
+	[ -x "$target" ] || continue
+	name=${target##*/fuzz_}
+	mkdir -p "$work/$name"
+	if "$target" -max_total_time="$fuzz_seconds" -timeout=10 \
+		-rss_limit_mb=2048 -artifact_prefix="$work/$name-" \
+		"$work/$name" "tests/fuzz/corpus/$name" >"$work/$name.log" 2>&1; then
+		echo "fuzz $name: ok ($(grep -Eo 'Done [0-9]+ runs' "$work/$name.log" | tail -n 1))"
+		passed=$((passed + 1))
+	else
+		echo "fuzz $name: FAILED"
+		tail -n 40 "$work/$name.log"
+		failed=$((failed + 1))
+	fi
+done
+
+echo "${passed} passed, ${failed} failed"
+[ "$failed" -eq 0 ]
