@@ -46,7 +46,7 @@ CC=clang scripts/build.sh build-fuzz -Dfuzzing=true \
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for target in build-fuzz/tests/fuzz/fuzz_*; do
-	[ -x "$target" ] || continue
+	[ -f "$target" ] && [ -x "$target" ] || continue
 	name=${target##*/fuzz_}
 	mkdir -p "$work/$name"
 	if "$target" -max_total_time="$fuzz_seconds" -timeout=10 \
