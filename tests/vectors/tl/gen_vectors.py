@@ -412,10 +412,11 @@ def bad_vectors():
     tl = TransferList(0x200, version=2)
     tl.add(TAG_FDT, minimal_fdt())
     tl.add(TAG_VENDOR_TEST, b'ABCDE', pad=False)
-    tl.used_size += 3
+    tl.used_size = align_up(tl.used_size, 8) + 4
     tl.write_header()
     emit('v2_unpadded_trailing', tl.data(), 'entry',
-         'unpadded list with 3 stray bytes after the last entry')
+         'used_size 4 bytes past the padded end of the last entry: too '
+         'short for an entry header')
 
     tl = TransferList(0x100, flags=0)
     tl.add(TAG_VENDOR_TEST, b'12345678')
