@@ -78,8 +78,10 @@ struct rheap_plat_device {
 
 /**
  * struct rheap_plat_tzasc - the TrustZone address-space controller
- * @base, @size:  its MMIO window (`reg`), informational
- * @region_count: programmable regions (`rheap,regions`, default 8)
+ * @base, @size:  its MMIO window (`reg`, in its parent bus's address space,
+ *                not translated), informational; 0 when absent
+ * @region_count: programmable regions (`rheap,regions`, default 8); 0 when
+ *                the DT has no TZASC node (allowed only without static pools)
  */
 struct rheap_plat_tzasc {
 	uint64_t base;
@@ -120,11 +122,18 @@ struct rheap_platform {
  * @out:      the description; zeroed on failure
  * @diag:     optional; names the node (subject) and property on failure
  *
+ * @fdt must be 8-byte aligned and its header version >= 17. On failure
+ * @diag->subject is the offending node's full name ("sv@a0000000"; "/" for
+ * the root; "fdt" when the blob itself is malformed, then @diag->field is
+ * "fdt" too) and @diag->field the property (or "name" for a node name).
+ *
  * Return: 0; -EINVAL for a malformed DTB or a binding violation (missing
  * or malformed property, pool outside DRAM, overlapping pools, misaligned
  * pool, `no-map` with `reusable`, unknown use case, duplicate stream ID or
  * name, partition ID without the secure bit); -ENOSPC when a table above is
- * full.
+ * full (field "dram", "pools", "devices" or "partitions"), when more than 32
+ * non-pool reserved ranges exist (field "reg" or "memreserve"), or when a
+ * dynamic pool given by `size` finds no room in DRAM (field "size").
  */
 int rheap_platform_decode(const void *fdt, size_t fdt_size,
 			  struct rheap_platform *out, struct rheap_diag *diag);
