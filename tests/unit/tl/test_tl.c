@@ -771,6 +771,17 @@ static void test_add_to_unpadded(void **state)
 	assert_checksum_ok(tl);
 	assert_int_equal(rheap_tl_validate(tl, 0x200, NULL, NULL), 0);
 
+	/* No room to pad (total_size == used_size): the exact end is kept. */
+	load_vector("v1_unpadded.bin", tl, AREA_SIZE);
+	put32(tl + 0xC, used);
+	fix_checksum(tl, 0x200);
+	assert_int_equal(rheap_tl_remove(tl, last.offset), 0);
+	assert_int_equal(get32(tl + 8), used);
+	assert_int_equal(get32(tl + last.offset + 4), 5);
+	assert_int_equal(tl[last.offset], 0);
+	assert_checksum_ok(tl);
+	assert_int_equal(rheap_tl_validate(tl, used, NULL, NULL), 0);
+
 	/* A 16-byte entry header becomes an 8-byte VOID over the same span. */
 	load_vector("entry_hdr16.bin", tl, AREA_SIZE);
 	assert_int_equal(rheap_tl_remove(tl, 0x18), 0);
