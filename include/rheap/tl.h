@@ -9,10 +9,12 @@
  * modify a list first validate it and refuse lists whose header version is
  * newer than this codec (read-only, spec §"Validate").
  *
- * Interoperability: lists written by TF-A's library decode here. TF-A does
- * not pad `used_size` after the last entry, so `used_size` need not be a
- * multiple of 8; the next entry added here starts at the next 8-byte
- * boundary, as the spec's traversal rule says.
+ * Interoperability: lists written by TF-A's library decode here, including
+ * after its `transfer_list_rem` (VOID entries of any data_size). A writer
+ * may leave `used_size` unpadded after the last entry (the TF-A, OP-TEE and
+ * LibTL versions read pad it, but the spec's traversal rule does not need
+ * it), so `used_size` need not be a multiple of 8; the next entry added
+ * here starts at the next 8-byte boundary.
  */
 #ifndef RHEAP_TL_H
 #define RHEAP_TL_H
@@ -108,12 +110,20 @@ int rheap_tl_init(void *buf, size_t total_size, uint32_t flags);
  * @info:     optional; the decoded header on success
  * @diag:     optional; names the offending field on failure
  *
- * Checks: signature; version != 0; hdr_size (>= 0x18; larger headers of
- * newer versions are skipped by hdr_size); alignment <= 63; used_size >=
- * hdr_size; used_size <= total_size <= @buf_size; flags MBZ bits; every
- * entry's header and data inside used_size without overflow, entry
- * hdr_size >= 8, VOID entries' data_size a multiple of 8; the byte sum over
- * used_size is 0 when the checksum flag is set.
+ * Checks: @buf non-NULL and 8-byte aligned (spec R1); @buf_size >= 0x18;
+ * signature; version != 0; hdr_size (>= 0x18, and exactly 0x18 for
+ * version 1; larger headers of newer versions are skipped by hdr_size);
+ * alignment <= 63; used_size >= hdr_size; used_size <= total_size <=
+ * @buf_size; flags MBZ bits (version 1 only: a newer version may define
+ * them); every entry's header and data inside used_size without overflow,
+ * entry hdr_size >= 8; the byte sum over used_size is 0 when the checksum
+ * flag is set. A VOID entry's data_size need not be a multiple of 8 when
+ * read: TF-A's `transfer_list_rem` leaves such entries behind.
+ *
+ * Diag field names: "base", "buf_size", "signature", "version",
+ * "hdr_size", "alignment", "used_size", "total_size", "flags", "checksum",
+ * and, with the entry's ordinal in `index`, "entry" (header crosses
+ * used_size), "entry.hdr_size", "entry.data_size".
  *
  * Return: 0 or -EINVAL.
  */
@@ -149,13 +159,16 @@ int rheap_tl_find(const void *tl, uint32_t tag, struct rheap_tl_entry *out);
  *              (3..RHEAP_TL_MAX_ALIGNMENT; values below 3 mean 3)
  * @out:        optional; the new entry
  *
- * A VOID entry is inserted first when needed to align the payload, and the
- * header's alignment field is raised to @align_log2 when larger. The
- * checksum is kept valid.
+ * The entry starts at align8(used_size). A VOID entry is inserted first
+ * when needed to align the payload's absolute address ((uintptr_t)@tl +
+ * offset), and the header's alignment field is raised to @align_log2 when
+ * larger. used_size becomes the 8-aligned end of the new entry; padding
+ * bytes are zeroed. The checksum is kept valid.
  *
  * Return: 0; -EINVAL for a bad tag or alignment or an invalid list;
- * -ENOSPC if the list's total_size cannot hold the entry (nothing is
- * written then); -EOPNOTSUPP for a read-only (newer) list.
+ * -ENOSPC if the list's total_size cannot hold the VOID entry and the entry
+ * together (nothing is written then); -EOPNOTSUPP for a read-only (newer)
+ * list.
  */
 int rheap_tl_add(void *tl, uint32_t tag, const void *data, uint32_t data_size,
 		 unsigned int align_log2, struct rheap_tl_entry *out);
@@ -164,6 +177,12 @@ int rheap_tl_add(void *tl, uint32_t tag, const void *data, uint32_t data_size,
  * rheap_tl_remove() - turn the entry at @offset into a VOID entry
  * @tl:     a valid, writable list
  * @offset: entry header offset, as in rheap_tl_entry.offset
+ *
+ * The VOID entry gets an 8-byte header and covers the old entry up to its
+ * next 8-byte boundary, so its data_size is a multiple of 8. For the last
+ * entry of an unpadded list, used_size grows to that boundary if
+ * total_size allows (otherwise the exact end is kept). Removing a VOID
+ * entry is allowed. The checksum is kept valid.
  *
  * Return: 0; -ENOENT if no entry starts at @offset; -EOPNOTSUPP for a
  * read-only list; -EINVAL for an invalid list.
@@ -177,9 +196,10 @@ int rheap_tl_remove(void *tl, uint32_t offset);
  * @dst_size: bytes available at @dst
  * @new_tl:   where the list now starts (inside [@dst, @dst + @dst_size))
  *
- * The new base keeps `base mod 2^alignment`, so every payload keeps its
- * alignment; `total_size` becomes what remains of the area; the checksum
- * is recomputed. The areas may overlap.
+ * The new base keeps `base mod 2^alignment` (alignment taken as at least
+ * 3), so every payload keeps its alignment; `total_size` becomes what
+ * remains of the area (capped at 0xFFFFFFF8); the checksum is recomputed.
+ * The areas may overlap. @new_tl may be NULL.
  *
  * Return: 0; -ENOSPC if used_size does not fit; -EOPNOTSUPP for a
  * read-only list; -EINVAL for an invalid list.
@@ -217,6 +237,9 @@ int rheap_tl_handoff_encode(uint64_t tl_pa, uint64_t fdt_pa,
  * @fdt_pa: out, X0
  * @diag:   optional
  *
+ * @tl_pa and @fdt_pa are written only on success. Diag fields:
+ * "x1.signature", "x1.reserved", "x1.version", "x2", "x3".
+ *
  * Return: 0; -EINVAL if X1's signature or reserved bits are wrong, X2 is
  * non-zero or X3 is 0 or misaligned; -EOPNOTSUPP for another register
  * convention version.
@@ -234,7 +257,7 @@ int rheap_tl_handoff_decode(const struct rheap_tl_handoff_regs *regs,
 
 /**
  * struct rheap_tl_pool - one protected pool, as firmware without a DT
- * parser learns it (layout in docs/protocols.md)
+ * parser learns it (layout in docs/protocols.md, from docs/tl-pools.md)
  * @base:     physical base, 4 KiB aligned
  * @size:     bytes, a non-zero multiple of 4 KiB
  * @use_case: enum rheap_use_case (1..3)
@@ -249,8 +272,13 @@ struct rheap_tl_pool {
 
 /**
  * rheap_tl_pools_encode() - write the vendor entry payload
- * Return: bytes written; -EINVAL for an invalid pool (diag says which);
- * -ENOSPC if @buf_size is too small.
+ *
+ * Pools are checked as the decoder checks them (alignment, wrap, use
+ * case, MBZ flags, overlap); records are written with entry_size 32.
+ *
+ * Return: bytes written (16 + 32 * @count); -EINVAL for an invalid pool
+ * (diag says which) or a @count too large to encode; -ENOSPC if
+ * @buf_size is too small.
  */
 int rheap_tl_pools_encode(const struct rheap_tl_pool *pools, uint32_t count,
 			  void *buf, size_t buf_size, struct rheap_diag *diag);
@@ -261,6 +289,14 @@ int rheap_tl_pools_encode(const struct rheap_tl_pool *pools, uint32_t count,
  * @pools, @cap:    caller storage
  * @count:          out, pools found
  * @diag:           optional
+ *
+ * Records longer than 32 bytes (entry_size a multiple of 8, >= 32) are
+ * accepted and their extra bytes ignored. @count is written on success and
+ * on -ENOSPC (the number of pools the payload holds); @pools may be
+ * partly written on failure. Diag fields: "pools.data_size",
+ * "pools.version", "pools.entry_size", "pools.reserved", "pools.count",
+ * and, with the record index, "pool.base", "pool.size", "pool.use_case",
+ * "pool.flags", "pool.reserved".
  *
  * Return: 0; -EINVAL (size mismatch, MBZ, misaligned or wrapping range,
  * unknown use case, overlapping pools); -EOPNOTSUPP for an unknown payload
