@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct json_doc *first = NULL;
 	struct json_doc *again = NULL;
-	struct json_writer w;
+	struct json_writer w = { 0 };
 	char *buf = NULL;
 	size_t buf_size = 0;
 	FILE *f = NULL;

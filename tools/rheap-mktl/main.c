@@ -145,9 +145,9 @@ int main(int argc, char **argv)
 {
 	struct mktl_opts o = { 0 };
 	struct rheap_platform *plat = NULL;
-	struct rheap_tl_pool pools[RHEAP_PLAT_MAX_POOLS];
-	struct rheap_diag diag;
-	uint8_t pool_buf[MKTL_POOLS_BUF_SIZE];
+	struct rheap_tl_pool pools[RHEAP_PLAT_MAX_POOLS] = { 0 };
+	struct rheap_diag diag = { 0 };
+	uint8_t pool_buf[MKTL_POOLS_BUF_SIZE] = { 0 };
 	uint8_t *dtb = NULL;
 	void *tl = NULL;
 	size_t dtb_size = 0;

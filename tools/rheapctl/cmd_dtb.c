@@ -22,7 +22,7 @@
 
 int ctl_load_platform(const char *path, struct rheap_platform *plat)
 {
-	struct rheap_diag diag;
+	struct rheap_diag diag = { 0 };
 	uint8_t *buf = NULL;
 	size_t size = 0;
 	uint32_t sig = 0;
@@ -68,7 +68,7 @@ static void dtb_write_use_cases(struct json_writer *w, uint32_t mask)
 
 static int dtb_print(const struct rheap_platform *p)
 {
-	struct json_writer w;
+	struct json_writer w = { 0 };
 
 	json_writer_init(&w, stdout);
 	json_write_object_begin(&w);
@@ -129,7 +129,7 @@ static int dtb_print(const struct rheap_platform *p)
 
 int ctl_decode_dtb(int argc, char **argv)
 {
-	struct ctl_args args;
+	struct ctl_args args = { 0 };
 	struct rheap_platform *plat = NULL;
 	int rc = ctl_args_parse(argc, argv, "decode dtb", 0, &args);
 

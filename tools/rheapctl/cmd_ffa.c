@@ -46,7 +46,7 @@ static bool ffa_impdef_zero(const struct rheap_ffa_receiver *r)
 
 static int ffa_print(const struct rheap_ffa_mem *mem, size_t total_length)
 {
-	struct json_writer w;
+	struct json_writer w = { 0 };
 	char version[16] = "";
 
 	snprintf(version, sizeof(version), "%" PRIu32 ".%" PRIu32,
@@ -101,9 +101,9 @@ static int ffa_print(const struct rheap_ffa_mem *mem, size_t total_length)
 
 int ctl_decode_ffa(int argc, char **argv)
 {
-	struct ctl_args args;
-	struct rheap_ffa_mem mem;
-	struct rheap_diag diag;
+	struct ctl_args args = { 0 };
+	struct rheap_ffa_mem mem = { 0 };
+	struct rheap_diag diag = { 0 };
 	enum rheap_ffa_abi abi = RHEAP_FFA_ABI_LEND;
 	uint8_t *buf = NULL;
 	size_t size = 0;
@@ -365,9 +365,9 @@ static int ffa_json_mem(const struct ctl_jin *jin,
 int ctl_encode_ffa(int argc, char **argv)
 {
 	struct ctl_jin jin = { .ctx = "encode ffa", .file = NULL };
-	struct ctl_args args;
-	struct rheap_ffa_mem mem;
-	struct rheap_diag diag;
+	struct ctl_args args = { 0 };
+	struct rheap_ffa_mem mem = { 0 };
+	struct rheap_diag diag = { 0 };
 	struct json_doc *doc = NULL;
 	enum rheap_ffa_abi abi = RHEAP_FFA_ABI_LEND;
 	uint8_t *text = NULL;

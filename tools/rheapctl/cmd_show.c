@@ -172,7 +172,7 @@ static void show_partitions(const struct rheap_platform *p)
 
 int ctl_show(int argc, char **argv)
 {
-	struct ctl_args args;
+	struct ctl_args args = { 0 };
 	struct rheap_platform *plat = NULL;
 	int rc = ctl_args_parse(argc, argv, "show", 0, &args);
 

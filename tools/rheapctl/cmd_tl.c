@@ -33,8 +33,8 @@
 static int tl_print(const uint8_t *buf, const struct rheap_tl_info *info,
 		    bool with_data)
 {
-	struct rheap_tl_entry e;
-	struct json_writer w;
+	struct rheap_tl_entry e = { 0 };
+	struct json_writer w = { 0 };
 	uint32_t cursor = 0;
 	int rc = 0;
 
@@ -74,9 +74,9 @@ static int tl_print(const uint8_t *buf, const struct rheap_tl_info *info,
 
 int ctl_decode_tl(int argc, char **argv)
 {
-	struct ctl_args args;
-	struct rheap_tl_info info;
-	struct rheap_diag diag;
+	struct ctl_args args = { 0 };
+	struct rheap_tl_info info = { 0 };
+	struct rheap_diag diag = { 0 };
 	uint8_t *buf = NULL;
 	size_t size = 0;
 	int rc = ctl_args_parse(argc, argv, "decode tl", CTL_OPT_DATA, &args);
@@ -291,8 +291,8 @@ err_free:
 int ctl_encode_tl(int argc, char **argv)
 {
 	struct ctl_jin jin = { .ctx = "encode tl", .file = NULL };
-	struct ctl_args args;
-	struct rheap_diag diag;
+	struct ctl_args args = { 0 };
+	struct rheap_diag diag = { 0 };
 	struct json_doc *doc = NULL;
 	uint8_t *text = NULL;
 	uint8_t *out = NULL;

@@ -181,7 +181,7 @@ char *ctl_path(char *buf, size_t size, const char *path, const char *key)
 int ctl_jin_parse(const struct ctl_jin *jin, const uint8_t *text, size_t size,
 		  struct json_doc **out)
 {
-	struct json_error err;
+	struct json_error err = { 0 };
 	int rc = json_parse((const char *)text, size, out, &err);
 
 	if (rc) {
