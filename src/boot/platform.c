@@ -1322,8 +1322,19 @@ static int plat_device(struct plat_ctx *ctx, int node, const uint8_t *iommus,
 	struct rheap_platform *out = ctx->out;
 	struct rheap_plat_device dev = { 0 };
 	bool uses = false;
-	int rc = plat_node_name(ctx, node, dev.name);
+	int rc = 0;
 
+	/*
+	 * Before the phandle lookup (a walk of the whole tree): a DTB with
+	 * thousands of masters must not make decoding quadratic.
+	 */
+	if (out->device_count == RHEAP_PLAT_MAX_DEVICES) {
+		return plat_fail(ctx, -ENOSPC, node, NULL, "devices",
+				 RHEAP_DIAG_NO_INDEX, out->device_count,
+				 "table is full at", true,
+				 RHEAP_PLAT_MAX_DEVICES);
+	}
+	rc = plat_node_name(ctx, node, dev.name);
 	if (rc < 0) {
 		return rc;
 	}
@@ -1363,12 +1374,6 @@ static int plat_device(struct plat_ctx *ctx, int node, const uint8_t *iommus,
 			return plat_reject(ctx, node, "iommus", dev.stream_id,
 					   "stream ID is already used");
 		}
-	}
-	if (out->device_count == RHEAP_PLAT_MAX_DEVICES) {
-		return plat_fail(ctx, -ENOSPC, node, NULL, "devices",
-				 RHEAP_DIAG_NO_INDEX, out->device_count,
-				 "table is full at", true,
-				 RHEAP_PLAT_MAX_DEVICES);
 	}
 	out->devices[out->device_count] = dev;
 	out->device_count++;
