@@ -180,6 +180,7 @@ int rheap_tl_validate(const void *buf, size_t buf_size,
 	uint8_t sum = 0;
 	int rc = 0;
 
+	/* R1: tl_base_pa is non-zero. */
 	if (!b) {
 		return wire_reject(diag, "base", 0, "is NULL");
 	}
@@ -193,6 +194,7 @@ int rheap_tl_validate(const void *buf, size_t buf_size,
 				       "is shorter than the header",
 				       RHEAP_TL_HDR_SIZE);
 	}
+	/* Header fields first: the entry walk relies on hdr_size and used_size. */
 	tl_read_info(b, &hdr);
 	rc = tl_check_header(buf_size, &hdr, diag);
 	if (rc) {
@@ -224,12 +226,17 @@ int rheap_tl_validate(const void *buf, size_t buf_size,
 		}
 	}
 
+	/* @info is written only for a list that passed every check. */
 	if (info) {
 		*info = hdr;
 	}
 	return 0;
 }
 
+/*
+ * The list may have changed since it was validated (shared memory, a bug
+ * elsewhere), so each entry is bounds-checked again as it is read.
+ */
 int rheap_tl_next(const void *tl, uint32_t *cursor,
 		  struct rheap_tl_entry *out)
 {
@@ -279,6 +286,7 @@ int rheap_tl_find(const void *tl, uint32_t tag, struct rheap_tl_entry *out)
 	if (!out) {
 		return -EINVAL;
 	}
+	/* First match wins: the spec recommends, not requires, unique tags. */
 	while ((rc = rheap_tl_next(tl, &cursor, &entry)) > 0) {
 		if (entry.tag == tag) {
 			*out = entry;
@@ -315,7 +323,10 @@ int rheap_tl_init(void *buf, size_t total_size, uint32_t flags)
 	if (total_size < RHEAP_TL_HDR_SIZE) {
 		return -ENOSPC;
 	}
-	/* Spec "Creating a TL", steps 2-10. */
+	/*
+	 * Spec "Creating a TL", steps 2-10. Only the header is written: the
+	 * free tail is outside used_size and so outside the checksum.
+	 */
 	wire_zero(b, RHEAP_TL_HDR_SIZE);
 	wire_put32(b + TL_OFF_SIGNATURE, RHEAP_TL_SIGNATURE);
 	b[TL_OFF_VERSION] = RHEAP_TL_VERSION;
@@ -541,6 +552,7 @@ int rheap_tl_relocate(const void *tl, void *dst, size_t dst_size,
 		return -ENOSPC;
 	}
 	room = dst_size - lead;
+	/* A u32 field cannot describe a larger area; the rest stays unused. */
 	if (room > TL_TOTAL_SIZE_MAX) {
 		room = TL_TOTAL_SIZE_MAX;
 	}
@@ -583,6 +595,10 @@ int rheap_tl_handoff_decode(const struct rheap_tl_handoff_regs *regs,
 	if (!regs || !tl_pa || !fdt_pa) {
 		return -EINVAL;
 	}
+	/*
+	 * Signature first (no TL handoff at all), then X1's reserved bits and
+	 * convention version (a handoff we do not speak), then X2 and X3.
+	 */
 	x1 = regs->x[1];
 	/* X1[31:0] is the TL signature, X1[39:32] the convention version. */
 	if ((uint32_t)x1 != RHEAP_TL_SIGNATURE) {
