@@ -190,8 +190,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct rheap_diag d1;
-	struct rheap_diag d2;
+	struct rheap_diag d1 = { 0 };
+	struct rheap_diag d2 = { 0 };
 	int rc1 = 0;
 	int rc2 = 0;
 
