@@ -31,6 +31,8 @@
 
 #define MAX_RANGES 3038u /* a 4K NV12 frame as 4 KiB pages */
 #define MAX_VARIANTS 3
+/* Header, one v1.2 EMAD, composite header, constituents. */
+#define DESC_MAX (48u + 32u + 16u + 16u * MAX_RANGES)
 
 struct variant {
 	const char *name;
@@ -117,13 +119,13 @@ static void measure(struct variant *vs, size_t count, unsigned int rounds,
 /* ---- FF-A ---- */
 
 struct ffa_ctx {
-	uint8_t desc[48 + 16 + 16 + 16 * MAX_RANGES];
+	uint8_t desc[DESC_MAX];
 	size_t desc_size;
 	struct rheap_ffa_receiver rx[1];
 	struct rheap_ffa_range ranges[MAX_RANGES];
 	struct rheap_ffa_range out_ranges[MAX_RANGES];
 	struct rheap_ffa_mem mem;
-	uint8_t out[sizeof(((struct ffa_ctx *)0)->desc)];
+	uint8_t out[DESC_MAX];
 };
 
 static int ffa_read_pass(void *p)
