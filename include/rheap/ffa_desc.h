@@ -121,8 +121,10 @@ struct rheap_ffa_mem {
  * the version, all EMADs naming the same composite offset, the constituent
  * array ending exactly at @buf_size.
  *
- * Return: 0; -EINVAL for a malformed descriptor (diag says which field);
- * -EOPNOTSUPP for a v1.0 layout or an EMAD size this codec does not know;
+ * Return: 0; -EINVAL for a malformed descriptor (diag says which field),
+ * including an EMAD size that is not a multiple of 16 and a @buf_size above
+ * UINT32_MAX; -EOPNOTSUPP for a v1.0 layout (EMAD size 0) or an EMAD size
+ * this codec does not know (a multiple of 16 other than 16 and 32);
  * -ENOSPC when @out's arrays are too small (diag names the array, value is
  * the count needed).
  */
@@ -156,8 +158,9 @@ int rheap_ffa_mem_validate(const struct rheap_ffa_mem *mem,
  * @mem: descriptor value (not validated here)
  * @out: set to the size on success
  *
- * Return: 0, or -EOVERFLOW if the size would not fit in 32 bits (the FF-A
- * length registers are 32-bit).
+ * Return: 0; -EOVERFLOW if the size would not fit in 32 bits (the FF-A
+ * length registers are 32-bit); -EOPNOTSUPP for an unknown @mem->version;
+ * -EINVAL if an argument is NULL.
  */
 int rheap_ffa_mem_encoded_size(const struct rheap_ffa_mem *mem, size_t *out);
 
@@ -174,7 +177,8 @@ int rheap_ffa_mem_encoded_size(const struct rheap_ffa_mem *mem, size_t *out);
  * composite and EMAD composite offsets of 0.
  *
  * Return: bytes written (> 0); -EINVAL if @mem is invalid; -ENOSPC if
- * @buf_size is too small; -EOPNOTSUPP for an unknown @mem->version.
+ * @buf_size is too small (diag value: the size needed); -EOPNOTSUPP for an
+ * unknown @mem->version; -EOVERFLOW if the size exceeds INT32_MAX.
  */
 int rheap_ffa_mem_encode(const struct rheap_ffa_mem *mem, void *buf,
 			 size_t buf_size, struct rheap_diag *diag);
@@ -225,8 +229,12 @@ struct rheap_ffa_relinquish {
  * @out:      caller sets @endpoints/@endpoint_cap
  * @diag:     optional
  *
- * Return: 0; -EINVAL (truncated, zero endpoints, MBZ flag bits, invalid
- * handle); -ENOSPC if @out->endpoint_cap is too small.
+ * Bytes after the endpoint list are ignored: the descriptor sits in a TX
+ * buffer and FFA_MEM_RELINQUISH carries no length.
+ *
+ * Return: 0; -EINVAL (truncated, zero or more than RHEAP_FFA_MAX_RECEIVERS
+ * endpoints, MBZ flag bits, invalid handle); -ENOSPC if
+ * @out->endpoint_cap is too small.
  */
 int rheap_ffa_relinquish_decode(const void *buf, size_t buf_size,
 				struct rheap_ffa_relinquish *out,
@@ -253,6 +261,9 @@ int rheap_ffa_relinquish_encode(const struct rheap_ffa_relinquish *rel,
  * The first fragment carries the header, every EMAD, the composite header
  * and as many whole constituents as fit; later fragments carry whole
  * constituents only (FF-A v1.1 §10.3).
+ *
+ * Only the layout is checked (header, EMAD array, composite offset, whole
+ * constituents after the fixed part), not the full rule set.
  *
  * Return: 0; -EINVAL if @desc is not a valid descriptor; -ENOSPC if the
  * fixed part does not fit in @max_frag.
@@ -301,9 +312,13 @@ struct rheap_ffa_frag_rx {
  *
  * Checks: 0 < @frag_size <= @total_size; both multiples of 16 when they
  * differ; the first fragment holds the header, all EMADs and the composite
- * header; @total_size fits @st->buf_cap.
+ * header; @total_size fits @st->buf_cap; @total_size <= UINT32_MAX; the
+ * bytes after the fixed part are whole 16-byte constituents. A retrieve
+ * request (EMAD 0 composite offset 0) has no composite: its fixed part
+ * ends with the EMAD array.
  *
- * Return: 0; -EINVAL; -ENOSPC if @total_size exceeds @st->buf_cap.
+ * Return: 0; -EINVAL (diag field "fragment_length", "total_length" or a
+ * header field); -ENOSPC if @total_size exceeds @st->buf_cap.
  */
 int rheap_ffa_frag_rx_init(struct rheap_ffa_frag_rx *st, size_t total_size,
 			   const void *frag, size_t frag_size,

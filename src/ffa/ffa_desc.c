@@ -34,14 +34,22 @@
 #include "common/wire.h"
 #include "ffa_internal.h"
 
-/* A descriptor longer than this cannot be announced in the 32-bit w1. */
+/*
+ * A descriptor longer than this cannot be announced: the total length
+ * travels in the 32-bit w1 of MEM_SHARE/LEND/DONATE (PROTOCOLS.md §1.4).
+ */
 #define FFA_DESC_MAX_SIZE UINT32_MAX
 
+/*
+ * The enum comes from our caller, but it selects a rule set, so an
+ * out-of-range value is refused rather than treated as some default.
+ */
 static bool abi_valid(enum rheap_ffa_abi abi)
 {
 	return abi >= RHEAP_FFA_ABI_SHARE && abi <= RHEAP_FFA_ABI_RETRIEVE_RESP;
 }
 
+/* The three ABIs where the sender builds the descriptor from scratch. */
 static bool abi_is_send(enum rheap_ffa_abi abi)
 {
 	return abi == RHEAP_FFA_ABI_SHARE || abi == RHEAP_FFA_ABI_LEND ||
@@ -68,6 +76,7 @@ int ffa_layout_parse(const uint8_t *buf, size_t avail, const char *short_field,
 	uint32_t emad_offset = 0;
 	uint64_t emad_end = 0;
 
+	/* Nothing below may be read before the whole header is known present. */
 	if (avail < FFA_HDR_SIZE) {
 		return wire_reject_lim(diag,
 				       short_field ? short_field
@@ -116,6 +125,12 @@ int ffa_layout_parse(const uint8_t *buf, size_t avail, const char *short_field,
 				       RHEAP_FFA_MAX_RECEIVERS);
 	}
 
+	/*
+	 * Table 10.20: the offset is from the descriptor start. Below 48 the
+	 * EMADs would alias the header (Hafnium's sanity check; arm_ffa and
+	 * pKVM 2026 offset fixes); 16-byte alignment keeps every EMAD, and so
+	 * the composite after them, on the descriptor's 16-byte grid.
+	 */
 	emad_offset = wire_get32(buf + FFA_HDR_EMAD_OFFSET);
 	if (emad_offset < FFA_HDR_SIZE) {
 		return wire_reject_lim(diag, "emad_offset", emad_offset,
@@ -126,7 +141,10 @@ int ffa_layout_parse(const uint8_t *buf, size_t avail, const char *short_field,
 		return wire_reject(diag, "emad_offset", emad_offset,
 				   "is not 16-byte aligned");
 	}
-	/* 64-bit sum: offset < 2^32 and count x size <= 64 x 32. */
+	/*
+	 * The whole array must be inside, not just its start (TF-A
+	 * fc4244567). 64-bit sum: offset < 2^32 and count x size <= 64 x 32.
+	 */
 	emad_end = (uint64_t)emad_offset + (uint64_t)emad_count * emad_size;
 	if (emad_end > avail) {
 		if (short_field) {
@@ -141,6 +159,7 @@ int ffa_layout_parse(const uint8_t *buf, size_t avail, const char *short_field,
 				       avail);
 	}
 
+	/* Table 10.20 bytes 36..47: MBZ, so a later spec can give them meaning. */
 	if (!wire_is_zero(buf + FFA_HDR_RESERVED, FFA_HDR_RESERVED_SIZE)) {
 		return wire_reject(diag, "reserved", 0,
 				   "header bytes 36..47 must be zero");
@@ -160,6 +179,11 @@ static int emad_decode(const uint8_t *e, const struct ffa_layout *lay,
 {
 	const uint8_t *reserved = NULL;
 
+	/*
+	 * Table 10.15 (permissions descriptor) is the first 4 bytes. The
+	 * permission and flag bytes are checked by receiver_validate(), which
+	 * caller-built values go through as well.
+	 */
 	r->endpoint_id = wire_get16(e + FFA_EMAD_ENDPOINT);
 	r->permissions = e[FFA_EMAD_PERMISSIONS];
 	r->flags = e[FFA_EMAD_FLAGS];
@@ -220,6 +244,11 @@ static int composite_decode(const uint8_t *p, size_t buf_size,
 					  buf_size);
 	}
 
+	/*
+	 * The composite header is now known to be inside @buf_size. Its
+	 * reserved word is MBZ (Table 10.13); the page count is compared with
+	 * the constituents' sum in ranges_validate().
+	 */
 	c = p + comp_off;
 	out->total_page_count = wire_get32(c + FFA_COMPOSITE_PAGE_COUNT);
 	range_count = wire_get32(c + FFA_COMPOSITE_RANGE_COUNT);
@@ -247,6 +276,11 @@ static int composite_decode(const uint8_t *p, size_t buf_size,
 					       need);
 	}
 
+	/*
+	 * Only now is the count known to describe bytes that exist, so a
+	 * capacity shortfall is reported as such and not as a layout error.
+	 * No range has been written yet.
+	 */
 	if (range_count > out->range_cap || (range_count && !out->ranges)) {
 		return wire_reject_err(diag, -ENOSPC, "constituents",
 				       RHEAP_DIAG_NO_INDEX, range_count,
@@ -258,6 +292,7 @@ static int composite_decode(const uint8_t *p, size_t buf_size,
 		const uint8_t *k = c + FFA_COMPOSITE_SIZE +
 				   (size_t)i * FFA_CONSTITUENT_SIZE;
 
+		/* Table 10.14: bytes 12..15 MBZ. */
 		if (!wire_is_zero(k + FFA_CONSTITUENT_RESERVED,
 				  FFA_CONSTITUENT_RESERVED_SIZE)) {
 			return wire_reject_at(diag, "constituents.reserved", i,
@@ -301,7 +336,11 @@ int rheap_ffa_mem_decode(enum rheap_ffa_abi abi, const void *buf,
 	if (rc) {
 		return rc;
 	}
-	/* Capacity before any write into the caller's receiver array. */
+	/*
+	 * Capacity before any write into the caller's receiver array. The
+	 * count is already bounded by RHEAP_FFA_MAX_RECEIVERS, so a caller
+	 * with 64 entries never sees -ENOSPC here.
+	 */
 	if (lay.emad_count > out->receiver_cap || !out->receivers) {
 		return wire_reject_err(diag, -ENOSPC, "receivers",
 				       RHEAP_DIAG_NO_INDEX, lay.emad_count,
@@ -309,6 +348,11 @@ int rheap_ffa_mem_decode(enum rheap_ffa_abi abi, const void *buf,
 				       out->receiver_cap);
 	}
 
+	/*
+	 * Header scalars: the semantic pass reads them. Counts stay 0 until
+	 * their arrays are filled, so a failed decode never presents partial
+	 * arrays as valid entries.
+	 */
 	out->abi = abi;
 	out->version = lay.version;
 	out->sender_id = wire_get16(p + FFA_HDR_SENDER);
@@ -367,6 +411,10 @@ int rheap_ffa_mem_decode(enum rheap_ffa_abi abi, const void *buf,
 		}
 	}
 
+	/*
+	 * Layout is sound; the value-level rules are shared with callers who
+	 * build descriptors themselves.
+	 */
 	return rheap_ffa_mem_validate(out, diag);
 }
 
@@ -379,6 +427,11 @@ static int receiver_validate(const struct rheap_ffa_mem *mem, uint32_t i,
 	uint32_t insn = (r->permissions & FFA_INSTRUCTION_ACCESS_MASK) >>
 			FFA_INSTRUCTION_ACCESS_SHIFT;
 
+	/*
+	 * Table 10.15: data access [1:0], instruction access [3:2], [7:4] MBZ.
+	 * Value 3 is reserved in both fields. Which values a given ABI may
+	 * use (e.g. NX forced on SHARE) is SPMC policy, not checked here.
+	 */
 	if (r->permissions & FFA_PERMISSIONS_MBZ_MASK) {
 		return wire_reject_at(diag, "receivers.permissions", i,
 				      r->permissions, "has MBZ bits [7:4] set");
@@ -394,6 +447,7 @@ static int receiver_validate(const struct rheap_ffa_mem *mem, uint32_t i,
 				      "uses the reserved instruction access "
 				      "value 3");
 	}
+	/* Table 10.15 flags: bit 0 non-retrieval borrower, [7:1] MBZ. */
 	if (r->flags & FFA_EMAD_FLAGS_MBZ_MASK) {
 		return wire_reject_at(diag, "receivers.flags", i, r->flags,
 				      "has MBZ bits [7:1] set");
@@ -427,6 +481,7 @@ static int receivers_validate(const struct rheap_ffa_mem *mem,
 				       "exceeds the receiver limit",
 				       RHEAP_FFA_MAX_RECEIVERS);
 	}
+	/* A caller-built value may lie about its array; never read past it. */
 	if (mem->receiver_count > mem->receiver_cap || !mem->receivers) {
 		return wire_reject_lim(diag, "receivers", mem->receiver_count,
 				       "exceeds the array capacity",
@@ -474,6 +529,11 @@ static int attributes_validate(const struct rheap_ffa_mem *mem,
 		return wire_reject(diag, "attributes", a,
 				   "uses the reserved memory type 3");
 	}
+	/*
+	 * Normal memory: shareability 1 and cacheability 0/2 are reserved.
+	 * Device memory uses [3:2] for nGnRnE..GRE, all four valid; "not
+	 * specified" leaves the choice to the borrower.
+	 */
 	if (type == FFA_MEM_ATTR_TYPE_NORMAL) {
 		if (share == FFA_MEM_ATTR_SHAREABILITY_RESERVED) {
 			return wire_reject(diag, "attributes", a,
@@ -504,6 +564,11 @@ static int flags_validate(const struct rheap_ffa_mem *mem,
 		allowed = FFA_MEM_SEND_FLAGS_ALLOWED;
 		break;
 	case RHEAP_FFA_ABI_RETRIEVE_REQ:
+		/*
+		 * The borrower may ask for zeroing now or after relinquish, name
+		 * the expected type (0 = take the lender's), and pass an
+		 * alignment hint; whether the SPMC honours a hint is policy.
+		 */
 		allowed = FFA_MEM_FLAG_CLEAR | FFA_MEM_FLAG_TIME_SLICE |
 			  FFA_MEM_FLAG_CLEAR_RELINQUISH |
 			  FFA_MEM_FLAG_TYPE_MASK |
@@ -516,6 +581,7 @@ static int flags_validate(const struct rheap_ffa_mem *mem,
 		break;
 	case RHEAP_FFA_ABI_RETRIEVE_RESP:
 	default:
+		/* The SPMC reports zeroing, time slicing and the actual type. */
 		allowed = FFA_MEM_FLAG_CLEAR | FFA_MEM_FLAG_TIME_SLICE |
 			  FFA_MEM_FLAG_TYPE_MASK;
 		break;
@@ -554,6 +620,10 @@ static int handle_validate(const struct rheap_ffa_mem *mem,
 		return wire_reject(diag, "handle", mem->handle,
 				   "must be 0 on send");
 	}
+	/*
+	 * Retrieve request and response name an existing transaction; all
+	 * ones is the reserved "invalid" value (§1.10) and can never be one.
+	 */
 	if (!abi_is_send(mem->abi) && mem->handle == FFA_HANDLE_INVALID) {
 		return wire_reject(diag, "handle", mem->handle,
 				   "is the invalid handle");
@@ -562,6 +632,10 @@ static int handle_validate(const struct rheap_ffa_mem *mem,
 }
 
 /* Only called when the neighbour scan found ranges out of order. */
+/*
+ * Every range was checked not to wrap before this runs, so the inclusive
+ * ends below cannot overflow.
+ */
 static int ranges_overlap_pairwise(const struct rheap_ffa_mem *mem,
 				   struct rheap_diag *diag)
 {
@@ -600,6 +674,7 @@ static int ranges_validate(const struct rheap_ffa_mem *mem,
 	uint64_t prev_last = 0;
 	bool ascending = true;
 
+	/* §1.12: a retrieve request carries no composite at all. */
 	if (mem->abi == RHEAP_FFA_ABI_RETRIEVE_REQ) {
 		if (mem->range_count != 0) {
 			return wire_reject(diag, "composite.range_count",
@@ -613,6 +688,7 @@ static int ranges_validate(const struct rheap_ffa_mem *mem,
 		}
 		return 0;
 	}
+	/* Sending (or being granted) nothing is not a transaction. */
 	if (mem->range_count == 0) {
 		return wire_reject(diag, "composite.range_count", 0,
 				   "must be at least 1");
@@ -655,6 +731,10 @@ static int ranges_validate(const struct rheap_ffa_mem *mem,
 		prev_last = addr + (size - 1);
 	}
 
+	/*
+	 * Table 10.13's page count is 32 bits: a larger sum cannot be stated,
+	 * and comparing truncated values would let a wrapped sum match.
+	 */
 	if (sum > UINT32_MAX) {
 		return wire_reject_lim(diag, "composite.page_count", sum,
 				       "(the constituent sum) overflows",
@@ -687,6 +767,10 @@ int rheap_ffa_mem_validate(const struct rheap_ffa_mem *mem,
 	if (!mem) {
 		return wire_reject(diag, "mem", 0, "is NULL");
 	}
+	/*
+	 * Order: cheap scalar checks before the array walks, receivers before
+	 * ranges, so the first rule broken is the one reported.
+	 */
 	if (!abi_valid(mem->abi)) {
 		return wire_reject(diag, "abi", mem->abi,
 				   "is not a memory transaction ABI");
@@ -722,6 +806,7 @@ int rheap_ffa_mem_encoded_size(const struct rheap_ffa_mem *mem, size_t *out)
 	if (!mem || !out) {
 		return -EINVAL;
 	}
+	/* The layout (and so the size) depends on the EMAD version. */
 	emad_size = emad_size_of(mem->version);
 	if (emad_size == 0) {
 		return -EOPNOTSUPP;
@@ -757,6 +842,7 @@ int rheap_ffa_mem_encode(const struct rheap_ffa_mem *mem, void *buf,
 				       RHEAP_DIAG_NO_INDEX, mem->version,
 				       "is not FF-A v1.1 or v1.2", false, 0);
 	}
+	/* Never emit a descriptor our own decoder would refuse. */
 	rc = rheap_ffa_mem_validate(mem, diag);
 	if (rc) {
 		return rc;
@@ -785,6 +871,7 @@ int rheap_ffa_mem_encode(const struct rheap_ffa_mem *mem, void *buf,
 	wire_put64(p + FFA_HDR_TAG, mem->tag);
 	wire_put32(p + FFA_HDR_EMAD_SIZE, emad_size);
 	wire_put32(p + FFA_HDR_EMAD_COUNT, mem->receiver_count);
+	/* Canonical: no gap after the header, as Linux and Hafnium build it. */
 	wire_put32(p + FFA_HDR_EMAD_OFFSET, FFA_HDR_SIZE);
 
 	/* Canonical: the composite right after the EMADs, 16-aligned. */
@@ -799,6 +886,7 @@ int rheap_ffa_mem_encode(const struct rheap_ffa_mem *mem, void *buf,
 		e[FFA_EMAD_PERMISSIONS] = r->permissions;
 		e[FFA_EMAD_FLAGS] = r->flags;
 		wire_put32(e + FFA_EMAD_COMPOSITE_OFFSET, comp_off);
+		/* v1.2: carry the implementation-defined bytes unchanged. */
 		if (emad_size == FFA_EMAD_V1_2_SIZE) {
 			wire_copy(e + FFA_EMAD_V1_2_IMPDEF, r->impdef,
 				  FFA_EMAD_IMPDEF_SIZE);
@@ -872,7 +960,10 @@ bool rheap_ffa_mem_eq(const struct rheap_ffa_mem *a,
 	return true;
 }
 
-/* Indexed by `enum rheap_ffa_abi`; entry 0 is unused. */
+/*
+ * Indexed by `enum rheap_ffa_abi`; entry 0 is unused. These strings are the
+ * names `rheapctl` and the vectors' README use, so they are part of the CLI.
+ */
 static const char *const abi_names[] = {
 	[RHEAP_FFA_ABI_SHARE] = "share",
 	[RHEAP_FFA_ABI_LEND] = "lend",
@@ -923,6 +1014,11 @@ static int relinquish_validate(const struct rheap_ffa_relinquish *rel,
 		return wire_reject(diag, "handle", rel->handle,
 				   "is the invalid handle");
 	}
+	/*
+	 * §1.9: bit 0 zero after relinquish, bit 1 time slicing; the rest is
+	 * MBZ. Whether CLEAR is allowed (not for SHARE) needs the
+	 * transaction, so the SPMC checks that.
+	 */
 	if (rel->flags & FFA_RECLAIM_FLAGS_MBZ_MASK) {
 		return wire_reject(diag, "flags", rel->flags,
 				   "has MBZ bits [31:2] set");
@@ -957,6 +1053,7 @@ int rheap_ffa_relinquish_decode(const void *buf, size_t buf_size,
 				       "is shorter than the header of",
 				       FFA_RELINQUISH_HDR_SIZE);
 	}
+	/* Scalars first: validating them bounds the endpoint walk. */
 	out->handle = wire_get64(p + FFA_RELINQUISH_HANDLE);
 	out->flags = wire_get32(p + FFA_RELINQUISH_FLAGS);
 	out->endpoint_count = wire_get32(p + FFA_RELINQUISH_COUNT);
@@ -975,6 +1072,7 @@ int rheap_ffa_relinquish_decode(const void *buf, size_t buf_size,
 				       "runs past the end of the buffer of",
 				       buf_size);
 	}
+	/* Capacity before the first write into the caller's array. */
 	if (out->endpoint_count > out->endpoint_cap || !out->endpoints) {
 		return wire_reject_err(diag, -ENOSPC, "endpoints",
 				       RHEAP_DIAG_NO_INDEX, out->endpoint_count,
@@ -1008,7 +1106,10 @@ int rheap_ffa_relinquish_encode(const struct rheap_ffa_relinquish *rel,
 				       "exceeds the array capacity",
 				       rel->endpoint_cap);
 	}
-	/* endpoint_count <= 64, so this cannot overflow. */
+	/*
+	 * endpoint_count <= 64, so this cannot overflow. No padding: the
+	 * reader takes the endpoint count, not a length, as authoritative.
+	 */
 	size = FFA_RELINQUISH_HDR_SIZE + (size_t)rel->endpoint_count * 2u;
 	if (!p || size > buf_size) {
 		return wire_reject_err(diag, -ENOSPC, "total_length",

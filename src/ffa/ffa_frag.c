@@ -89,6 +89,10 @@ int rheap_ffa_frag_first_size(const void *desc, size_t desc_size,
 	if (!desc || !out) {
 		return -EINVAL;
 	}
+	/*
+	 * @desc is our own encoding, but a wrong one must not make us read
+	 * past @desc_size or produce a split the receiver would refuse.
+	 */
 	rc = frag_fixed_size(desc, desc_size, "total_length", &fixed, NULL);
 	if (rc) {
 		return -EINVAL;
@@ -97,6 +101,7 @@ int rheap_ffa_frag_first_size(const void *desc, size_t desc_size,
 	if (!wire_aligned(desc_size - fixed, FFA_CONSTITUENT_SIZE)) {
 		return -EINVAL;
 	}
+	/* Fits in one call: no fragmentation, no alignment constraint. */
 	if (desc_size <= max_frag) {
 		*out = desc_size;
 		return 0;
@@ -121,6 +126,7 @@ int rheap_ffa_frag_next_size(size_t desc_size, size_t offset, size_t max_frag,
 	if (max_frag < FFA_CONSTITUENT_SIZE) {
 		return -ENOSPC;
 	}
+	/* The last fragment may be any length; the others whole ranges. */
 	rest = desc_size - offset;
 	if (rest <= max_frag) {
 		*out = rest;
@@ -166,12 +172,20 @@ int rheap_ffa_frag_rx_init(struct rheap_ffa_frag_rx *st, size_t total_size,
 					   "is not a multiple of 16");
 		}
 	}
+	/*
+	 * The whole descriptor must fit before the first byte is accepted:
+	 * discovering it does not fit half way would strand the sender.
+	 */
 	if (total_size > st->buf_cap || !st->buf) {
 		return wire_reject_err(diag, -ENOSPC, "total_length",
 				       RHEAP_DIAG_NO_INDEX, total_size,
 				       "exceeds the reassembly buffer of", true,
 				       st->buf_cap);
 	}
+	/*
+	 * Fixed part from the first fragment only (§10.3, TF-A def7590b3):
+	 * later fragments must never be needed to find the composite.
+	 */
 	rc = frag_fixed_size(frag, frag_size, "fragment_length", &fixed, diag);
 	if (rc) {
 		return rc;
@@ -184,6 +198,7 @@ int rheap_ffa_frag_rx_init(struct rheap_ffa_frag_rx *st, size_t total_size,
 				       fixed);
 	}
 
+	/* All checks passed: commit the fragment and the state together. */
 	wire_copy(st->buf, frag, frag_size);
 	st->total_size = total_size;
 	st->received = frag_size;
@@ -214,6 +229,7 @@ int rheap_ffa_frag_rx_add(struct rheap_ffa_frag_rx *st, size_t offset,
 		return wire_reject(diag, "fragment_length", 0,
 				   "must be at least 1");
 	}
+	/* received < total_size here, so no underflow. */
 	left = st->total_size - st->received;
 	if (frag_size > left) {
 		return wire_reject_lim(diag, "fragment_length", frag_size,

@@ -52,24 +52,42 @@ enum call_kind {
  * are payload for DIRECT2 and not part of any other call.
  */
 static const uint64_t kind_masks[KIND_COUNT][7] = {
-	[KIND_VERSION] = { 0x7FFFFFFF }, /* bit 31 MBZ */
+	/* ID_GET, SPM_ID_GET, MEM_RELINQUISH: w1..w7 all MBZ. */
+	[KIND_NONE] = { 0 },
+	/* w1: caller's version; bit 31 MBZ (§1.1 version word). */
+	[KIND_VERSION] = { 0x7FFFFFFF },
+	/* w1: function or feature ID; w2: input properties. */
 	[KIND_FEATURES] = { W32, W32 },
+	/* x1/x2: TX/RX base; w3[5:0]: pages (PROTOCOLS.md §6 notes the
+	 * [5:0] vs [4:0] doubt; we take the wider reading). */
 	[KIND_RXTX_MAP] = { X64, X64, RHEAP_FFA_RXTX_PAGE_COUNT_MASK },
+	/* RXTX_UNMAP w1[31:16]: the endpoint a hypervisor unmaps for. */
 	[KIND_EP_HI] = { ID_HI },
+	/* RX_RELEASE w1[15:0]: the endpoint a hypervisor releases for. */
 	[KIND_EP_LO] = { ID_LO },
+	/* w1..w4: UUID; w5 bit 0: count only. */
 	[KIND_PARTITION_INFO] = { W32, W32, W32, W32,
 				  RHEAP_FFA_PARTITION_INFO_FLAG_COUNT_ONLY },
+	/* w1: sender/receiver; w2: framework flag + type; w3..w7 payload. */
 	[KIND_DIRECT] = { W32,
 			  RHEAP_FFA_DIRECT_FLAG_FRAMEWORK |
 				  RHEAP_FFA_DIRECT_FLAG_TYPE_MASK,
 			  X64, X64, X64, X64, X64 },
+	/* x1: sender/receiver; x2/x3: UUID; x4..x17: payload (v1.2). */
 	[KIND_DIRECT2_REQ] = { W32, X64, X64, X64, X64, X64, X64 },
+	/* The response names no service: x2/x3 MBZ. */
 	[KIND_DIRECT2_RESP] = { W32, 0, 0, X64, X64, X64, X64 },
+	/* w1 total, w2 fragment, x3 buffer address, w4 buffer pages. */
 	[KIND_MEM_XFER] = { W32, W32, X64, W32 },
+	/* w1 total, w2 fragment length in the RX buffer. */
 	[KIND_RETRIEVE_RESP] = { W32, W32 },
+	/* w1/w2 handle, w3 flags (bit 0 clear, bit 1 time slicing). */
 	[KIND_RECLAIM] = { W32, W32, ~(uint64_t)FFA_RECLAIM_FLAGS_MBZ_MASK & W32 },
+	/* w1/w2 handle, w3 offset or length, w4[31:16] forwarded sender. */
 	[KIND_FRAG] = { W32, W32, W32, ID_HI },
+	/* w1 target info; w2..w7 results, ABI-specific, so unchecked. */
 	[KIND_SUCCESS] = { W32, X64, X64, X64, X64, X64, X64 },
+	/* w1 target info; w2 status; w3..w7 MBZ. */
 	[KIND_ERROR] = { W32, W32 },
 };
 
@@ -79,6 +97,7 @@ struct func_entry {
 	enum call_kind kind;
 };
 
+/* The name is the macro's own spelling, so table and header cannot drift. */
 #define FUNC(id, kind) { id, #id, kind }
 
 /* Every ID in ffa_abi.h; PROTOCOLS.md §1.1 and §1.4 give the shapes. */
@@ -120,6 +139,10 @@ static const struct func_entry funcs[] = {
 	FUNC(FFA_MSG_SEND_DIRECT_RESP2, KIND_DIRECT2_RESP),
 };
 
+/*
+ * Linear search: 35 entries, and callers decode one call per SMC. A sorted
+ * table would save nothing measurable and add an ordering invariant.
+ */
 static const struct func_entry *func_find(uint32_t func)
 {
 	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++) {
@@ -137,6 +160,7 @@ const char *rheap_ffa_func_name(uint32_t func)
 	return fe ? fe->name : NULL;
 }
 
+/* SMCCC: bit 30 of the function ID selects the 64-bit convention. */
 bool rheap_ffa_func_is_64(uint32_t func)
 {
 	return (func & RHEAP_FFA_FUNC_SMC64_BIT) != 0;
@@ -188,6 +212,7 @@ static int regs_check(const struct func_entry *fe, const uint64_t *x,
 	return 0;
 }
 
+/* §1.10: handles travel as low word then high word. */
 static uint64_t handle_join(uint64_t lo, uint64_t hi)
 {
 	return (lo & W32) | (hi & W32) << 32;
@@ -267,6 +292,7 @@ static void regs_to_call(enum call_kind kind, const uint64_t *x,
 		break;
 	case KIND_ERROR:
 		c->args.error.target = (uint32_t)x[1];
+		/* Zero-extended in x2 (§1.2): the low word is the status. */
 		c->args.error.status = (int32_t)(uint32_t)x[2];
 		break;
 	case KIND_NONE:
@@ -395,6 +421,10 @@ static int fields_check(enum call_kind kind, const struct rheap_ffa_call *c,
 		}
 		return 0;
 	case KIND_RXTX_MAP:
+		/*
+		 * A zero-page or unaligned mailbox cannot be mapped; refusing
+		 * here keeps every consumer from re-checking.
+		 */
 		if (c->args.rxtx_map.page_count == 0) {
 			return wire_reject(diag, "page_count", 0,
 					   "must be at least 1");
@@ -435,6 +465,7 @@ static int fields_check(enum call_kind kind, const struct rheap_ffa_call *c,
 				     c->args.retrieve_resp.fragment_length,
 				     diag);
 	case KIND_RECLAIM:
+		/* All ones is reserved as "no handle" (§1.10). */
 		if (c->args.reclaim.handle == FFA_HANDLE_INVALID) {
 			return wire_reject(diag, "handle",
 					   c->args.reclaim.handle,
@@ -478,6 +509,7 @@ int rheap_ffa_call_pack(const struct rheap_ffa_call *call,
 	if (!fe || fe->kind == KIND_NAME_ONLY) {
 		return -EOPNOTSUPP;
 	}
+	/* Build into a local so @regs is untouched on failure. */
 	x[0] = call->func;
 	call_to_regs(fe->kind, call, x);
 	/* Unmasked: an SMC32 field wider than 32 bits is refused here. */
@@ -528,6 +560,7 @@ int rheap_ffa_call_unpack(const struct rheap_ffa_regs *regs,
 			x[i] = 0;
 		}
 	}
+	/* Masks first: the field rules below assume in-range registers. */
 	rc = regs_check(fe, x, diag);
 	if (rc) {
 		return rc;
@@ -538,6 +571,7 @@ int rheap_ffa_call_unpack(const struct rheap_ffa_regs *regs,
 	if (rc) {
 		return rc;
 	}
+	/* Written only now: a rejected call leaves @call as it was. */
 	*call = c;
 	return 0;
 }
@@ -552,6 +586,10 @@ static bool u64s_eq(const uint64_t *a, const uint64_t *b, int n)
 	return true;
 }
 
+/*
+ * Field by field per kind: the union's inactive bytes (and padding) are
+ * not part of the value, so memcmp would give false negatives.
+ */
 bool rheap_ffa_call_eq(const struct rheap_ffa_call *a,
 		       const struct rheap_ffa_call *b)
 {
@@ -643,6 +681,10 @@ bool rheap_ffa_call_eq(const struct rheap_ffa_call *a,
 	}
 }
 
+/*
+ * FFA_VERSION answers in w0 directly (§1.4), so it cannot go through the
+ * function-ID table: w0 there is a version, not an ID.
+ */
 int rheap_ffa_version_ret_pack(uint32_t version, struct rheap_ffa_regs *regs)
 {
 	if (!regs) {
