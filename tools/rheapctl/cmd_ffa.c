@@ -72,14 +72,10 @@ static int ffa_print(const struct rheap_ffa_mem *mem, size_t total_length)
 		json_write_member_u64(&w, "permissions", r->permissions);
 		json_write_member_u64(&w, "flags", r->flags);
 		if (!ffa_impdef_zero(r)) {
-			char *hex = ctl_hex_encode(r->impdef,
-						   sizeof(r->impdef));
-
-			if (!hex) {
+			if (ctl_write_member_hex(&w, "impdef", r->impdef,
+						 sizeof(r->impdef)) != 0) {
 				return -ENOMEM;
 			}
-			json_write_member_string(&w, "impdef", hex);
-			free(hex);
 		}
 		json_write_object_end(&w);
 	}

@@ -53,14 +53,11 @@ static int tl_print(const uint8_t *buf, const struct rheap_tl_info *info,
 		json_write_member_u64(&w, "data_size", e.data_size);
 		json_write_member_u64(&w, "data_offset", e.data_offset);
 		if (with_data) {
-			char *hex = ctl_hex_encode(buf + e.data_offset,
-						   e.data_size);
-
-			if (!hex) {
+			if (ctl_write_member_hex(&w, "data",
+						 buf + e.data_offset,
+						 e.data_size) != 0) {
 				return -ENOMEM;
 			}
-			json_write_member_string(&w, "data", hex);
-			free(hex);
 		}
 		json_write_object_end(&w);
 	}

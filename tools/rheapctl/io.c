@@ -119,7 +119,7 @@ int ctl_write_output(const char *path, const void *buf, size_t size)
 	return CTL_EXIT_OK;
 }
 
-char *ctl_hex_encode(const uint8_t *data, size_t size)
+static char *ctl_hex_encode(const uint8_t *data, size_t size)
 {
 	static const char digits[] = "0123456789abcdef";
 	char *s = malloc(2 * size + 1);
@@ -133,6 +133,19 @@ char *ctl_hex_encode(const uint8_t *data, size_t size)
 	}
 	s[2 * size] = '\0';
 	return s;
+}
+
+int ctl_write_member_hex(struct json_writer *w, const char *key,
+			 const uint8_t *data, size_t size)
+{
+	char *hex = ctl_hex_encode(data, size);
+
+	if (!hex) {
+		return -ENOMEM;
+	}
+	json_write_member_string(w, key, hex);
+	free(hex);
+	return 0;
 }
 
 static int ctl_hex_digit(char c)

@@ -71,8 +71,12 @@ int ctl_read_file(const char *path, uint8_t **buf, size_t *size);
  */
 int ctl_write_output(const char *path, const void *buf, size_t size);
 
-/** ctl_hex_encode() - lowercase hex of @size bytes; malloc'ed, NUL-terminated. */
-char *ctl_hex_encode(const uint8_t *data, size_t size);
+/**
+ * ctl_write_member_hex() - write `"key": "<lowercase hex of data>"`
+ * Return: 0, or -ENOMEM.
+ */
+int ctl_write_member_hex(struct json_writer *w, const char *key,
+			 const uint8_t *data, size_t size);
 
 /**
  * ctl_hex_decode() - parse exactly @size bytes of hex (either case)
