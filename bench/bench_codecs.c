@@ -282,14 +282,14 @@ int main(int argc, char **argv)
 	static struct tl_ctx tl;
 	struct dtb_ctx dtb = { 0 };
 	static const uint32_t sizes[] = { 1, 16, 256, MAX_RANGES };
-	unsigned int rounds = 31;
+	unsigned int rounds = 101;
 	const char *dtb_path = NULL;
 	double p50[MAX_VARIANTS] = { 0 };
 	double per_range[2] = { 0 };
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--quick") == 0) {
-			rounds = 11;
+			rounds = 21;
 		} else {
 			dtb_path = argv[i];
 		}
