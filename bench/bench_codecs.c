@@ -349,6 +349,7 @@ int main(int argc, char **argv)
 		measure(vs, 2, rounds, p50);
 		print_row("tl validate (checksum)", "byte-sum", p50[0],
 			  "validate", p50[1]);
+		printf("%-26s list of %u bytes used\n", "", tl.used_size);
 	}
 
 	dtb.fdt = read_file(dtb_path, &dtb.size);
