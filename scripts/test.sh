@@ -15,19 +15,36 @@ failed=0
 
 scripts/deps.sh
 
-# meson test prints "Ok: N" and "Fail: N" summary lines; add them up.
+# Counts what each suite checked, from meson's log of the test outputs:
+# cmocka's "[  PASSED  ] N test(s)." lines, the integration script's
+# "N passed, N failed" line and the corpus replays. A test binary that died
+# before printing its counts is caught by meson's own "Fail:" summary.
 run_suites() {
-	local dir=$1 out rc=0
+	local dir=$1 out rc=0 log unit_ok unit_bad integ_ok integ_bad corpus
+	local meson_bad
 	out=$(meson test -C "$dir" --print-errorlogs --suite unit \
 		--suite fuzz-smoke --suite integration 2>&1) || rc=$?
-	printf '%s\n' "$out" | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Skipped|Timeout):' || true
+	printf '%s\n' "$out" | grep -E '^ *[0-9]+/[0-9]+ ' || true
+	log=$dir/meson-logs/testlog.txt
+	unit_ok=$(awk '/^\[  PASSED  \] [0-9]+ test/ {s += $4} END {print s + 0}' "$log")
+	unit_bad=$(awk '/^\[  FAILED  \] [0-9]+ test/ {s += $4} END {print s + 0}' "$log")
+	integ_ok=$(awk '/^[0-9]+ passed, [0-9]+ failed$/ {s += $1} END {print s + 0}' "$log")
+	integ_bad=$(awk '/^[0-9]+ passed, [0-9]+ failed$/ {s += $3} END {print s + 0}' "$log")
+	corpus=$(awk '/^replayed [0-9]+ inputs/ {s += $2} END {print s + 0}' "$log")
+	meson_bad=$(printf '%s\n' "$out" | awk '/^(Fail|Timeout):/ {s += $2} END {print s + 0}')
+	echo "unit: ${unit_ok} cmocka tests passed, ${unit_bad} failed;" \
+		"integration: ${integ_ok} checks passed, ${integ_bad} failed;" \
+		"fuzz corpora: ${corpus} inputs replayed"
+	passed=$((passed + unit_ok + integ_ok + $(printf '%s\n' "$out" | grep -c 'fuzz-smoke / .* OK' || true)))
+	failed=$((failed + unit_bad + integ_bad))
+	if [ "$meson_bad" -gt "$((unit_bad + integ_bad))" ]; then
+		failed=$((failed + meson_bad - unit_bad - integ_bad))
+	fi
 	if [ $rc -ne 0 ]; then
 		printf '%s\n' "$out" | sed -n '/^--- /,$p' | head -n 200
-	fi
-	passed=$((passed + $(printf '%s\n' "$out" | awk '/^Ok:/ {print $2}')))
-	failed=$((failed + $(printf '%s\n' "$out" | awk '/^(Fail|Timeout):/ {s += $2} END {print s + 0}')))
-	if [ $rc -ne 0 ] && [ "$(printf '%s\n' "$out" | awk '/^(Fail|Timeout):/ {s += $2} END {print s + 0}')" -eq 0 ]; then
-		failed=$((failed + 1)) # meson itself failed
+		if [ "$meson_bad" -eq 0 ]; then
+			failed=$((failed + 1)) # meson itself failed
+		fi
 	fi
 }
 
