@@ -1113,6 +1113,9 @@ static int plat_place_pool(struct plat_ctx *ctx, uint32_t idx)
 				d = i;
 			}
 		}
+		if (d == RHEAP_PLAT_MAX_DRAM) {
+			break; /* unreachable: one range per pass is left */
+		}
 		done[d] = true;
 		lo = out->dram[d].base;
 		hi = lo + out->dram[d].size;
