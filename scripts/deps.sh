@@ -9,6 +9,7 @@ packages=(
 	clang libclang-rt-14-dev   # libFuzzer, ASan and UBSan runtimes
 	libcmocka-dev              # unit tests
 	libfdt-dev device-tree-compiler
+	libmbedtls-dev             # AES for the SDP partition (src/sp)
 )
 
 missing=()
