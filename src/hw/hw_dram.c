@@ -1,0 +1,544 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * DRAM model. The contract and the life cycle are in hw_dram.h; this file
+ * explains the host mechanics.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <rheap/err.h>
+#include <rheap/platform.h>
+
+#include "hw_dram.h"
+
+/* glibc has no wrapper; 447 on every architecture that has the call. */
+#ifdef SYS_memfd_secret
+#define DRAM_SYS_MEMFD_SECRET SYS_memfd_secret
+#else
+#define DRAM_SYS_MEMFD_SECRET 447
+#endif
+
+#define DRAM_PAGE 4096u
+
+/*
+ * struct dram_backing - one host-memory backing of a PA range
+ * @kind: enum hw_dram_kind
+ * @base: first PA, 4 KiB aligned
+ * @size: bytes, non-zero multiple of 4 KiB, fits size_t and off_t
+ * @fd:   the memfd of a NW range (kept open: NW processes get it); -1 for
+ *        carve-outs (their fd, if any, is closed once mapped)
+ * @map:  host address of @base; NULL for a NW range not yet touched;
+ *        never NULL for a carve-out once create has returned
+ * @name: "dram" or the pool's name
+ */
+struct dram_backing {
+	enum hw_dram_kind kind;
+	uint64_t base;
+	uint64_t size;
+	int fd;
+	void *map;
+	char name[RHEAP_PLAT_NAME_MAX];
+};
+
+/*
+ * NW ranges and carve-outs are kept apart so that resolution can give
+ * carve-outs precedence: a carve-out's PAs also lie inside a NW range.
+ * Carve-outs are pairwise disjoint (the platform decoder rejects
+ * overlapping pools) and each lies inside one NW range.
+ */
+struct hw_dram {
+	struct dram_backing nw[RHEAP_PLAT_MAX_DRAM];
+	uint32_t nw_count;
+	struct dram_backing carve[RHEAP_PLAT_MAX_POOLS];
+	uint32_t carve_count;
+	bool secret; /* every carve-out is HW_DRAM_SECRET_MEMFD */
+	char desc[HW_DRAM_DESC_MAX];
+};
+
+static const char *dram_errno_name(int err)
+{
+	switch (err) {
+	case ENOSYS:
+		return "ENOSYS";
+	case EPERM:
+		return "EPERM";
+	case ENOMEM:
+		return "ENOMEM";
+	case EAGAIN:
+		return "EAGAIN";
+	case EINVAL:
+		return "EINVAL";
+	case EMFILE:
+		return "EMFILE";
+	case ENFILE:
+		return "ENFILE";
+	default:
+		return "other error";
+	}
+}
+
+static bool dram_range_ok(uint64_t base, uint64_t size)
+{
+	uint64_t end = 0;
+
+	if (size == 0 || base % DRAM_PAGE != 0 || size % DRAM_PAGE != 0) {
+		return false;
+	}
+	if (size > (uint64_t)SIZE_MAX || size > (uint64_t)INT64_MAX) {
+		return false; /* must fit mmap's size_t and ftruncate's off_t */
+	}
+	return !__builtin_add_overflow(base, size, &end) || end == 0;
+}
+
+static bool dram_contains(const struct dram_backing *b, uint64_t pa,
+			  uint64_t last)
+{
+	return pa >= b->base && last <= b->base + (b->size - 1u);
+}
+
+static bool dram_overlaps(const struct dram_backing *b, uint64_t pa,
+			  uint64_t last)
+{
+	return pa <= b->base + (b->size - 1u) && b->base <= last;
+}
+
+/* Map a NW range on first use. */
+static int dram_map_nw(struct dram_backing *b)
+{
+	void *p = NULL;
+
+	if (b->map) {
+		return 0;
+	}
+	p = mmap(NULL, (size_t)b->size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_NORESERVE, b->fd, 0);
+	if (p == MAP_FAILED) {
+		return -ENOMEM;
+	}
+	b->map = p;
+	return 0;
+}
+
+static int dram_create_nw(struct dram_backing *b,
+			  const struct rheap_plat_dram *d)
+{
+	char name[48] = { 0 };
+
+	snprintf(name, sizeof(name), "rheap-dram@%llx",
+		 (unsigned long long)d->base);
+	b->fd = memfd_create(name, MFD_CLOEXEC);
+	if (b->fd < 0) {
+		return -ENOMEM;
+	}
+	/* Sparse: no page exists until something writes it. */
+	if (ftruncate(b->fd, (off_t)d->size) != 0) {
+		return -ENOMEM; /* the caller closes b->fd */
+	}
+	b->kind = HW_DRAM_NW_MEMFD;
+	b->base = d->base;
+	b->size = d->size;
+	snprintf(b->name, sizeof(b->name), "dram");
+	return 0;
+}
+
+/* Best effort: keep carve-outs out of core dumps and forked children. */
+static void dram_seal_carveout(void *p, size_t size)
+{
+	(void)madvise(p, size, MADV_DONTDUMP);
+	(void)madvise(p, size, MADV_DONTFORK);
+}
+
+/* memfd_secret backing; returns 0 or the errno that made it fail. */
+static int dram_try_secret(struct dram_backing *b)
+{
+	void *p = NULL;
+	int fd = (int)syscall(DRAM_SYS_MEMFD_SECRET, (unsigned int)O_CLOEXEC);
+	int err = 0;
+
+	if (fd < 0) {
+		return errno;
+	}
+	if (ftruncate(fd, (off_t)b->size) != 0) {
+		err = errno;
+		goto err_close;
+	}
+	p = mmap(NULL, (size_t)b->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 0);
+	if (p == MAP_FAILED) {
+		err = errno;
+		goto err_close;
+	}
+	/* The mapping keeps the memory; no fd to leak to anyone. */
+	close(fd);
+	b->map = p;
+	b->kind = HW_DRAM_SECRET_MEMFD;
+	return 0;
+
+err_close:
+	close(fd);
+	return err;
+}
+
+static int dram_create_private(struct dram_backing *b)
+{
+	void *p = mmap(NULL, (size_t)b->size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED) {
+		return -ENOMEM;
+	}
+	b->map = p;
+	b->kind = HW_DRAM_PRIVATE;
+	return 0;
+}
+
+static int dram_create_carveout(struct hw_dram *dram, struct dram_backing *b,
+				const struct rheap_plat_pool *pool,
+				uint32_t flags)
+{
+	int err = 0;
+	int rc = 0;
+
+	b->fd = -1;
+	b->base = pool->base;
+	b->size = pool->size;
+	snprintf(b->name, sizeof(b->name), "%s", pool->name);
+
+	if (flags & HW_DRAM_NO_SECRET) {
+		err = -1; /* forced */
+	} else {
+		err = dram_try_secret(b);
+	}
+	if (err == 0) {
+		dram_seal_carveout(b->map, (size_t)b->size);
+		return 0;
+	}
+	rc = dram_create_private(b);
+	if (rc) {
+		return rc;
+	}
+	dram_seal_carveout(b->map, (size_t)b->size);
+	/* The first fallback explains them all: one line for the log. */
+	if (dram->secret) {
+		dram->secret = false;
+		if (err < 0) {
+			snprintf(dram->desc, sizeof(dram->desc),
+				 "carve-outs: private anonymous mapping "
+				 "(memfd_secret disabled by HW_DRAM_NO_SECRET)");
+		} else {
+			snprintf(dram->desc, sizeof(dram->desc),
+				 "carve-outs: private anonymous mapping "
+				 "(memfd_secret failed for %s: %s)",
+				 b->name, dram_errno_name(err));
+		}
+	}
+	return 0;
+}
+
+static int dram_check_platform(const struct rheap_platform *plat)
+{
+	if (plat->dram_count == 0 || plat->dram_count > RHEAP_PLAT_MAX_DRAM ||
+	    plat->pool_count > RHEAP_PLAT_MAX_POOLS) {
+		return -EINVAL;
+	}
+	for (uint32_t i = 0; i < plat->dram_count; i++) {
+		if (!dram_range_ok(plat->dram[i].base, plat->dram[i].size)) {
+			return -EINVAL;
+		}
+	}
+	for (uint32_t i = 0; i < plat->pool_count; i++) {
+		const struct rheap_plat_pool *p = &plat->pools[i];
+		bool inside = false;
+
+		if (p->kind != RHEAP_POOL_STATIC) {
+			continue;
+		}
+		if (!dram_range_ok(p->base, p->size)) {
+			return -EINVAL;
+		}
+		for (uint32_t d = 0; d < plat->dram_count; d++) {
+			const struct rheap_plat_dram *r = &plat->dram[d];
+
+			if (p->base >= r->base &&
+			    p->base + (p->size - 1u) <=
+				    r->base + (r->size - 1u)) {
+				inside = true;
+			}
+		}
+		if (!inside) {
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int hw_dram_create(const struct rheap_platform *plat, uint32_t flags,
+		   struct hw_dram **out)
+{
+	struct hw_dram *dram = NULL;
+	int rc = 0;
+
+	if ((flags & ~HW_DRAM_NO_SECRET) != 0) {
+		return -EINVAL;
+	}
+	rc = dram_check_platform(plat);
+	if (rc) {
+		return rc;
+	}
+	dram = calloc(1, sizeof(*dram));
+	if (!dram) {
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < RHEAP_PLAT_MAX_DRAM; i++) {
+		dram->nw[i].fd = -1;
+	}
+	for (uint32_t i = 0; i < RHEAP_PLAT_MAX_POOLS; i++) {
+		dram->carve[i].fd = -1;
+	}
+	dram->secret = true;
+	snprintf(dram->desc, sizeof(dram->desc), "carve-outs: none");
+
+	for (uint32_t i = 0; i < plat->dram_count; i++) {
+		/* Count first: destroy closes a half-made fd too. */
+		dram->nw_count++;
+		rc = dram_create_nw(&dram->nw[i], &plat->dram[i]);
+		if (rc) {
+			goto err_destroy;
+		}
+	}
+	for (uint32_t i = 0; i < plat->pool_count; i++) {
+		struct dram_backing *b = &dram->carve[dram->carve_count];
+
+		if (plat->pools[i].kind != RHEAP_POOL_STATIC) {
+			continue;
+		}
+		rc = dram_create_carveout(dram, b, &plat->pools[i], flags);
+		if (rc) {
+			goto err_destroy;
+		}
+		dram->carve_count++;
+	}
+	if (dram->carve_count > 0 && dram->secret) {
+		snprintf(dram->desc, sizeof(dram->desc),
+			 "carve-outs: memfd_secret");
+	}
+	*out = dram;
+	return 0;
+
+err_destroy:
+	hw_dram_destroy(dram);
+	return rc;
+}
+
+static void dram_release(struct dram_backing *b)
+{
+	if (b->map) {
+		munmap(b->map, (size_t)b->size);
+		b->map = NULL;
+	}
+	if (b->fd >= 0) {
+		close(b->fd);
+		b->fd = -1;
+	}
+}
+
+void hw_dram_destroy(struct hw_dram *dram)
+{
+	if (!dram) {
+		return;
+	}
+	/*
+	 * munmap returns carve-out pages to the host kernel, which zeroes
+	 * them before any reuse; touching all of them here only to zero
+	 * them would fault in every never-used page.
+	 */
+	for (uint32_t i = 0; i < dram->carve_count; i++) {
+		dram_release(&dram->carve[i]);
+	}
+	for (uint32_t i = 0; i < dram->nw_count; i++) {
+		dram_release(&dram->nw[i]);
+	}
+	free(dram);
+}
+
+/*
+ * The backing holding all of [pa, pa + size). Carve-outs first: they
+ * shadow the NW range around them.
+ */
+static int dram_resolve(struct hw_dram *dram, uint64_t pa, uint64_t size,
+			struct dram_backing **out)
+{
+	uint64_t last = 0;
+
+	if (size == 0) {
+		return -EINVAL;
+	}
+	last = pa + (size - 1u);
+	if (last < pa) {
+		return -EOVERFLOW;
+	}
+	for (uint32_t i = 0; i < dram->carve_count; i++) {
+		struct dram_backing *b = &dram->carve[i];
+
+		if (!dram_overlaps(b, pa, last)) {
+			continue;
+		}
+		if (!dram_contains(b, pa, last)) {
+			return -EINVAL; /* crosses a carve-out edge */
+		}
+		*out = b;
+		return 0;
+	}
+	for (uint32_t i = 0; i < dram->nw_count; i++) {
+		struct dram_backing *b = &dram->nw[i];
+
+		if (dram_contains(b, pa, last)) {
+			*out = b;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int hw_dram_ptr(struct hw_dram *dram, uint64_t pa, uint64_t size, void **ptr)
+{
+	struct dram_backing *b = NULL;
+	int rc = dram_resolve(dram, pa, size, &b);
+
+	if (rc) {
+		return rc;
+	}
+	if (b->kind == HW_DRAM_NW_MEMFD) {
+		rc = dram_map_nw(b);
+		if (rc) {
+			return rc;
+		}
+	}
+	*ptr = (uint8_t *)b->map + (pa - b->base);
+	return 0;
+}
+
+bool hw_dram_is_carveout(const struct hw_dram *dram, uint64_t pa,
+			 uint64_t size)
+{
+	uint64_t last = pa + (size - 1u);
+
+	if (size == 0 || last < pa) {
+		return false;
+	}
+	for (uint32_t i = 0; i < dram->carve_count; i++) {
+		if (dram_overlaps(&dram->carve[i], pa, last)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Zero bytes of a backing through its mapping (mapping it if needed). */
+static int dram_zero(struct dram_backing *b, uint64_t pa, uint64_t size)
+{
+	int rc = 0;
+
+	if (size == 0) {
+		return 0;
+	}
+	if (b->kind == HW_DRAM_NW_MEMFD) {
+		rc = dram_map_nw(b);
+		if (rc) {
+			return rc;
+		}
+	}
+	explicit_bzero((uint8_t *)b->map + (pa - b->base), (size_t)size);
+	return 0;
+}
+
+int hw_dram_scrub(struct hw_dram *dram, uint64_t pa, uint64_t size)
+{
+	struct dram_backing *b = NULL;
+	uint64_t first_page = 0;
+	uint64_t end = 0;
+	uint64_t end_page = 0;
+	int rc = dram_resolve(dram, pa, size, &b);
+
+	if (rc) {
+		return rc;
+	}
+	if (b->kind != HW_DRAM_NW_MEMFD) {
+		return dram_zero(b, pa, size);
+	}
+	/* Offsets inside the backing: no wrap, backing < 2^63 bytes. */
+	first_page = (pa - b->base + DRAM_PAGE - 1u) / DRAM_PAGE * DRAM_PAGE;
+	end = pa - b->base + size;
+	end_page = end / DRAM_PAGE * DRAM_PAGE;
+	if (end_page <= first_page ||
+	    fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      (off_t)first_page, (off_t)(end_page - first_page)) != 0) {
+		return dram_zero(b, pa, size); /* no whole page, or refused */
+	}
+	/* The hole reads as zero everywhere; zero the partial pages. */
+	rc = dram_zero(b, pa, b->base + first_page - pa);
+	if (rc) {
+		return rc;
+	}
+	return dram_zero(b, b->base + end_page, end - end_page);
+}
+
+uint32_t hw_dram_nw_count(const struct hw_dram *dram)
+{
+	return dram->nw_count;
+}
+
+int hw_dram_nw_range_get(const struct hw_dram *dram, uint32_t index,
+			 struct hw_dram_nw_range *out)
+{
+	if (index >= dram->nw_count) {
+		return -ENOENT;
+	}
+	out->fd = dram->nw[index].fd;
+	out->base = dram->nw[index].base;
+	out->size = dram->nw[index].size;
+	return 0;
+}
+
+uint32_t hw_dram_backing_count(const struct hw_dram *dram)
+{
+	return dram->nw_count + dram->carve_count;
+}
+
+int hw_dram_backing_get(const struct hw_dram *dram, uint32_t index,
+			struct hw_dram_backing_info *out)
+{
+	const struct dram_backing *b = NULL;
+
+	if (index < dram->nw_count) {
+		b = &dram->nw[index];
+	} else if (index - dram->nw_count < dram->carve_count) {
+		b = &dram->carve[index - dram->nw_count];
+	} else {
+		return -ENOENT;
+	}
+	out->kind = b->kind;
+	out->base = b->base;
+	out->size = b->size;
+	out->name = b->name;
+	return 0;
+}
+
+const char *hw_dram_backing_desc(const struct hw_dram *dram)
+{
+	return dram->desc;
+}
+
+bool hw_dram_secret(const struct hw_dram *dram)
+{
+	return dram->secret;
+}

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * DRAM model: the board's physical memory, backed by host memory.
+ *
+ * Backings. Each DRAM range of the platform (struct rheap_plat_dram) is one
+ * normal-world (NW) backing: a memfd of the range's size, sparse (created
+ * with ftruncate only, so the default board's 2 x 2 GiB costs nothing until
+ * touched), mapped MAP_SHARED into the board lazily on the first access.
+ * Its fd can be passed to NW processes (hw_dram_nw_range_get()); file
+ * offset = PA - range base.
+ *
+ * Each static pool (RHEAP_POOL_STATIC) is a carve-out with its own backing
+ * that NW processes never receive: a memfd_secret(2) mapping (the kernel
+ * removes it from its own direct map), or, when memfd_secret is not
+ * available (ENOSYS under valgrind or without CONFIG_SECRETMEM, EPERM or
+ * ENOMEM/EAGAIN from RLIMIT_MEMLOCK), a private anonymous mapping. The
+ * fallback is recorded as a one-line reason (hw_dram_backing_desc()) for
+ * the board to log. Carve-outs are mapped at create, so the choice is made
+ * (and any failure seen) once, at boot.
+ *
+ * PA resolution. A carve-out's PA range sits inside a DRAM range; there it
+ * resolves to the carve-out backing, never to the NW memfd (whose pages at
+ * those offsets stay an untouched, all-zero hole that the NW kernel must
+ * not hand out). A PA range must lie entirely inside one backing:
+ * hw_dram_ptr() rejects a range that leaves DRAM or crosses from NW memory
+ * into a carve-out. Backing boundaries are 4 KiB aligned (checked at
+ * create), so no 4 KiB page ever spans two backings.
+ *
+ * Life cycle:
+ *
+ *   hw_dram_create() --> READY (carve-outs mapped, NW ranges unmapped)
+ *   READY --first hw_dram_ptr()/scrub on a NW range--> that range mapped
+ *   READY --hw_dram_destroy()--> gone (every mapping and fd closed; a fd
+ *        already passed to another process keeps its memory alive there)
+ *
+ * Pointers returned by hw_dram_ptr() stay valid until hw_dram_destroy().
+ * Not thread-safe: the board serialises calls (the lazy mapping mutates).
+ */
+#ifndef RHEAP_SRC_HW_HW_DRAM_H
+#define RHEAP_SRC_HW_HW_DRAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rheap/platform.h>
+
+/** hw_dram_create() flag: skip memfd_secret, use the fallback (tests). */
+#define HW_DRAM_NO_SECRET (1u << 0)
+
+/** Longest backing description, including the NUL. */
+#define HW_DRAM_DESC_MAX 160u
+
+/**
+ * enum hw_dram_kind - how a backing is provided
+ * @HW_DRAM_NW_MEMFD:     NW DRAM range, shareable memfd
+ * @HW_DRAM_SECRET_MEMFD: carve-out in memfd_secret memory
+ * @HW_DRAM_PRIVATE:      carve-out in a private anonymous mapping (the
+ *                        fallback)
+ */
+enum hw_dram_kind {
+	HW_DRAM_NW_MEMFD = 0,
+	HW_DRAM_SECRET_MEMFD = 1,
+	HW_DRAM_PRIVATE = 2,
+};
+
+/**
+ * struct hw_dram_nw_range - a NW DRAM range as handed to NW processes
+ * @fd:   the memfd (owned by the DRAM model: dup() it to keep it)
+ * @base: PA of file offset 0
+ * @size: bytes (the file size)
+ */
+struct hw_dram_nw_range {
+	int fd;
+	uint64_t base;
+	uint64_t size;
+};
+
+/**
+ * struct hw_dram_backing_info - one backing, for listings and logs
+ * @kind: enum hw_dram_kind
+ * @base: first PA
+ * @size: bytes
+ * @name: the pool name for a carve-out, "dram" for a NW range
+ */
+struct hw_dram_backing_info {
+	enum hw_dram_kind kind;
+	uint64_t base;
+	uint64_t size;
+	const char *name;
+};
+
+struct hw_dram;
+
+/**
+ * hw_dram_create() - back a platform's DRAM and carve-outs with host memory
+ * @plat:  decoded platform (copied what is needed; not referenced later)
+ * @flags: 0 or HW_DRAM_NO_SECRET
+ * @out:   the new model; untouched on failure
+ *
+ * Return: 0; -EINVAL for unknown @flags, a platform without DRAM, a DRAM
+ * range or static pool that is not 4 KiB aligned or whose size does not
+ * fit the host's address space, or a static pool outside DRAM; -ENOMEM if
+ * host memory, a memfd or a mapping cannot be had.
+ */
+int hw_dram_create(const struct rheap_platform *plat, uint32_t flags,
+		   struct hw_dram **out);
+
+/**
+ * hw_dram_destroy() - unmap and close every backing
+ * @dram: the model, or NULL (no-op)
+ *
+ * Carve-out pages go back to the host kernel, which zeroes them before any
+ * reuse; callers scrub what they need scrubbed before this (the SPMC does
+ * at reclaim).
+ */
+void hw_dram_destroy(struct hw_dram *dram);
+
+/**
+ * hw_dram_ptr() - host address of a PA range
+ * @dram: the model
+ * @pa:   first byte (untrusted)
+ * @size: bytes, non-zero (untrusted)
+ * @ptr:  out, host address of @pa; untouched on failure
+ *
+ * No access control: that is the bus's job (TZASC, SMMU). Maps a NW range
+ * on first use.
+ *
+ * Return: 0; -EINVAL if @size is 0 or the range is not inside one backing
+ * (outside DRAM, or crossing into or out of a carve-out); -EOVERFLOW if
+ * @pa + @size wraps past 2^64; -ENOMEM if the lazy mapping fails.
+ */
+int hw_dram_ptr(struct hw_dram *dram, uint64_t pa, uint64_t size, void **ptr);
+
+/**
+ * hw_dram_is_carveout() - does a PA range touch a carve-out?
+ * @dram: the model
+ * @pa:   first byte
+ * @size: bytes; 0 or a wrapping range yields false
+ *
+ * Return: true if any byte of the range lies in a static pool's backing.
+ */
+bool hw_dram_is_carveout(const struct hw_dram *dram, uint64_t pa,
+			 uint64_t size);
+
+/**
+ * hw_dram_scrub() - zero a PA range so the zeroing cannot be optimised away
+ * @dram: the model
+ * @pa:   first byte
+ * @size: bytes, non-zero
+ *
+ * Uses explicit_bzero(). On a NW memfd, whole 4 KiB pages are released
+ * with fallocate(FALLOC_FL_PUNCH_HOLE) instead (they read back as zero in
+ * every mapping, and give the host its memory back); explicit_bzero covers
+ * partial pages and any range where the hole punch is refused.
+ *
+ * Return: 0; errors as hw_dram_ptr(). Nothing is zeroed on error.
+ */
+int hw_dram_scrub(struct hw_dram *dram, uint64_t pa, uint64_t size);
+
+/**
+ * hw_dram_nw_count() - number of NW DRAM ranges
+ * @dram: the model
+ *
+ * Return: the count (the platform's dram_count).
+ */
+uint32_t hw_dram_nw_count(const struct hw_dram *dram);
+
+/**
+ * hw_dram_nw_range_get() - a NW range's memfd, base and size
+ * @dram:  the model
+ * @index: 0 .. hw_dram_nw_count() - 1
+ * @out:   the range
+ *
+ * Return: 0; -ENOENT if @index is out of range.
+ */
+int hw_dram_nw_range_get(const struct hw_dram *dram, uint32_t index,
+			 struct hw_dram_nw_range *out);
+
+/**
+ * hw_dram_backing_count() - NW ranges plus carve-outs
+ * @dram: the model
+ *
+ * Return: the count.
+ */
+uint32_t hw_dram_backing_count(const struct hw_dram *dram);
+
+/**
+ * hw_dram_backing_get() - one backing (NW ranges first, then carve-outs)
+ * @dram:  the model
+ * @index: 0 .. hw_dram_backing_count() - 1
+ * @out:   the backing; @out->name lives as long as @dram
+ *
+ * Return: 0; -ENOENT if @index is out of range.
+ */
+int hw_dram_backing_get(const struct hw_dram *dram, uint32_t index,
+			struct hw_dram_backing_info *out);
+
+/**
+ * hw_dram_backing_desc() - how the carve-outs are backed, in one line
+ * @dram: the model
+ *
+ * For example "carve-outs: memfd_secret", "carve-outs: private anonymous
+ * mapping (memfd_secret: ENOSYS)", or "carve-outs: none".
+ *
+ * Return: a NUL-terminated string that lives as long as @dram.
+ */
+const char *hw_dram_backing_desc(const struct hw_dram *dram);
+
+/**
+ * hw_dram_secret() - are all carve-outs in memfd_secret memory?
+ * @dram: the model
+ *
+ * Return: true if every carve-out uses memfd_secret (also true without
+ * carve-outs); false if any fell back.
+ */
+bool hw_dram_secret(const struct hw_dram *dram);
+
+#endif /* RHEAP_SRC_HW_HW_DRAM_H */
