@@ -102,7 +102,7 @@ static void plat_small(struct rheap_platform *p)
 
 static struct hw_tzasc tz_fresh(uint32_t count)
 {
-	struct hw_tzasc tz;
+	struct hw_tzasc tz = { 0 };
 
 	assert_int_equal(hw_tzasc_init(&tz, count), 0);
 	return tz;
@@ -128,7 +128,7 @@ static void test_tzasc_init(void **state)
 	struct hw_tzasc tz = tz_fresh(8);
 	struct hw_tzasc_region r = { 0 };
 	struct hw_tzasc before = tz;
-	struct rheap_platform plat;
+	struct rheap_platform plat = { 0 };
 
 	(void)state;
 	assert_int_equal(hw_tzasc_validate(&tz), 0);
@@ -440,7 +440,7 @@ static void test_tzasc_top_of_space(void **state)
 static void test_tzasc_validate_detects(void **state)
 {
 	struct hw_tzasc tz = tz_fresh(8);
-	struct hw_tzasc bad;
+	struct hw_tzasc bad = { 0 };
 
 	(void)state;
 	TZ_OK(&tz, hw_tzasc_protect(&tz, TZ_PG(10), 2 * PG));
@@ -538,7 +538,7 @@ struct smmu_fixture {
 
 static int smmu_setup(void **state)
 {
-	static struct smmu_fixture f;
+	static struct smmu_fixture f = { 0 };
 
 	plat_small(&f.plat);
 	f.smmu = NULL;
@@ -561,7 +561,7 @@ static void test_smmu_streams(void **state)
 {
 	struct smmu_fixture *f = *state;
 	struct hw_smmu_stream_info info = { 0 };
-	struct rheap_platform dup;
+	struct rheap_platform dup = { 0 };
 	struct hw_smmu *other = NULL;
 
 	assert_int_equal(hw_smmu_stream_count(f->smmu), 4);
@@ -642,7 +642,7 @@ static const struct smmu_map_case smmu_map_cases[] = {
 static void test_smmu_map(void **state)
 {
 	const struct smmu_map_case *c = *state;
-	struct rheap_platform plat;
+	struct rheap_platform plat = { 0 };
 	struct hw_smmu *smmu = NULL;
 	struct hw_smmu_mapping m = { 0 };
 	size_t before = 0;
@@ -930,7 +930,7 @@ struct dram_fixture {
 
 static int dram_setup_flags(void **state, uint32_t flags)
 {
-	static struct dram_fixture f;
+	static struct dram_fixture f = { 0 };
 
 	plat_small(&f.plat);
 	f.dram = NULL;
@@ -990,7 +990,7 @@ static const struct dram_ptr_case dram_ptr_cases[] = {
 static void test_dram_ptr(void **state)
 {
 	const struct dram_ptr_case *c = *state;
-	struct rheap_platform plat;
+	struct rheap_platform plat = { 0 };
 	struct hw_dram *dram = NULL;
 	void *p = (void *)&plat;
 
@@ -1012,7 +1012,7 @@ static void test_dram_nw_shared(void **state)
 {
 	struct dram_fixture *f = *state;
 	struct hw_dram_nw_range r = { 0 };
-	struct stat st;
+	struct stat st = { 0 };
 	uint8_t *p = NULL;
 	uint8_t buf[8] = { 0 };
 	void *map = NULL;
@@ -1139,7 +1139,7 @@ static const struct scrub_case scrub_cases[] = {
 static void test_dram_scrub(void **state)
 {
 	const struct scrub_case *c = *state;
-	struct rheap_platform plat;
+	struct rheap_platform plat = { 0 };
 	struct hw_dram *dram = NULL;
 	uint8_t *w = NULL;
 	uint8_t *wc = NULL;
@@ -1171,9 +1171,39 @@ static void test_dram_scrub(void **state)
 	hw_dram_destroy(dram);
 }
 
+/* Whole NW pages are given back to the host (hole punch), not just zeroed. */
+static void test_dram_scrub_punches(void **state)
+{
+	struct dram_fixture *f = *state;
+	struct hw_dram_nw_range r = { 0 };
+	struct stat before = { 0 };
+	struct stat after = { 0 };
+	uint8_t *p = NULL;
+	uint8_t buf[64] = { 0 };
+
+	assert_int_equal(hw_dram_nw_range_get(f->dram, 1, &r), 0);
+	assert_int_equal(hw_dram_ptr(f->dram, DRAM1, 32 * PG, (void **)&p), 0);
+	memset(p, 0xcd, 32 * PG);
+	assert_int_equal(fstat(r.fd, &before), 0);
+	assert_true(before.st_blocks >= 32 * (PG / 512));
+	assert_int_equal(hw_dram_scrub(f->dram, DRAM1 + 10, 32 * PG - 20), 0);
+	assert_int_equal(fstat(r.fd, &after), 0);
+	assert_true(after.st_blocks <= before.st_blocks - 30 * (PG / 512));
+	assert_true(all_bytes(p + 10, 32 * PG - 20, 0));
+	assert_true(p[9] == 0xcd && p[32 * PG - 10] == 0xcd);
+	/* Every other mapping of the fd sees the zeros too. */
+	assert_int_equal(pread(r.fd, buf, sizeof(buf), 2 * PG),
+			 (ssize_t)sizeof(buf));
+	assert_true(all_bytes(buf, sizeof(buf), 0));
+	/* Writing again after the punch works as before. */
+	p[PG] = 1;
+	assert_int_equal(pread(r.fd, buf, 1, PG), 1);
+	assert_int_equal(buf[0], 1);
+}
+
 static void test_dram_create_errors(void **state)
 {
-	struct rheap_platform plat;
+	struct rheap_platform plat = { 0 };
 	struct hw_dram *dram = NULL;
 
 	(void)state;
@@ -1220,8 +1250,8 @@ static size_t load_default(void *buf, size_t cap)
 
 static void test_dram_default_board(void **state)
 {
-	static uint64_t blob[8192];
-	static struct rheap_platform plat;
+	static uint64_t blob[8192] = { 0 };
+	static struct rheap_platform plat = { 0 };
 	struct hw_dram *dram = NULL;
 	struct hw_dram_nw_range r = { 0 };
 	uint8_t *p = NULL;
@@ -1233,6 +1263,14 @@ static void test_dram_default_board(void **state)
 	assert_int_equal(hw_dram_nw_count(dram), 2);
 	assert_int_equal(hw_dram_nw_range_get(dram, 1, &r), 0);
 	assert_true(r.base == 0x880000000ull && r.size == (2ull << 30));
+	{
+		struct stat st = { 0 };
+
+		/* 2 GiB of DRAM, none of it allocated on the host yet. */
+		assert_int_equal(fstat(r.fd, &st), 0);
+		assert_true(st.st_size == (off_t)(2ull << 30));
+		assert_true(st.st_blocks == 0);
+	}
 	assert_int_equal(hw_dram_backing_count(dram), 4); /* 2 static pools */
 	/* High bank: touch one page near the top, nothing else. */
 	assert_int_equal(hw_dram_ptr(dram, 0x8fffff000ull, PG, (void **)&p), 0);
@@ -1265,7 +1303,7 @@ struct board {
 
 static int board_setup_cap(void **state, uint32_t cap)
 {
-	static struct board b;
+	static struct board b = { 0 };
 
 	memset(&b, 0, sizeof(b));
 	plat_small(&b.plat);
@@ -1322,7 +1360,7 @@ static struct hw_fault last_fault(const struct board *b)
 /* Put a known pattern into secure memory through the secure CPU. */
 static void fill_secure(struct board *b, uint64_t pa, size_t n, uint8_t v)
 {
-	uint8_t buf[3 * PG];
+	uint8_t buf[3 * PG] = { 0 };
 
 	assert_true(n <= sizeof(buf));
 	memset(buf, v, n);
@@ -1332,7 +1370,7 @@ static void fill_secure(struct board *b, uint64_t pa, size_t n, uint8_t v)
 static void test_bus_ns_device_denied(void **state)
 {
 	struct board *b = *state;
-	uint8_t buf[64];
+	uint8_t buf[64] = { 0 };
 	struct hw_fault f = { 0 };
 
 	fill_secure(b, SBUF, 64, 0x5e);
@@ -1363,8 +1401,8 @@ static void test_bus_ns_device_denied(void **state)
 static void test_bus_secure_device_ok(void **state)
 {
 	struct board *b = *state;
-	uint8_t in[100];
-	uint8_t out[100];
+	uint8_t in[100] = { 0 };
+	uint8_t out[100] = { 0 };
 	struct hw_device_stats st = { 0 };
 
 	for (size_t i = 0; i < sizeof(in); i++) {
@@ -1399,7 +1437,7 @@ static void test_bus_secure_device_ok(void **state)
 static void test_bus_secure_device_ns_context(void **state)
 {
 	struct board *b = *state;
-	uint8_t buf[32];
+	uint8_t buf[32] = { 0 };
 
 	/* vdec maps protected memory in its NS context: TZASC refuses. */
 	assert_int_equal(hw_smmu_map(b->smmu, SID_VDEC, HW_SMMU_CTX_NS, IOVA,
@@ -1423,7 +1461,7 @@ static void test_bus_secure_device_ns_context(void **state)
 static void test_bus_unmapped(void **state)
 {
 	struct board *b = *state;
-	uint8_t buf[8];
+	uint8_t buf[8] = { 0 };
 	struct hw_fault f = { 0 };
 
 	assert_int_equal(hw_device_read(b->dev[3], false, 0xdead000, buf, 8),
@@ -1437,8 +1475,8 @@ static void test_bus_unmapped(void **state)
 static void test_bus_scattered_transfer(void **state)
 {
 	struct board *b = *state;
-	static uint8_t in[3 * PG];
-	static uint8_t out[3 * PG];
+	static uint8_t in[3 * PG] = { 0 };
+	static uint8_t out[3 * PG] = { 0 };
 	/* Three IOVA-contiguous pages over PAs in reverse, far apart. */
 	const uint64_t pas[3] = { NWBUF + 8 * PG, NWBUF + 3 * PG, NWBUF };
 
@@ -1484,8 +1522,8 @@ static void test_bus_scattered_transfer(void **state)
 static void test_bus_partial_fault_no_data(void **state)
 {
 	struct board *b = *state;
-	static uint8_t buf[2 * PG];
-	static uint8_t pattern[2 * PG];
+	static uint8_t buf[2 * PG] = { 0 };
+	static uint8_t pattern[2 * PG] = { 0 };
 
 	/* Page 0 secure-mapped, page 1 unmapped. */
 	fill_secure(b, SBUF, PG, 0x77);
@@ -1515,7 +1553,7 @@ static void test_bus_partial_fault_no_data(void **state)
 static void test_bus_not_secure_capable(void **state)
 {
 	struct board *b = *state;
-	uint8_t buf[8];
+	uint8_t buf[8] = { 0 };
 	struct hw_fault f = { 0 };
 
 	memset(buf, 0xaa, sizeof(buf));
@@ -1575,7 +1613,7 @@ static void test_bus_bad_range(void **state)
 	const struct bad_range_case *c = *state;
 	void *bs = NULL;
 	struct board *b = NULL;
-	uint8_t buf[8];
+	uint8_t buf[8] = { 0 };
 	struct hw_fault f = { 0 };
 
 	assert_int_equal(board_setup(&bs), 0);
@@ -1599,7 +1637,7 @@ static void test_bus_bad_range(void **state)
 static void test_bus_fault_log_bounded(void **state)
 {
 	struct board *b = *state;
-	uint8_t buf[4];
+	uint8_t buf[4] = { 0 };
 	struct hw_fault f = { 0 };
 
 	for (uint32_t i = 0; i < 10; i++) {
@@ -1631,7 +1669,7 @@ static void test_bus_fault_log_bounded(void **state)
 static void test_bus_cpu_paths(void **state)
 {
 	struct board *b = *state;
-	uint8_t buf[16];
+	uint8_t buf[16] = { 0 };
 	void *p = NULL;
 	struct hw_fault f = { 0 };
 
@@ -1683,7 +1721,7 @@ static void test_bus_cpu_paths(void **state)
 static void test_bus_tzasc_live(void **state)
 {
 	struct board *b = *state;
-	uint8_t buf[8];
+	uint8_t buf[8] = { 0 };
 
 	/* The bus reads the TZASC at every access: lending takes effect. */
 	assert_int_equal(hw_bus_cpu_read(b->bus, false, NWBUF, buf, 8), 0);
@@ -1843,6 +1881,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dram_fallback_forced,
 						dram_setup_fallback,
 						dram_teardown),
+		cmocka_unit_test_setup_teardown(test_dram_scrub_punches,
+						dram_setup, dram_teardown),
 		cmocka_unit_test(test_dram_create_errors),
 		cmocka_unit_test(test_dram_default_board),
 		cmocka_unit_test_setup_teardown(test_bus_ns_device_denied,
