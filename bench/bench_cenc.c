@@ -134,8 +134,8 @@ struct cenc_ctx {
 static int raw_ctr(void *p)
 {
 	struct cenc_ctx *c = p;
-	uint8_t counter[16];
-	uint8_t stream[16];
+	uint8_t counter[16] = { 0 };
+	uint8_t stream[16] = { 0 };
 	size_t off = 0;
 
 	memcpy(counter, c->iv, sizeof(counter));

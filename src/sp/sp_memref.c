@@ -21,8 +21,8 @@
 #include "common/wire.h"
 #include "sp/sp_memref.h"
 
-int sp_memref_check_bounds(const struct sp_memref *ref, uint64_t buf_size,
-			   struct rheap_diag *diag)
+int sp_memref_validate_bounds(const struct sp_memref *ref,
+			      uint64_t buf_size, struct rheap_diag *diag)
 {
 	uint64_t end = 0;
 
@@ -54,9 +54,9 @@ static bool memref_use_case_valid(enum rheap_use_case uc)
 	return uc > RHEAP_USE_CASE_NONE && (unsigned int)uc < RHEAP_USE_CASE_COUNT;
 }
 
-int sp_memref_check_access(const struct sp_buf_desc *desc,
-			   enum sp_memref_world world, uint32_t use_case_mask,
-			   struct rheap_diag *diag)
+int sp_memref_validate_access(const struct sp_buf_desc *desc,
+			      enum sp_memref_world world,
+			      uint32_t use_case_mask, struct rheap_diag *diag)
 {
 	switch (world) {
 	case SP_MEMREF_NONSECURE:
@@ -87,14 +87,15 @@ int sp_memref_check_access(const struct sp_buf_desc *desc,
 	return wire_reject(diag, "world", (uint64_t)world, "is unknown");
 }
 
-int sp_memref_check(const struct sp_memref *ref,
-		    const struct sp_buf_desc *desc, enum sp_memref_world world,
-		    uint32_t use_case_mask, struct rheap_diag *diag)
+int sp_memref_validate(const struct sp_memref *ref,
+		       const struct sp_buf_desc *desc,
+		       enum sp_memref_world world, uint32_t use_case_mask,
+		       struct rheap_diag *diag)
 {
-	int rc = sp_memref_check_bounds(ref, desc->size, diag);
+	int rc = sp_memref_validate_bounds(ref, desc->size, diag);
 
 	if (rc) {
 		return rc;
 	}
-	return sp_memref_check_access(desc, world, use_case_mask, diag);
+	return sp_memref_validate_access(desc, world, use_case_mask, diag);
 }

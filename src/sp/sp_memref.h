@@ -69,7 +69,7 @@ enum sp_memref_world {
 };
 
 /**
- * sp_memref_check_bounds() - check that a memref lies inside its buffer
+ * sp_memref_validate_bounds() - check that a memref lies inside its buffer
  * @ref:      the reference (untrusted); must not be NULL
  * @buf_size: allocated size of the buffer @ref names
  * @diag:     optional; names the rejected field on failure
@@ -83,11 +83,11 @@ enum sp_memref_world {
  * offset + size wraps (field "size", reason "wraps"), or the range ends
  * past the buffer (field "size", limit = bytes left after the offset).
  */
-int sp_memref_check_bounds(const struct sp_memref *ref, uint64_t buf_size,
-			   struct rheap_diag *diag);
+int sp_memref_validate_bounds(const struct sp_memref *ref,
+			      uint64_t buf_size, struct rheap_diag *diag);
 
 /**
- * sp_memref_check_access() - check a buffer's security type
+ * sp_memref_validate_access() - check a buffer's security type
  * @desc:          the resolved buffer (trusted); must not be NULL
  * @world:         the type the service needs
  * @use_case_mask: `RHEAP_USE_CASE_BIT()`s of the use cases accepted for
@@ -99,23 +99,24 @@ int sp_memref_check_bounds(const struct sp_memref *ref, uint64_t buf_size,
  * "secure"), or @desc's use case is not in @use_case_mask (field
  * "use_case"); -EINVAL if @world is not a known value.
  */
-int sp_memref_check_access(const struct sp_buf_desc *desc,
-			   enum sp_memref_world world, uint32_t use_case_mask,
-			   struct rheap_diag *diag);
+int sp_memref_validate_access(const struct sp_buf_desc *desc,
+			      enum sp_memref_world world,
+			      uint32_t use_case_mask, struct rheap_diag *diag);
 
 /**
- * sp_memref_check() - bounds, then typing: the check every service runs
+ * sp_memref_validate() - bounds, then typing: the check every service runs
  * @ref:           the reference (untrusted); must not be NULL
  * @desc:          what @ref's buffer resolved to (trusted); must not be NULL
  * @world:         the type the service needs
  * @use_case_mask: use cases accepted for %SP_MEMREF_SECURE
  * @diag:          optional; names the rejected field on failure
  *
- * Return: 0; -EINVAL from sp_memref_check_bounds(); -EPERM or -EINVAL from
- * sp_memref_check_access().
+ * Return: 0; -EINVAL from sp_memref_validate_bounds(); -EPERM or -EINVAL from
+ * sp_memref_validate_access().
  */
-int sp_memref_check(const struct sp_memref *ref,
-		    const struct sp_buf_desc *desc, enum sp_memref_world world,
-		    uint32_t use_case_mask, struct rheap_diag *diag);
+int sp_memref_validate(const struct sp_memref *ref,
+		       const struct sp_buf_desc *desc,
+		       enum sp_memref_world world, uint32_t use_case_mask,
+		       struct rheap_diag *diag);
 
 #endif /* RHEAP_SRC_SP_SP_MEMREF_H */

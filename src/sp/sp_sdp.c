@@ -28,14 +28,14 @@ static int sdp_check_copy(const struct sp_sdp_cfg *cfg,
 			  enum sp_memref_world out_world,
 			  struct rheap_diag *diag)
 {
-	int rc = sp_memref_check(in_ref, &in->desc, in_world,
-				 cfg->use_case_mask, diag);
+	int rc = sp_memref_validate(in_ref, &in->desc, in_world,
+				    cfg->use_case_mask, diag);
 
 	if (rc) {
 		return rc;
 	}
-	return sp_memref_check(out_ref, &out->desc, out_world,
-			       cfg->use_case_mask, diag);
+	return sp_memref_validate(out_ref, &out->desc, out_world,
+				  cfg->use_case_mask, diag);
 }
 
 static int sdp_copy(const struct sp_memref *in_ref, const struct sp_buf *in,
@@ -73,8 +73,8 @@ int sp_sdp_transform(const struct sp_sdp_cfg *cfg, const struct sp_memref *ref,
 		     const struct sp_buf *buf, struct rheap_diag *diag)
 {
 	uint8_t *p = NULL;
-	int rc = sp_memref_check(ref, &buf->desc, SP_MEMREF_SECURE,
-				 cfg->use_case_mask, diag);
+	int rc = sp_memref_validate(ref, &buf->desc, SP_MEMREF_SECURE,
+				    cfg->use_case_mask, diag);
 
 	if (rc) {
 		return rc;

@@ -12,7 +12,7 @@
  *   dump       copy a restricted buffer out to non-secure memory; a debug
  *              facility only (it defeats R1), refused unless enabled
  *
- * Each runs sp_memref_check() on every reference first and touches no
+ * Each runs sp_memref_validate() on every reference first and touches no
  * byte of any buffer when a check fails.
  *
  * Dump is allowed only when `struct sp_sdp_cfg.debug_dump` is set. A build
@@ -62,7 +62,7 @@ struct sp_sdp_cfg {
  *
  * Copies `in_ref->size` bytes to the start of @out_ref's range.
  *
- * Return: 0; -EINVAL or -EPERM from sp_memref_check() on either reference;
+ * Return: 0; -EINVAL or -EPERM from sp_memref_validate() on either reference;
  * -ENOSPC if @out_ref's range is shorter than @in_ref's (field "size").
  */
 int sp_sdp_inject(const struct sp_sdp_cfg *cfg, const struct sp_memref *in_ref,
@@ -76,7 +76,7 @@ int sp_sdp_inject(const struct sp_sdp_cfg *cfg, const struct sp_memref *in_ref,
  * @buf:  @ref's resolved buffer
  * @diag: optional; names the rejected field on failure
  *
- * Return: 0; -EINVAL or -EPERM from sp_memref_check().
+ * Return: 0; -EINVAL or -EPERM from sp_memref_validate().
  */
 int sp_sdp_transform(const struct sp_sdp_cfg *cfg, const struct sp_memref *ref,
 		     const struct sp_buf *buf, struct rheap_diag *diag);
@@ -93,7 +93,7 @@ int sp_sdp_transform(const struct sp_sdp_cfg *cfg, const struct sp_memref *ref,
  * Copies `in_ref->size` bytes to the start of @out_ref's range. The
  * references are checked first, then the debug switch.
  *
- * Return: 0; -EINVAL or -EPERM from sp_memref_check(); -EPERM if dump is
+ * Return: 0; -EINVAL or -EPERM from sp_memref_validate(); -EPERM if dump is
  * not enabled (field "debug_dump"); -ENOSPC if @out_ref's range is shorter
  * than @in_ref's (field "size").
  */

@@ -736,11 +736,12 @@ static void run_oob_case(void **state)
 	struct sp_memref good = { 8, 0, 16 };
 	struct rheap_diag diag = { 0 };
 
-	assert_int_equal(sp_memref_check_bounds(&bad, SDP_SIZE, &diag),
+	assert_int_equal(sp_memref_validate_bounds(&bad, SDP_SIZE, &diag),
 			 -EINVAL);
 	assert_string_equal(diag.field, c->field);
-	assert_int_equal(sp_memref_check(&bad, &sec.desc, SP_MEMREF_SECURE,
-					 k_cfg.use_case_mask, NULL), -EINVAL);
+	assert_int_equal(sp_memref_validate(&bad, &sec.desc, SP_MEMREF_SECURE,
+					    k_cfg.use_case_mask, NULL),
+			 -EINVAL);
 
 	/* Every service rejects it before touching any buffer. */
 	memset(g_ns, 0x11, SDP_SIZE);
@@ -770,12 +771,12 @@ static void test_memref_bounds_edges_ok(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
-		assert_int_equal(sp_memref_check_bounds(&ok[i], SDP_SIZE, NULL),
-				 0);
+		assert_int_equal(sp_memref_validate_bounds(&ok[i], SDP_SIZE,
+							   NULL), 0);
 	}
 	/* A zero-sized buffer accepts only the empty range at 0. */
-	assert_int_equal(sp_memref_check_bounds(&ok[3], 0, NULL), 0);
-	assert_int_equal(sp_memref_check_bounds(&ok[1], 0, NULL), -EINVAL);
+	assert_int_equal(sp_memref_validate_bounds(&ok[3], 0, NULL), 0);
+	assert_int_equal(sp_memref_validate_bounds(&ok[1], 0, NULL), -EINVAL);
 }
 
 static void test_memref_bounds_limit_recorded(void **state)
@@ -784,7 +785,8 @@ static void test_memref_bounds_limit_recorded(void **state)
 	struct rheap_diag diag = { 0 };
 
 	(void)state;
-	assert_int_equal(sp_memref_check_bounds(&r, SDP_SIZE, &diag), -EINVAL);
+	assert_int_equal(sp_memref_validate_bounds(&r, SDP_SIZE, &diag),
+			 -EINVAL);
 	assert_string_equal(diag.field, "size");
 	assert_int_equal(diag.value, 11);
 	assert_true(diag.has_limit);
@@ -836,9 +838,9 @@ static void run_access_case(void **state)
 	struct sp_memref r = { 1, 0, 16 };
 	struct rheap_diag diag = { 0 };
 
-	assert_int_equal(sp_memref_check_access(&d, c->world, c->mask, &diag),
-			 c->want);
-	assert_int_equal(sp_memref_check(&r, &d, c->world, c->mask, NULL),
+	assert_int_equal(sp_memref_validate_access(&d, c->world, c->mask,
+						   &diag), c->want);
+	assert_int_equal(sp_memref_validate(&r, &d, c->world, c->mask, NULL),
 			 c->want);
 	if (c->field) {
 		assert_string_equal(diag.field, c->field);
