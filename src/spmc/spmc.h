@@ -389,11 +389,11 @@ int spmc_frag_rx(struct spmc *spmc, uint16_t caller, uint64_t handle,
  * borrower; a retrieve-request CLEAR_RELINQUISH with other borrowers left
  * defers the scrub to reclaim.
  *
- * Return: 0; -EINVAL for a malformed descriptor, an endpoint list other
- * than {@caller}, a DONATE, or CLEAR on shared memory; -ENOENT for an
- * unknown, stale or incomplete handle; -EPERM if @caller does not hold the
- * memory (never retrieved, or relinquished already) or asks CLEAR with
- * read-only access; -EBUSY if CLEAR is asked while other borrowers still
+ * Return: 0; -EINVAL for a malformed descriptor, an endpoint count other
+ * than 1, a DONATE, or CLEAR on shared memory; -ENOENT for an unknown,
+ * stale or incomplete handle; -EPERM if the endpoint named is not @caller,
+ * @caller is not a receiver or does not hold the memory (never retrieved,
+ * or relinquished already), or asks CLEAR with read-only access; -EBUSY if CLEAR is asked while other borrowers still
  * hold the memory or the manager is wedged; a platform error from
  * @ops->scrub (then nothing changed).
  */
@@ -514,8 +514,9 @@ int spmc_share_find(const struct spmc *spmc, uint64_t handle,
  *
  * A platform call that fails while undoing a half-applied protect or
  * unprotect leaves the hardware and the manager's records disagreeing.
- * The manager then refuses every mutating call with -EBUSY (the
- * equivalent of Hafnium's CHECK panic, kept testable).
+ * The manager then refuses every FF-A call with -EBUSY (the equivalent of
+ * Hafnium's CHECK panic, kept testable); spmc_endpoint_teardown(), the
+ * views and spmc_destroy() still work, as they make no platform call.
  *
  * Return: true if wedged.
  */
