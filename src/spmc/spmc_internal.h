@@ -136,28 +136,73 @@ struct spmc {
 	bool wedged;
 };
 
-/* Allocation through the ops table (fault-injectable). */
+/**
+ * spmc_zalloc() - allocate @size zeroed bytes through the ops table
+ * Return: the block, or NULL (fault-injectable in tests).
+ */
 void *spmc_zalloc(const struct spmc *spmc, size_t size);
+
+/** spmc_free() - release a block of spmc_zalloc(); NULL is a no-op. */
 void spmc_free(const struct spmc *spmc, void *ptr);
 
-/* Endpoints. */
+/** spmc_ep_find() - the configured endpoint @id, or NULL. */
 struct spmc_ep *spmc_ep_find(struct spmc *spmc, uint16_t id);
+
+/** spmc_ep_find_const() - spmc_ep_find() on a const manager. */
 const struct spmc_ep *spmc_ep_find_const(const struct spmc *spmc,
 					 uint16_t id);
+
+/** spmc_id_is_sp() - true for a secure-world ID (bit 15 set). */
 bool spmc_id_is_sp(uint16_t id);
 
-/* Handle table and share life cycle (share.c). */
+/**
+ * spmc_share_alloc() - take a free slot and a fresh generation
+ * @spmc: manager
+ * @out:  the new, zeroed share, already in the table; its state is for the
+ *        caller to set
+ *
+ * Return: 0, or -ENOMEM (table full, generations exhausted, allocation
+ * failed).
+ */
 int spmc_share_alloc(struct spmc *spmc, struct spmc_share **out);
+
+/**
+ * spmc_share_release() - free a share, its buffers and its slot
+ * @spmc:     manager
+ * @share:    share in the table; freed
+ * @rollback: the share was allocated by the failing call itself: give its
+ *            generation back so the refused call leaves no trace
+ *
+ * Accounting is the caller's business.
+ */
 void spmc_share_release(struct spmc *spmc, struct spmc_share *share,
 			bool rollback);
+
+/**
+ * spmc_share_lookup() - the share behind @handle (untrusted), any state
+ * Return: the share, or NULL for an unknown, stale or hypervisor handle.
+ */
 struct spmc_share *spmc_share_lookup(const struct spmc *spmc, uint64_t handle);
+
+/**
+ * spmc_share_account() - add (@sign > 0) or remove the sender-side
+ * accounting of @share in its current state.
+ */
 void spmc_share_account(struct spmc *spmc, const struct spmc_share *share,
 			int sign);
+
+/** spmc_borrower_drop_resp() - discard a retrieve response in flight. */
 void spmc_borrower_drop_resp(const struct spmc *spmc,
 			     struct spmc_borrower *b);
+
+/** spmc_share_borrower() - the receiver entry of @id, or NULL. */
 struct spmc_borrower *spmc_share_borrower(struct spmc_share *share,
 					  uint16_t id);
+
+/** spmc_share_holders() - receivers currently holding @share. */
 uint32_t spmc_share_holders(const struct spmc_share *share);
+
+/** spmc_range_in_pool() - whether any byte of the range is in a pool. */
 bool spmc_range_in_pool(const struct spmc *spmc, uint64_t base,
 			uint64_t size);
 

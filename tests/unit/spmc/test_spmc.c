@@ -2410,30 +2410,23 @@ static void test_handle_stale_after_recycling(void **state)
 		struct tx t = tx_lend(VM1, SP1, A, 1);
 		size_t n = encode_tx(&t, desc_buf);
 
-		assert_int_equal(spmc_send(S, VM1, t.abi, desc_buf, n, n, &res,
-					   NULL),
-				 0);
+		CHK(spmc_send(S, VM1, t.abi, desc_buf, n, n, &res, NULL), 0);
 		old[i] = res.handle;
-		assert_int_equal(spmc_reclaim(S, VM1, res.handle, 0, NULL), 0);
+		CHK(spmc_reclaim(S, VM1, res.handle, 0, NULL), 0);
 	}
-	check_all();
 	h = lend_ok(VM1, SP1, A, 1);
 	for (int i = 0; i < 10000; i++) {
 		assert_true(old[i] != h);
 		assert_int_equal(old[i] & 0xffff, h & 0xffff);
-		assert_int_equal(spmc_reclaim(S, VM1, old[i], 0, NULL),
-				 -ENOENT);
-		assert_int_equal(retrieve_simple(SP1, old[i], VM1), -ENOENT);
+		CHK(spmc_reclaim(S, VM1, old[i], 0, NULL), -ENOENT);
+		CHK(retrieve_simple(SP1, old[i], VM1), -ENOENT);
 		memcpy(relbuf, &old[i], 8);
 		relbuf[12] = 1;
 		relbuf[16] = (uint8_t)SP1;
 		relbuf[17] = (uint8_t)(SP1 >> 8);
-		assert_int_equal(spmc_relinquish(S, SP1, relbuf, 18, NULL),
-				 -ENOENT);
-		assert_int_equal(do_frag_tx(VM1, old[i], desc_buf, 16),
-				 -ENOENT);
+		CHK(spmc_relinquish(S, SP1, relbuf, 18, NULL), -ENOENT);
+		CHK(do_frag_tx(VM1, old[i], desc_buf, 16), -ENOENT);
 	}
-	check_all();
 	CHK(retrieve_simple(SP1, h, VM1), 0);
 	close_spmc();
 }
