@@ -10,6 +10,7 @@ packages=(
 	libcmocka-dev              # unit tests
 	libfdt-dev device-tree-compiler
 	libmbedtls-dev             # AES for the SDP partition (src/sp)
+	spin                       # model check of the share life cycle (tests/model)
 )
 
 missing=()
