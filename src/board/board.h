@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * rheap-board: the secure world of the development platform, assembled.
+ *
+ * board_create() boots the board from a Transfer List, the way firmware
+ * would: it decodes the platform description, backs DRAM with host memory
+ * (hw_dram), resets the TZASC and protects the static pools (they are
+ * secure from reset), builds the SMMU, the bus and the device models, and
+ * starts the SPMC memory manager, the SDP partition and the FF-A ABI
+ * handler. Every FF-A call then enters through board_call() (in-process
+ * transport) or through the socket transport of board_server.h, which is
+ * a framing layer over the same functions.
+ *
+ * This development platform does NOT enforce protection in hardware
+ * (RELIABILITY.md gap 5, OP-TEE CFG_INSECURE): restricted memory is memory
+ * the normal-world (NW) processes never map. Static carve-outs never leave
+ * the board process; lent NW DRAM is still mapped by the NW process that
+ * owns the DRAM memfd. board_create() prints one warning line saying so.
+ *
+ * Life cycle:
+ *
+ *   board_create() --> READY (no NW endpoint connected)
+ *   READY --board_nw_connect()--> NW CONNECTED (endpoint 0x0001)
+ *   NW CONNECTED --board_nw_connect()--> -EBUSY (one NW kernel at a time)
+ *   NW CONNECTED --board_nw_disconnect()--> READY (what the NW lent stays
+ *        secure and accounted: the SPMC orphans it)
+ *   any --board_destroy()--> gone (lent memory scrubbed before release)
+ *
+ * Not thread-safe: one thread drives a board (the server's poll loop).
+ */
+#ifndef RHEAP_SRC_BOARD_BOARD_H
+#define RHEAP_SRC_BOARD_BOARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rheap/ffa_regs.h>
+#include <rheap/platform.h>
+
+#include "spmc/spmc.h"
+
+/** The NW kernel's FF-A endpoint ID (more IDs come with VMs). */
+#define BOARD_NW_ENDPOINT 0x0001u
+
+/** Largest key file the board reads. */
+#define BOARD_KEYS_FILE_MAX (64u * 1024u)
+
+struct hw_bus;
+
+/**
+ * struct board_opts - how to boot
+ * @keys_path:  optional content-key file for the SDP partition (see
+ *              src/sp/sp_keys.h for the format); read by the board only,
+ *              never logged; NULL: no keys
+ * @log:        where log lines go; NULL: stderr
+ * @dram_flags: hw_dram_create() flags (HW_DRAM_NO_SECRET in tests)
+ * @debug_dump: let the SDP partition answer its debug dump command
+ * @quiet:      log only errors and the protection warning
+ */
+struct board_opts {
+	const char *keys_path;
+	FILE *log;
+	uint32_t dram_flags;
+	bool debug_dump;
+	bool quiet;
+};
+
+/**
+ * struct board_ep_status - accounting of one configured endpoint
+ * @id:    FF-A endpoint ID
+ * @stats: spmc_endpoint_stats()
+ */
+struct board_ep_status {
+	uint16_t id;
+	struct spmc_ep_stats stats;
+};
+
+/**
+ * struct board_status - what an operator (or a test) may see
+ * @spmc:           spmc_stats()
+ * @wedged:         spmc_is_wedged()
+ * @tzasc_regions:  programmable TZASC regions
+ * @tzasc_used:     of those, in use
+ * @faults_total:   bus faults since boot
+ * @faults_held:    faults in the log now
+ * @faults_dropped: faults overwritten in the log
+ * @smmu_mappings:  SMMU mappings over every context
+ * @nw_connected:   a NW kernel endpoint is connected
+ * @enforced:       protection is enforced in hardware (always false here)
+ * @secret:         every carve-out is in memfd_secret memory
+ * @endpoint_count: entries in @endpoints
+ * @endpoints:      per-endpoint accounting, NW endpoints first
+ */
+struct board_status {
+	struct spmc_stats spmc;
+	bool wedged;
+	uint32_t tzasc_regions;
+	uint32_t tzasc_used;
+	uint64_t faults_total;
+	uint32_t faults_held;
+	uint64_t faults_dropped;
+	uint64_t smmu_mappings;
+	bool nw_connected;
+	bool enforced;
+	bool secret;
+	uint32_t endpoint_count;
+	struct board_ep_status endpoints[SPMC_MAX_ENDPOINTS];
+};
+
+/**
+ * struct board_dram_range - one NW DRAM range as handed to the NW
+ * @fd:   memfd owned by the board (dup() or send it; never close it)
+ * @base: PA of file offset 0
+ * @size: bytes
+ */
+struct board_dram_range {
+	int fd;
+	uint64_t base;
+	uint64_t size;
+};
+
+struct board;
+
+/**
+ * board_create() - boot a board from a Transfer List
+ * @tl:      the list (untrusted; 8-byte aligned), @tl_size bytes readable
+ * @tl_size: bytes at @tl
+ * @opts:    options; NULL for the defaults
+ * @out:     the new board; untouched on failure
+ *
+ * Logs the carve-out backing line, the protection warning and, on
+ * failure, the reason (a rejected TL or DTB names the field).
+ *
+ * Return: 0; -EINVAL for a rejected TL, DTB or key file, or a platform
+ * the board cannot model (static pools the TZASC cannot hold, a pool
+ * outside DRAM); -ENOENT if the TL has no FDT entry or the key file does
+ * not exist; -ENOSPC if a platform table is full; -ENOMEM.
+ */
+int board_create(const void *tl, size_t tl_size, const struct board_opts *opts,
+		 struct board **out);
+
+/**
+ * board_destroy() - tear everything down
+ * @b: the board, or NULL (no-op)
+ *
+ * Scrubs every page the SPMC still holds protected (lent or donated
+ * memory, whoever holds it), then frees the models. The carve-outs go
+ * back to the host, which zeroes them.
+ */
+void board_destroy(struct board *b);
+
+/**
+ * board_nw_connect() - a NW kernel endpoint arrives
+ * @b:  the board
+ * @ep: out: its FF-A endpoint ID (BOARD_NW_ENDPOINT)
+ *
+ * Return: 0; -EBUSY if a NW endpoint is already connected; an error of
+ * spmc_abi_endpoint_add().
+ */
+int board_nw_connect(struct board *b, uint16_t *ep);
+
+/**
+ * board_nw_disconnect() - the NW endpoint went away
+ * @b:  the board
+ * @ep: the ID board_nw_connect() gave; anything else is ignored
+ *
+ * Unmaps its mailbox and tears its state down in the SPMC: incomplete
+ * transactions are dropped, complete ones stay secure and accounted.
+ */
+void board_nw_disconnect(struct board *b, uint16_t ep);
+
+/**
+ * board_call() - the in-process SMC conduit
+ * @b:    the board
+ * @ep:   caller endpoint ID, as the transport established it (trusted)
+ * @req:  the 18 registers (untrusted content)
+ * @resp: out: the 18 reply registers
+ *
+ * Return: 0 (the FF-A outcome is in @resp); -EPERM if @ep is not a
+ * connected NW endpoint (@resp then holds FFA_ERROR DENIED).
+ */
+int board_call(struct board *b, uint16_t ep, const struct rheap_ffa_regs *req,
+	       struct rheap_ffa_regs *resp);
+
+/**
+ * board_status() - snapshot of the accounting
+ * @b:   the board
+ * @out: filled
+ */
+void board_status(const struct board *b, struct board_status *out);
+
+/**
+ * board_status_json() - board_status() plus the TZASC map, as JSON
+ * @b:    the board
+ * @json: out: malloc()ed NUL-terminated text; the caller frees it
+ * @len:  out: its length without the NUL
+ *
+ * Return: 0; -ENOMEM.
+ */
+int board_status_json(const struct board *b, char **json, size_t *len);
+
+/**
+ * board_dram_count() - NW DRAM ranges
+ * @b: the board
+ *
+ * Return: the count.
+ */
+uint32_t board_dram_count(const struct board *b);
+
+/**
+ * board_dram_get() - one NW DRAM range (carve-outs are never listed)
+ * @b:     the board
+ * @index: 0 .. board_dram_count() - 1
+ * @out:   the range
+ *
+ * Return: 0; -ENOENT if @index is out of range.
+ */
+int board_dram_get(const struct board *b, uint32_t index,
+		   struct board_dram_range *out);
+
+/**
+ * board_platform() - the decoded platform the board booted with
+ * @b: the board
+ *
+ * Return: the description, valid as long as @b.
+ */
+const struct rheap_platform *board_platform(const struct board *b);
+
+/**
+ * board_bus() - the bus, for firewall checks in tests
+ * @b: the board
+ *
+ * Return: the bus, valid as long as @b.
+ */
+struct hw_bus *board_bus(struct board *b);
+
+/**
+ * board_spmc() - the memory manager, for invariant checks in tests
+ * @b: the board
+ *
+ * Return: the manager, valid as long as @b.
+ */
+const struct spmc *board_spmc(const struct board *b);
+
+/**
+ * board_log() - write one "rheap-board: ..." line to the board's log
+ * @b:   the board
+ * @fmt: printf format
+ */
+void board_log(const struct board *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/**
+ * board_log_info() - board_log(), unless the board is quiet
+ * @b:   the board
+ * @fmt: printf format
+ */
+void board_log_info(const struct board *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif /* RHEAP_SRC_BOARD_BOARD_H */

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The board's state, shared by board.c and board_status.c only. */
+#ifndef RHEAP_SRC_BOARD_BOARD_INTERNAL_H
+#define RHEAP_SRC_BOARD_BOARD_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rheap/platform.h>
+
+#include "hw/hw_tzasc.h"
+#include "sp/sp_keys.h"
+#include "spmc/abi.h"
+
+struct hw_bus;
+struct hw_device;
+struct hw_dram;
+struct hw_smmu;
+struct sdp_partition;
+struct spmc;
+
+/*
+ * struct board - one booted board. Every pointer is owned by the board
+ * and freed by board_destroy() in reverse creation order; the bus, the
+ * devices, the SPMC and the SDP partition borrow the models created
+ * before them.
+ */
+struct board {
+	/** Decoded platform (the copy every model was built from). */
+	struct rheap_platform plat;
+	/** Log destination; NULL means stderr. */
+	FILE *log;
+	/** Only errors and the protection warning are logged. */
+	bool quiet;
+	/** TZASC state; the SPMC changes it only through board_plat_ops. */
+	struct hw_tzasc tzasc;
+	struct hw_dram *dram;
+	struct hw_smmu *smmu;
+	struct hw_bus *bus;
+	/** One model per platform device; entries >= device_count NULL. */
+	struct hw_device *devices[RHEAP_PLAT_MAX_DEVICES];
+	uint32_t device_count;
+	struct spmc *spmc;
+	/** Content keys of the SDP partition; wiped at destroy. */
+	struct sp_keys keys;
+	/** The SDP partition; NULL when the platform has none. */
+	struct sdp_partition *sdp;
+	/** Its endpoint ID; meaningful when @sdp is set. */
+	uint16_t sdp_id;
+	/** What the ABI handler reports in FFA_PARTITION_INFO_GET. */
+	struct spmc_abi_partition partitions[RHEAP_PLAT_MAX_PARTITIONS];
+	struct spmc_abi *abi;
+	/** BOARD_NW_ENDPOINT is connected (added to the ABI handler). */
+	bool nw_connected;
+};
+
+#endif /* RHEAP_SRC_BOARD_BOARD_INTERNAL_H */

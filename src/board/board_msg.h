@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The board transport's messages (docs/board-transport.md).
+ *
+ * Every message on the socket, in either direction, is exactly
+ * BOARD_MSG_SIZE bytes: the 18 registers x0..x17 of an SMC conduit, each a
+ * little-endian u64. After the handshake a NW connection carries FF-A
+ * calls and their replies unchanged; the board's own messages (below) use
+ * x0 values with bit 31 clear, which no FF-A function ID has (SMCCC fast
+ * calls set it), so the two can never be confused.
+ *
+ *   HELLO   client -> board: x1 = BOARD_PROTO_VERSION, x2 = enum
+ *           board_conn_kind; x3..x17 MBZ.
+ *           board -> client: x1 = BOARD_PROTO_VERSION, x2 = status (0 or a
+ *           negative errno, sign-extended), x3 = the FF-A endpoint ID given
+ *           (NW) or 0, x4 = kind, x5 = DRAM messages that follow, x6 =
+ *           BOARD_HELLO_FLAG_*.
+ *   DRAM    board -> client, one per NW DRAM range after a NW HELLO:
+ *           x1 = index, x2 = base PA, x3 = size; carries the range's memfd
+ *           (SCM_RIGHTS, exactly one).
+ *   STATUS  operator -> board: x1..x17 MBZ.
+ *           board -> operator: x1 = status, x2 = JSON length; carries one
+ *           sealed memfd holding the JSON text.
+ */
+#ifndef RHEAP_SRC_BOARD_BOARD_MSG_H
+#define RHEAP_SRC_BOARD_BOARD_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rheap/ffa_regs.h>
+
+/** Bytes of every message: 18 little-endian u64 registers. */
+#define BOARD_MSG_SIZE (8u * RHEAP_FFA_REG_COUNT)
+
+/** Protocol version carried by HELLO. */
+#define BOARD_PROTO_VERSION 1u
+
+/* x0 of the board's own messages ("RH" << 16 | n; bit 31 clear). */
+#define BOARD_MSG_HELLO UINT64_C(0x52480001)
+#define BOARD_MSG_DRAM UINT64_C(0x52480002)
+#define BOARD_MSG_STATUS UINT64_C(0x52480003)
+
+/** HELLO reply x6 bit: protection is enforced in hardware. */
+#define BOARD_HELLO_FLAG_ENFORCED (UINT64_C(1) << 0)
+/** HELLO reply x6 bit: every carve-out is in memfd_secret memory. */
+#define BOARD_HELLO_FLAG_SECRET (UINT64_C(1) << 1)
+
+/**
+ * enum board_conn_kind - what a connection is for (HELLO x2)
+ * @BOARD_CONN_NW:       the NW kernel's FF-A endpoint (one at a time)
+ * @BOARD_CONN_OPERATOR: status queries only; not an FF-A endpoint
+ */
+enum board_conn_kind {
+	BOARD_CONN_NW = 1,
+	BOARD_CONN_OPERATOR = 2,
+};
+
+/**
+ * board_msg_encode() - registers to wire bytes
+ * @regs: the registers
+ * @buf:  out, BOARD_MSG_SIZE bytes
+ */
+void board_msg_encode(const struct rheap_ffa_regs *regs,
+		      uint8_t buf[BOARD_MSG_SIZE]);
+
+/**
+ * board_msg_decode() - wire bytes to registers
+ * @buf:  BOARD_MSG_SIZE bytes (untrusted; any value is a valid register)
+ * @regs: out
+ */
+void board_msg_decode(const uint8_t buf[BOARD_MSG_SIZE],
+		      struct rheap_ffa_regs *regs);
+
+#endif /* RHEAP_SRC_BOARD_BOARD_MSG_H */

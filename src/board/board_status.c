@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Board status for operators and tests: the SPMC's accounting, the TZASC
+ * map, the fault log counters. Read-only: nothing here changes the board.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <rheap/err.h>
+
+#include "board/board.h"
+#include "board/board_internal.h"
+#include "hw/hw_bus.h"
+#include "hw/hw_dram.h"
+#include "hw/hw_smmu.h"
+#include "hw/hw_tzasc.h"
+#include "spmc/spmc.h"
+#include "util/json.h"
+
+void board_status(const struct board *b, struct board_status *out)
+{
+	*out = (struct board_status){ 0 };
+	spmc_stats(b->spmc, &out->spmc);
+	out->wedged = spmc_is_wedged(b->spmc);
+	out->tzasc_regions = b->tzasc.region_count;
+	out->tzasc_used = hw_tzasc_regions_used(&b->tzasc);
+	out->faults_total = hw_bus_fault_total(b->bus);
+	out->faults_held = hw_bus_fault_count(b->bus);
+	out->faults_dropped = hw_bus_fault_dropped(b->bus);
+	out->smmu_mappings = hw_smmu_mapping_count(b->smmu);
+	out->nw_connected = b->nw_connected;
+	out->enforced = false; /* this platform has no hardware firewall */
+	out->secret = hw_dram_secret(b->dram);
+
+	out->endpoints[0].id = BOARD_NW_ENDPOINT;
+	out->endpoint_count = 1;
+	for (uint32_t i = 0; i < b->plat.partition_count &&
+			     out->endpoint_count < SPMC_MAX_ENDPOINTS;
+	     i++) {
+		out->endpoints[out->endpoint_count++].id =
+			b->plat.partitions[i].id;
+	}
+	for (uint32_t i = 0; i < out->endpoint_count; i++) {
+		(void)spmc_endpoint_stats(b->spmc, out->endpoints[i].id,
+					  &out->endpoints[i].stats);
+	}
+}
+
+static void board_json_spmc(struct json_writer *w, const struct board_status *st)
+{
+	json_write_key(w, "spmc");
+	json_write_object_begin(w);
+	json_write_member_u64(w, "live_shares", st->spmc.live_shares);
+	json_write_member_u64(w, "total_ranges", st->spmc.total_ranges);
+	json_write_member_u64(w, "protected_pages", st->spmc.protected_pages);
+	json_write_member_u64(w, "pool_pages", st->spmc.pool_pages);
+	json_write_member_u64(w, "scrubbed_pages", st->spmc.scrubbed_pages);
+	json_write_member_bool(w, "wedged", st->wedged);
+	json_write_object_end(w);
+}
+
+static void board_json_tzasc(struct json_writer *w, const struct board *b,
+			     const struct board_status *st)
+{
+	struct hw_tzasc_region reg = { 0 };
+
+	json_write_key(w, "tzasc");
+	json_write_object_begin(w);
+	json_write_member_u64(w, "regions", st->tzasc_regions);
+	json_write_member_u64(w, "used", st->tzasc_used);
+	json_write_key(w, "secure");
+	json_write_array_begin(w);
+	for (uint32_t s = 1; s <= b->tzasc.region_count; s++) {
+		if (hw_tzasc_region_get(&b->tzasc, s, &reg) || !reg.enabled) {
+			continue;
+		}
+		json_write_object_begin(w);
+		json_write_member_u64(w, "slot", s);
+		json_write_member_u64(w, "base", reg.base);
+		json_write_member_u64(w, "size", reg.last - reg.base + 1);
+		json_write_object_end(w);
+	}
+	json_write_array_end(w);
+	json_write_object_end(w);
+}
+
+static void board_json_endpoints(struct json_writer *w,
+				 const struct board_status *st)
+{
+	json_write_key(w, "endpoints");
+	json_write_array_begin(w);
+	for (uint32_t i = 0; i < st->endpoint_count; i++) {
+		const struct spmc_ep_stats *e = &st->endpoints[i].stats;
+
+		json_write_object_begin(w);
+		json_write_member_u64(w, "id", st->endpoints[i].id);
+		json_write_member_u64(w, "live_handles", e->live_handles);
+		json_write_member_u64(w, "pending", e->pending);
+		json_write_member_u64(w, "pages_shared", e->pages_shared);
+		json_write_member_u64(w, "pages_lent", e->pages_lent);
+		json_write_member_u64(w, "pages_donated", e->pages_donated);
+		json_write_member_u64(w, "pages_borrowed", e->pages_borrowed);
+		json_write_member_u64(w, "retrievals", e->retrievals);
+		json_write_object_end(w);
+	}
+	json_write_array_end(w);
+}
+
+int board_status_json(const struct board *b, char **json, size_t *len)
+{
+	struct board_status st = { 0 };
+	struct json_writer w = { 0 };
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = NULL;
+
+	board_status(b, &st);
+	f = open_memstream(&text, &size);
+	if (!f) {
+		return -ENOMEM;
+	}
+	json_writer_init(&w, f);
+	json_write_object_begin(&w);
+	json_write_member_string(&w, "model", b->plat.model);
+	json_write_member_bool(&w, "enforced", st.enforced);
+	json_write_member_bool(&w, "carveouts_secret", st.secret);
+	json_write_member_string(&w, "carveouts", hw_dram_backing_desc(b->dram));
+	json_write_member_bool(&w, "nw_connected", st.nw_connected);
+	board_json_spmc(&w, &st);
+	board_json_tzasc(&w, b, &st);
+	json_write_key(&w, "faults");
+	json_write_object_begin(&w);
+	json_write_member_u64(&w, "total", st.faults_total);
+	json_write_member_u64(&w, "held", st.faults_held);
+	json_write_member_u64(&w, "dropped", st.faults_dropped);
+	json_write_object_end(&w);
+	json_write_member_u64(&w, "smmu_mappings", st.smmu_mappings);
+	board_json_endpoints(&w, &st);
+	json_write_object_end(&w);
+	if (json_writer_finish(&w) != 0 || fclose(f) != 0) {
+		free(text);
+		return -ENOMEM;
+	}
+	*json = text;
+	*len = size;
+	return 0;
+}

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * NW-side client of the board transport (docs/board-transport.md), used by
+ * tests, benchmarks and rheapd: connect and introduce itself, map the NW
+ * DRAM the board hands over, make FF-A calls, and the memory-management
+ * helpers a NW kernel needs (RXTX_MAP, MEM_SHARE/LEND/DONATE with
+ * fragmentation, MEM_RECLAIM).
+ *
+ * FF-A statuses become errno here, once (the client layer hands errno to
+ * its users): NOT_SUPPORTED -EOPNOTSUPP, INVALID_PARAMETERS -EINVAL,
+ * NO_MEMORY -ENOMEM, BUSY/RETRY/ABORTED -EBUSY, DENIED -EPERM, NO_DATA
+ * -ENOENT. A transport failure (no board at the path, the board closed the
+ * connection or died) is -ENOENT: there is no board at the other end.
+ *
+ * Life cycle:
+ *
+ *   nw_client_connect*() --> CONNECTED (NW: DRAM mapped; operator: none)
+ *   CONNECTED --EOF / send error--> GONE (every call -ENOENT)
+ *   any --nw_client_destroy()--> closed, DRAM unmapped
+ *
+ * Not thread-safe; one request at a time, as the transport requires.
+ */
+#ifndef RHEAP_SRC_BOARD_NW_CLIENT_H
+#define RHEAP_SRC_BOARD_NW_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rheap/ffa_desc.h>
+#include <rheap/ffa_regs.h>
+
+#include "board/board_msg.h"
+
+/** Most NW DRAM ranges a client maps. */
+#define NW_CLIENT_MAX_DRAM 8u
+
+/**
+ * struct nw_client_dram - a NW DRAM range as mapped by the client
+ * @base: PA of @ptr
+ * @size: bytes
+ * @ptr:  the client's MAP_SHARED mapping of the board's memfd
+ */
+struct nw_client_dram {
+	uint64_t base;
+	uint64_t size;
+	uint8_t *ptr;
+};
+
+struct nw_client;
+
+/**
+ * nw_client_connect() - connect to a board's socket and say HELLO
+ * @path: the board's socket path
+ * @kind: BOARD_CONN_NW or BOARD_CONN_OPERATOR
+ * @out:  the new client; untouched on failure
+ *
+ * Return: 0; -ENOENT if no board serves @path; the board's HELLO refusal
+ * (-EBUSY: a NW endpoint is already connected; -EOPNOTSUPP: protocol
+ * version; -EPERM: another user; -EINVAL); -EINVAL for a malformed reply
+ * or a @path too long; -ENOMEM if mapping DRAM fails.
+ */
+int nw_client_connect(const char *path, enum board_conn_kind kind,
+		      struct nw_client **out);
+
+/**
+ * nw_client_connect_fd() - nw_client_connect() over a connected socket
+ * @fd:   SOCK_SEQPACKET socket (a socketpair() end); owned by the client
+ *        on every path
+ * @kind: as nw_client_connect()
+ * @out:  as nw_client_connect()
+ *
+ * Return: as nw_client_connect().
+ */
+int nw_client_connect_fd(int fd, enum board_conn_kind kind,
+			 struct nw_client **out);
+
+/**
+ * nw_client_destroy() - disconnect and unmap
+ * @c: the client, or NULL (no-op)
+ */
+void nw_client_destroy(struct nw_client *c);
+
+/**
+ * nw_client_id() - the FF-A endpoint ID the board gave (0: operator)
+ * @c: the client
+ *
+ * Return: the ID.
+ */
+uint16_t nw_client_id(const struct nw_client *c);
+
+/**
+ * nw_client_flags() - the HELLO reply's BOARD_HELLO_FLAG_* bits
+ * @c: the client
+ *
+ * Return: the flags.
+ */
+uint64_t nw_client_flags(const struct nw_client *c);
+
+/**
+ * nw_client_fd() - the socket, for tests that send raw frames
+ * @c: the client
+ *
+ * Return: the fd (owned by @c).
+ */
+int nw_client_fd(const struct nw_client *c);
+
+/**
+ * nw_client_dram_count() - NW DRAM ranges mapped
+ * @c: the client
+ *
+ * Return: the count (0 for an operator connection).
+ */
+uint32_t nw_client_dram_count(const struct nw_client *c);
+
+/**
+ * nw_client_dram_get() - one mapped range
+ * @c:     the client
+ * @index: 0 .. nw_client_dram_count() - 1
+ * @out:   the range
+ *
+ * Return: 0; -ENOENT if @index is out of range.
+ */
+int nw_client_dram_get(const struct nw_client *c, uint32_t index,
+		       struct nw_client_dram *out);
+
+/**
+ * nw_client_pa_ptr() - the client's address of a PA range in NW DRAM
+ * @c:    the client
+ * @pa:   first byte
+ * @size: bytes, non-zero
+ * @ptr:  out
+ *
+ * Return: 0; -EINVAL if the range is not inside one mapped range.
+ */
+int nw_client_pa_ptr(const struct nw_client *c, uint64_t pa, uint64_t size,
+		     void **ptr);
+
+/**
+ * nw_client_call() - one FF-A call over the transport
+ * @c:    the client (a NW connection)
+ * @req:  the registers to send
+ * @resp: out: the board's reply
+ *
+ * Return: 0 (the FF-A outcome is in @resp); -ENOENT if the board is gone
+ * (EOF or a socket error; the client is then GONE); -EINVAL if the reply
+ * is malformed.
+ */
+int nw_client_call(struct nw_client *c, const struct rheap_ffa_regs *req,
+		   struct rheap_ffa_regs *resp);
+
+/**
+ * nw_client_ffa_errno() - the errno of an FF-A reply
+ * @resp: a reply
+ *
+ * Return: 0 for FFA_SUCCESS_32/64 and any other non-error reply; the
+ * mapped errno of FFA_ERROR's status (see the top of this file).
+ */
+int nw_client_ffa_errno(const struct rheap_ffa_regs *resp);
+
+/**
+ * nw_client_version() - FFA_VERSION
+ * @c:       the client
+ * @version: the version to offer
+ * @out:     out: the board's version
+ *
+ * Return: 0; -EOPNOTSUPP if the board answers NOT_SUPPORTED; transport
+ * errors as nw_client_call().
+ */
+int nw_client_version(struct nw_client *c, uint32_t version, uint32_t *out);
+
+/**
+ * nw_client_id_get() - FFA_ID_GET
+ * @c:  the client
+ * @id: out
+ *
+ * Return: 0; an FF-A or transport errno.
+ */
+int nw_client_id_get(struct nw_client *c, uint16_t *id);
+
+/**
+ * nw_client_rxtx_map() - FFA_RXTX_MAP_64 of a TX/RX pair in NW DRAM
+ * @c:          the client
+ * @tx_pa:      TX buffer PA (4 KiB aligned, in a mapped range)
+ * @rx_pa:      RX buffer PA
+ * @page_count: pages of each, 1..63
+ *
+ * On success the client remembers the buffers (mem_send writes TX).
+ *
+ * Return: 0; -EINVAL if a buffer is not in mapped NW DRAM; an FF-A or
+ * transport errno.
+ */
+int nw_client_rxtx_map(struct nw_client *c, uint64_t tx_pa, uint64_t rx_pa,
+		       uint32_t page_count);
+
+/**
+ * nw_client_mem_send() - FFA_MEM_SHARE/LEND/DONATE, fragmented as needed
+ * @c:         the client (RX/TX mapped)
+ * @mem:       the descriptor value (its @abi selects the call)
+ * @handle:    out: the handle
+ * @fragments: out, optional: fragments sent (1 when it fit in TX)
+ *
+ * Encodes @mem, sends what fits in TX with the call, then the rest with
+ * FFA_MEM_FRAG_TX while the board answers FFA_MEM_FRAG_RX.
+ *
+ * Return: 0; -EINVAL for an invalid @mem, no TX buffer, or a board reply
+ * out of sequence; -ENOMEM if the encoding cannot be allocated; an FF-A
+ * or transport errno.
+ */
+int nw_client_mem_send(struct nw_client *c, const struct rheap_ffa_mem *mem,
+		       uint64_t *handle, uint32_t *fragments);
+
+/**
+ * nw_client_lend() - nw_client_mem_send() of a LEND to one partition
+ * @c:           the client
+ * @receiver:    borrower endpoint ID
+ * @tag:         the transaction tag (rheap: the use case)
+ * @ranges:      constituents
+ * @range_count: entries in @ranges
+ * @flags:       FFA_MEM_FLAG_* (e.g. CLEAR)
+ * @handle:      out
+ * @fragments:   out, optional
+ *
+ * RW data access, single borrower, attributes left to the borrower; the
+ * v1.2 EMAD layout when the board answered FFA_VERSION with 1.2 or later.
+ *
+ * Return: as nw_client_mem_send().
+ */
+int nw_client_lend(struct nw_client *c, uint16_t receiver, uint64_t tag,
+		   const struct rheap_ffa_range *ranges, uint32_t range_count,
+		   uint32_t flags, uint64_t *handle, uint32_t *fragments);
+
+/**
+ * nw_client_reclaim() - FFA_MEM_RECLAIM
+ * @c:      the client
+ * @handle: the handle
+ * @flags:  FFA_RECLAIM_FLAG_*
+ *
+ * Return: 0; an FF-A or transport errno.
+ */
+int nw_client_reclaim(struct nw_client *c, uint64_t handle, uint32_t flags);
+
+/**
+ * nw_client_status() - an operator connection's STATUS request
+ * @c:    the client (BOARD_CONN_OPERATOR)
+ * @json: out: malloc()ed NUL-terminated JSON; the caller frees it
+ * @len:  out: its length
+ *
+ * Return: 0; the board's error; -ENOENT if the board is gone; -EINVAL for
+ * a malformed reply; -ENOMEM.
+ */
+int nw_client_status(struct nw_client *c, char **json, size_t *len);
+
+#endif /* RHEAP_SRC_BOARD_NW_CLIENT_H */

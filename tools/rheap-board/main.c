@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * rheap-board: run the secure world of the development platform.
+ *
+ *   rheap-board [--tl FILE] [--socket PATH] [--keys FILE] [--once]
+ *               [--debug-dump] [--quiet]
+ *
+ * Boots from the Transfer List FILE (default: the default platform's list,
+ * built at build time by rheap-mktl; its build-directory path is compiled
+ * in) and serves the SMC conduit on the Unix socket PATH (default
+ * $XDG_RUNTIME_DIR/rheap-board.sock, else /tmp/rheap-board-<uid>.sock).
+ * docs/board-transport.md describes the protocol.
+ *
+ *   --keys FILE    content keys of the SDP partition (read by the board only)
+ *   --once         exit when the first NW connection ends (tests)
+ *   --debug-dump   let the SDP partition answer its dump command (debug:
+ *                  it defeats R1)
+ *   --quiet        log only errors and the protection warning
+ *
+ * SIGINT and SIGTERM shut down gracefully: connections are closed, lent
+ * memory is scrubbed, the socket file is removed.
+ *
+ * Exit codes as the other tools: 0 ok, 1 input rejected (TL, DTB, keys),
+ * 2 usage or I/O error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rheap/err.h>
+
+#include "board/board.h"
+#include "board/board_server.h"
+
+#ifndef RHEAP_BOARD_DEFAULT_TL
+#define RHEAP_BOARD_DEFAULT_TL "default.tl"
+#endif
+
+#define BOARD_EXIT_OK 0
+#define BOARD_EXIT_REJECTED 1
+#define BOARD_EXIT_USAGE 2
+
+/* Largest Transfer List read (the TL's total_size is u32). */
+#define BOARD_TL_MAX (64u << 20)
+
+struct board_main_opts {
+	const char *tl;
+	const char *socket;
+	const char *keys;
+	bool once;
+	bool debug_dump;
+	bool quiet;
+};
+
+static struct board_server *board_main_server;
+
+static void board_main_usage(FILE *f)
+{
+	fputs("usage: rheap-board [--tl FILE] [--socket PATH] [--keys FILE]"
+	      " [--once] [--debug-dump] [--quiet]\n"
+	      "\n"
+	      "Boots the development platform's secure world from a Transfer\n"
+	      "List (default: " RHEAP_BOARD_DEFAULT_TL ")\n"
+	      "and serves FF-A calls on a Unix SOCK_SEQPACKET socket (default:\n"
+	      "$XDG_RUNTIME_DIR/rheap-board.sock or /tmp/rheap-board-UID.sock).\n"
+	      "Exit status: 0 ok, 1 input rejected, 2 usage or I/O error.\n",
+	      f);
+}
+
+static void board_main_signal(int sig)
+{
+	(void)sig;
+	if (board_main_server) {
+		board_server_stop(board_main_server);
+	}
+}
+
+static int board_main_parse(int argc, char **argv, struct board_main_opts *o)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool has_arg = i + 1 < argc;
+
+		if (strcmp(a, "--tl") == 0 && has_arg) {
+			o->tl = argv[++i];
+		} else if (strcmp(a, "--socket") == 0 && has_arg) {
+			o->socket = argv[++i];
+		} else if (strcmp(a, "--keys") == 0 && has_arg) {
+			o->keys = argv[++i];
+		} else if (strcmp(a, "--once") == 0) {
+			o->once = true;
+		} else if (strcmp(a, "--debug-dump") == 0) {
+			o->debug_dump = true;
+		} else if (strcmp(a, "--quiet") == 0) {
+			o->quiet = true;
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			board_main_usage(stdout);
+			exit(BOARD_EXIT_OK);
+		} else {
+			fprintf(stderr, "rheap-board: unknown or incomplete option '%s'\n",
+				a);
+			board_main_usage(stderr);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Reads a whole file into an 8-byte-aligned buffer (malloc is). */
+static int board_main_read(const char *path, void **buf, size_t *size)
+{
+	struct stat st = { 0 };
+	uint8_t *p = NULL;
+	size_t done = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "rheap-board: cannot open %s: %s\n", path,
+			strerror(errno));
+		return -ENOENT;
+	}
+	if (fstat(fd, &st) != 0 || st.st_size <= 0 ||
+	    (uint64_t)st.st_size > BOARD_TL_MAX) {
+		fprintf(stderr, "rheap-board: %s: empty, unreadable or larger than %u bytes\n",
+			path, BOARD_TL_MAX);
+		close(fd);
+		return -EINVAL;
+	}
+	p = malloc((size_t)st.st_size);
+	if (!p) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (done < (size_t)st.st_size) {
+		ssize_t n = read(fd, p + done, (size_t)st.st_size - done);
+
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n <= 0) {
+			fprintf(stderr, "rheap-board: cannot read %s\n", path);
+			free(p);
+			close(fd);
+			return -EINVAL;
+		}
+		done += (size_t)n;
+	}
+	close(fd);
+	*buf = p;
+	*size = done;
+	return 0;
+}
+
+static const char *board_main_socket_default(char *buf, size_t size)
+{
+	const char *dir = getenv("XDG_RUNTIME_DIR");
+
+	if (dir && dir[0] == '/') {
+		snprintf(buf, size, "%s/rheap-board.sock", dir);
+	} else {
+		snprintf(buf, size, "/tmp/rheap-board-%u.sock",
+			 (unsigned int)getuid());
+	}
+	return buf;
+}
+
+int main(int argc, char **argv)
+{
+	struct board_main_opts o = { .tl = RHEAP_BOARD_DEFAULT_TL };
+	struct board_opts bo = { 0 };
+	struct sigaction sa = { 0 };
+	struct board_server *srv = NULL;
+	struct board *b = NULL;
+	char sock_buf[256] = { 0 };
+	void *tl = NULL;
+	size_t tl_size = 0;
+	int rc = 0;
+
+	if (board_main_parse(argc, argv, &o) != 0) {
+		return BOARD_EXIT_USAGE;
+	}
+	if (!o.socket) {
+		o.socket = board_main_socket_default(sock_buf, sizeof(sock_buf));
+	}
+	rc = board_main_read(o.tl, &tl, &tl_size);
+	if (rc) {
+		return BOARD_EXIT_USAGE;
+	}
+	bo.keys_path = o.keys;
+	bo.debug_dump = o.debug_dump;
+	bo.quiet = o.quiet;
+	rc = board_create(tl, tl_size, &bo, &b);
+	free(tl);
+	if (rc) {
+		return rc == -ENOMEM ? BOARD_EXIT_USAGE : BOARD_EXIT_REJECTED;
+	}
+	rc = board_server_create(b, o.socket, &srv);
+	if (rc) {
+		board_log(b, "cannot serve %s: %s", o.socket,
+			  rc == -EBUSY ? "another board is serving it" :
+					 rheap_strerror(rc));
+		board_destroy(b);
+		return BOARD_EXIT_USAGE;
+	}
+	board_server_set_once(srv, o.once);
+	board_main_server = srv;
+	sa.sa_handler = board_main_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (!o.quiet) {
+		board_log(b, "serving %s", o.socket);
+	}
+	rc = board_server_run(srv);
+	board_main_server = NULL;
+	board_server_destroy(srv);
+	if (!o.quiet) {
+		board_log(b, "shut down");
+	}
+	board_destroy(b);
+	return rc ? BOARD_EXIT_USAGE : BOARD_EXIT_OK;
+}
