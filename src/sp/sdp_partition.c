@@ -1369,6 +1369,33 @@ void sdp_partition_destroy(struct sdp_partition *sp)
 	free(sp);
 }
 
+void sdp_partition_endpoint_teardown(struct sdp_partition *sp, uint16_t ep)
+{
+	for (uint32_t i = 0; i < SDP_PARTITION_MAX_ATTACHMENTS; i++) {
+		if (sp->attachments[i].in_use &&
+		    sp->attachments[i].owner == ep) {
+			sdp_attachment_drop(sp, &sp->attachments[i]);
+		}
+	}
+	for (uint32_t i = 0; i < SDP_PARTITION_MAX_CHUNKS; i++) {
+		struct sdp_chunk *c = &sp->chunks[i];
+
+		if (!c->in_use || c->owner != ep) {
+			continue;
+		}
+		/* Another endpoint's attachment of this chunk is impossible:
+		 * chunks resolve for their owner only. */
+		(void)sdp_relinquish(sp, c->handle);
+		sdp_chunk_free(c);
+	}
+	for (uint32_t i = 0; i < SDP_PARTITION_MAX_PARAM_AREAS; i++) {
+		if (sp->params[i].in_use && sp->params[i].owner == ep) {
+			(void)sdp_relinquish(sp, sp->params[i].handle);
+			sdp_param_free(&sp->params[i]);
+		}
+	}
+}
+
 void sdp_partition_stats(const struct sdp_partition *sp,
 			 struct sdp_partition_stats *out)
 {

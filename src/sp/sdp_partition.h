@@ -113,6 +113,19 @@ int sdp_partition_create(const struct sdp_partition_cfg *cfg,
 void sdp_partition_destroy(struct sdp_partition *sp);
 
 /**
+ * sdp_partition_endpoint_teardown() - a normal-world endpoint died
+ * @sp: the partition
+ * @ep: the endpoint (trusted: the board or hypervisor says so)
+ *
+ * Drops everything @ep created: its attachments are unmapped, its chunks
+ * and its parameter area relinquished (SPMC errors ignored, as in
+ * sdp_partition_destroy()), so the hypervisor can reclaim the orphans the
+ * SPMC keeps for it (R4). Call it before or after spmc_endpoint_teardown().
+ * Cannot fail; an endpoint that holds nothing is a no-op.
+ */
+void sdp_partition_endpoint_teardown(struct sdp_partition *sp, uint16_t ep);
+
+/**
  * sdp_partition_direct_req() - answer one FFA_MSG_SEND_DIRECT_REQ
  * @ctx:      the `struct sdp_partition *`
  * @sender:   the requesting endpoint, as the transport established it

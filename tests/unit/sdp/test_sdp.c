@@ -1797,6 +1797,48 @@ static void test_destroy_lets_go(void **state)
 	partition_open(true, true);
 }
 
+static void test_endpoint_teardown(void **state)
+{
+	uint64_t h1 = lend(W.sv_dyn, CHUNK_PAGES, RHEAP_USE_CASE_SECURE_VIDEO);
+	uint64_t h2 = lend_to(VM2, SDP_ID, W.sv_dyn + CHUNK, CHUNK_PAGES,
+			      RHEAP_USE_CASE_SECURE_VIDEO);
+	uint32_t id1 = assign_ok(h1, RHEAP_USE_CASE_SECURE_VIDEO);
+	uint64_t hp = param_setup();
+	struct sdp_partition_stats st = { 0 };
+	uint32_t out[4] = { 0 };
+	uint64_t iova = 0;
+
+	(void)state;
+	assert_int_equal(call_as(VM2, SDP_CMD_ASSIGN, (uint32_t)h2,
+				 (uint32_t)(h2 >> 32),
+				 RHEAP_USE_CASE_SECURE_VIDEO, 0, out),
+			 0);
+	assert_int_equal(call_as(VM2, SDP_CMD_ATTACH, out[0], 0, 1, SID_VDEC,
+				 NULL),
+			 0);
+	assert_int_equal(attach(id1, 0, 2, SID_VDEC, true, &iova), 0);
+	/* VM2 dies: the SPMC orphans its LEND, the partition lets go. */
+	assert_int_equal(spmc_endpoint_teardown(W.spmc, VM2), 0);
+	sdp_partition_endpoint_teardown(W.sp, VM2);
+	assert_false(held_by_sdp(h2));
+	assert_int_equal(spmc_reclaim(W.spmc, 0x0000, h2, 0, NULL), 0);
+	/* VM1 is untouched. */
+	assert_true(held_by_sdp(h1));
+	assert_true(held_by_sdp(hp));
+	assert_int_equal(hw_smmu_context_mapping_count(W.smmu, SID_VDEC,
+						       HW_SMMU_CTX_S),
+			 1);
+	sdp_partition_stats(W.sp, &st);
+	assert_int_equal(st.chunks, 1);
+	assert_int_equal(st.attachments, 1);
+	assert_int_equal(st.param_areas, 1);
+	sdp_partition_endpoint_teardown(W.sp, VM1);
+	sdp_partition_endpoint_teardown(W.sp, VM1); /* idempotent */
+	assert_int_equal(hw_smmu_mapping_count(W.smmu), 0);
+	assert_int_equal(reclaim(h1), 0);
+	assert_int_equal(reclaim(hp), 0);
+}
+
 /* ------------------------------------------------------------------ */
 /* Framing.                                                            */
 
@@ -1988,6 +2030,7 @@ int main(void)
 		T(test_decrypt_no_key_store),
 		T(test_canary_scrubbed),
 		T(test_destroy_lets_go),
+		T(test_endpoint_teardown),
 		T(test_unknown_command),
 		T(test_receiver_not_me),
 		T(test_framing_errors),
