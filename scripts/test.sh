@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # The whole test suite, as CI runs it (.ci/run calls this file):
-#   1. gcc build: unit tests, fuzz-corpus replay, integration tests;
+#   1. gcc build: unit tests, fuzz-corpus replay, integration tests, and
+#      the SPIN model check of the FF-A share life cycle (tests/model);
 #   2. clang ASan+UBSan build: the same suites;
 #   3. libFuzzer smoke: every fuzz target for FUZZ_SECONDS (default 20 s)
 #      under ASan+UBSan, starting from its checked-in corpus.
@@ -51,6 +52,22 @@ run_suites() {
 echo "== gcc build (build/)"
 CC=gcc scripts/build.sh build
 run_suites build
+
+# The SPIN model check (tests/model) does not depend on the compiler: gcc
+# build only. Counts the configurations its "N passed, N failed" line reports.
+echo "== model check (build/, suite model)"
+rc=0
+out=$(meson test -C build --print-errorlogs --suite model 2>&1) || rc=$?
+grep -E '^spin ' build/meson-logs/testlog.txt || true
+model_ok=$(awk '/^[0-9]+ passed, [0-9]+ failed$/ {s += $1} END {print s + 0}' build/meson-logs/testlog.txt)
+model_bad=$(awk '/^[0-9]+ passed, [0-9]+ failed$/ {s += $3} END {print s + 0}' build/meson-logs/testlog.txt)
+echo "model: ${model_ok} configurations as expected, ${model_bad} not"
+passed=$((passed + model_ok))
+failed=$((failed + model_bad))
+if [ $rc -ne 0 ] && [ "$model_bad" -eq 0 ]; then
+	printf '%s\n' "$out" | tail -n 40
+	failed=$((failed + 1)) # meson itself failed
+fi
 
 echo "== clang ASan+UBSan build (build-asan/)"
 CC=clang scripts/build.sh build-asan -Db_sanitize=address,undefined \
