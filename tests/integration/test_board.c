@@ -27,6 +27,7 @@
 #include <rheap/err.h>
 #include <rheap/ffa_abi.h>
 #include <rheap/ffa_regs.h>
+#include <rheap/sdp_abi.h>
 #include <rheap/use_case.h>
 
 #include "board/board_msg.h"
@@ -445,11 +446,67 @@ static void test_sigterm(void **state)
 	nw_client_destroy(c);
 }
 
+/* A descriptor larger than TX goes in fragments; all pages protected. */
+static void test_fragmented_lend(void **state)
+{
+	struct board_proc *p = *state;
+	struct nw_client *c = nw_connect(p);
+	struct rheap_ffa_range r[300];
+	uint64_t handle = 0;
+	uint32_t frags = 0;
+
+	nw_setup(c);
+	for (uint32_t i = 0; i < 300; i++) {
+		r[i] = (struct rheap_ffa_range){
+			.address = SV_DYN_BASE + (uint64_t)i * FFA_PAGE_SIZE,
+			.page_count = 1,
+		};
+	}
+	assert_int_equal(nw_client_lend(c, SDP_ID, RHEAP_USE_CASE_SECURE_VIDEO,
+					r, 300, 0, &handle, &frags), 0);
+	assert_int_equal(frags, 2);
+	assert_int_equal(status_get(p, "spmc", "protected_pages", 0), 300);
+	assert_int_equal(status_get(p, "spmc", "total_ranges", 0), 300);
+	/* Adjacent pages cost one TZASC region. */
+	assert_int_equal(status_get(p, "tzasc", "used", 0), 2);
+	assert_int_equal(nw_client_reclaim(c, handle, 0), 0);
+	assert_int_equal(status_get(p, "spmc", "protected_pages", 0), 0);
+	nw_client_destroy(c);
+}
+
+/* Direct requests reach the SDP partition through the board. */
+static void test_sdp_direct_req(void **state)
+{
+	struct board_proc *p = *state;
+	struct nw_client *c = nw_connect(p);
+	struct rheap_ffa_call call = { .func = FFA_MSG_SEND_DIRECT_REQ_32 };
+	struct rheap_ffa_regs req = { 0 };
+	struct rheap_ffa_regs resp = { 0 };
+
+	nw_setup(c);
+	call.args.direct.sender_id = 0x0001;
+	call.args.direct.receiver_id = SDP_ID;
+	call.args.direct.payload[0] = SDP_CMD_GET_VERSION;
+	assert_int_equal(rheap_ffa_call_pack(&call, &req), 0);
+	assert_int_equal(nw_client_call(c, &req, &resp), 0);
+	assert_int_equal((uint32_t)resp.x[0], FFA_MSG_SEND_DIRECT_RESP_32);
+	assert_int_equal((int32_t)(uint32_t)resp.x[3], 0);
+	assert_int_equal(resp.x[4], SDP_ABI_VERSION_MAJOR);
+	/* An unknown partition is refused. */
+	call.args.direct.receiver_id = 0x8007;
+	assert_int_equal(rheap_ffa_call_pack(&call, &req), 0);
+	assert_int_equal(nw_client_call(c, &req, &resp), 0);
+	assert_int_not_equal(nw_client_ffa_errno(&resp), 0);
+	nw_client_destroy(c);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lend_reclaim, board_start, board_stop),
 		cmocka_unit_test_setup_teardown(test_rxtx_refused, board_start, board_stop),
+		cmocka_unit_test_setup_teardown(test_fragmented_lend, board_start, board_stop),
+		cmocka_unit_test_setup_teardown(test_sdp_direct_req, board_start, board_stop),
 		cmocka_unit_test_setup_teardown(test_disconnect_keeps_secure, board_start, board_stop),
 		cmocka_unit_test_setup_teardown(test_malformed, board_start, board_stop),
 		cmocka_unit_test_setup_teardown(test_hello_refused, board_start, board_stop),
