@@ -495,7 +495,7 @@ static void board_scrub_run(struct board *b, uint64_t lo, uint64_t last)
 		bool carve = hw_dram_is_carveout(b->dram, pa, FFA_PAGE_SIZE);
 
 		if (carve && pa > start) {
-			(void)hw_dram_scrub(b->dram, start, pa - start);
+			(void)hw_dram_release(b->dram, start, pa - start);
 		}
 		if (carve) {
 			start = pa + FFA_PAGE_SIZE;
@@ -505,7 +505,7 @@ static void board_scrub_run(struct board *b, uint64_t lo, uint64_t last)
 		}
 	}
 	if (last >= start) {
-		(void)hw_dram_scrub(b->dram, start, last - start + 1);
+		(void)hw_dram_release(b->dram, start, last - start + 1);
 	}
 }
 

@@ -464,6 +464,17 @@ static int dram_zero(struct dram_backing *b, uint64_t pa, uint64_t size)
 int hw_dram_scrub(struct hw_dram *dram, uint64_t pa, uint64_t size)
 {
 	struct dram_backing *b = NULL;
+	int rc = dram_resolve(dram, pa, size, &b);
+
+	if (rc) {
+		return rc;
+	}
+	return dram_zero(b, pa, size);
+}
+
+int hw_dram_release(struct hw_dram *dram, uint64_t pa, uint64_t size)
+{
+	struct dram_backing *b = NULL;
 	uint64_t first_page = 0;
 	uint64_t end = 0;
 	uint64_t end_page = 0;

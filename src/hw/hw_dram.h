@@ -149,14 +149,30 @@ bool hw_dram_is_carveout(const struct hw_dram *dram, uint64_t pa,
  * @pa:   first byte
  * @size: bytes, non-zero
  *
- * Uses explicit_bzero(). On a NW memfd, whole 4 KiB pages are released
- * with fallocate(FALLOC_FL_PUNCH_HOLE) instead (they read back as zero in
- * every mapping, and give the host its memory back); explicit_bzero covers
- * partial pages and any range where the hole punch is refused.
+ * Uses explicit_bzero() through the secure-side mapping: the cost of a
+ * memset of @size (bench/bench_board.c measures it against one). This is
+ * what the SPMC calls on every reclaim, so it stays on the fast path.
  *
  * Return: 0; errors as hw_dram_ptr(). Nothing is zeroed on error.
  */
 int hw_dram_scrub(struct hw_dram *dram, uint64_t pa, uint64_t size);
+
+/**
+ * hw_dram_release() - zero a PA range and give its whole pages back to the host
+ * @dram: the model
+ * @pa:   first byte
+ * @size: bytes, non-zero
+ *
+ * Like hw_dram_scrub(), but on a NW memfd whole 4 KiB pages are released
+ * with fallocate(FALLOC_FL_PUNCH_HOLE) (they read back as zero in every
+ * mapping); explicit_bzero covers partial pages, carve-outs and any range
+ * where the hole punch is refused. Several times slower than a memset for
+ * small ranges (a syscall and later refaults): for shutdown and for idle
+ * memory, not for every reclaim.
+ *
+ * Return: 0; errors as hw_dram_ptr(). Nothing is zeroed on error.
+ */
+int hw_dram_release(struct hw_dram *dram, uint64_t pa, uint64_t size);
 
 /**
  * hw_dram_nw_count() - number of NW DRAM ranges

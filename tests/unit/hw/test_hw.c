@@ -1171,8 +1171,8 @@ static void test_dram_scrub(void **state)
 	hw_dram_destroy(dram);
 }
 
-/* Whole NW pages are given back to the host (hole punch), not just zeroed. */
-static void test_dram_scrub_punches(void **state)
+/* release: whole NW pages go back to the host (hole punch), not just zeroed. */
+static void test_dram_release_punches(void **state)
 {
 	struct dram_fixture *f = *state;
 	struct hw_dram_nw_range r = { 0 };
@@ -1186,7 +1186,7 @@ static void test_dram_scrub_punches(void **state)
 	memset(p, 0xcd, 32 * PG);
 	assert_int_equal(fstat(r.fd, &before), 0);
 	assert_true(before.st_blocks >= 32 * (PG / 512));
-	assert_int_equal(hw_dram_scrub(f->dram, DRAM1 + 10, 32 * PG - 20), 0);
+	assert_int_equal(hw_dram_release(f->dram, DRAM1 + 10, 32 * PG - 20), 0);
 	assert_int_equal(fstat(r.fd, &after), 0);
 	assert_true(after.st_blocks <= before.st_blocks - 30 * (PG / 512));
 	assert_true(all_bytes(p + 10, 32 * PG - 20, 0));
@@ -1881,7 +1881,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dram_fallback_forced,
 						dram_setup_fallback,
 						dram_teardown),
-		cmocka_unit_test_setup_teardown(test_dram_scrub_punches,
+		cmocka_unit_test_setup_teardown(test_dram_release_punches,
 						dram_setup, dram_teardown),
 		cmocka_unit_test(test_dram_create_errors),
 		cmocka_unit_test(test_dram_default_board),
