@@ -39,7 +39,7 @@
  *   BUG_RETRIEVE_BEFORE_COMPLETE retrieve accepts a share with fragments pending
  *   BUG_TEARDOWN_FREES_HELD      teardown frees lent memory borrowers still hold
  *   BUG_TEARDOWN_LEAKS_PENDING   teardown forgets shares with fragments pending
- *   BUG_LOST_REPLY               reclaim of a pending share never answers
+ *   BUG_LOST_REPLY               the abort of a pending share never answers
  */
 
 #ifndef NSLOT
@@ -82,7 +82,8 @@ mtype = {
  *
  *   FREE --send, 2 fragments--> SENDING --FRAG_TX--> SENT
  *   FREE --send, 1 fragment-----------------------> SENT
- *   SENT --reclaim by the lender, no retrievers--> RECLAIMING
+ *   SENDING --reclaim by the lender (abort)--------> FREE (gen + 1)
+ *   SENT (not DONATE) --reclaim by the lender, no retrievers--> RECLAIMING
  *        --scrub, unprotect, reply---------------> FREE (gen + 1)
  *   SENT --DONATE retrieved------------------------> FREE (gen + 1)
  *   SENDING --lender teardown---------------------> FREE (gen + 1)
@@ -332,7 +333,14 @@ inline serve_relinquish()
 	fi
 }
 
-/* Step 1 of a reclaim: validate and commit.  R_DEFER: steps 2 to 4 follow. */
+#ifndef BUG_NO_OWNER_CHECK
+#define IS_LENDER(ep) ((ep) == VM1)
+#else
+#define IS_LENDER(ep) 1
+#endif
+
+/* Step 1 of a reclaim: validate and commit (R_DEFER: steps 2 to 4 follow),
+ * or abort a share whose fragments are pending (nothing was protected). */
 inline serve_reclaim()
 {
 	lookup(q_h);
@@ -340,16 +348,24 @@ inline serve_reclaim()
 	:: q_s == NSLOT -> q_st = R_INVAL
 	:: else ->
 		if
-#ifndef BUG_NO_OWNER_CHECK
-		:: q_from != VM1 -> q_st = R_DENIED
+		:: !IS_LENDER(q_from) -> q_st = R_DENIED
+		:: IS_LENDER(q_from) && slot[q_s].st == S_SENDING ->
+			pg_owner[slot[q_s].page] = PO_VM1;
+			free_slot(q_s);
+#ifndef BUG_LOST_REPLY
+			q_st = R_OK
+#else
+			q_st = R_DEFER	/* and no reply ever follows */
 #endif
-#ifdef BUG_LOST_REPLY
-		:: slot[q_s].st == S_SENDING -> q_st = R_DEFER	/* and nothing follows */
-#endif
-		:: slot[q_s].orphan || slot[q_s].st != S_SENT || r_step != 0 ->
+		:: IS_LENDER(q_from) && slot[q_s].st != S_SENDING &&
+		   slot[q_s].type == T_DONATE -> q_st = R_INVAL
+		:: IS_LENDER(q_from) && slot[q_s].st != S_SENDING &&
+		   slot[q_s].type != T_DONATE &&
+		   (slot[q_s].orphan || slot[q_s].st != S_SENT || r_step != 0) ->
 			q_st = R_DENIED
 #ifndef BUG_RECLAIM_WHILE_BORROWED
-		:: slot[q_s].retr != 0 -> q_st = R_DENIED
+		:: IS_LENDER(q_from) && slot[q_s].st == S_SENT &&
+		   slot[q_s].type != T_DONATE && slot[q_s].retr != 0 -> q_st = R_DENIED
 #endif
 		:: else ->
 			/* ghost, the commit point: the share stops being live
@@ -548,8 +564,10 @@ proctype lender()
 		assert(UNKNOWN_OK(h, st));
 		if
 		:: st == R_OK ->
-			/* P4, P7, P1: a live, complete share nobody holds */
-			assert(LIVE(h) && g_complete[h] && g_hold[h] == 0);
+			/* P4, P1: a live share nobody holds; a complete one
+			 * is not a donation (an incomplete one is aborted) */
+			assert(LIVE(h) && g_hold[h] == 0);
+			assert(!g_complete[h] || g_type[h] != T_DONATE);
 			/* R3: the page comes back NW-accessible and clean */
 			assert(!pg_secure[g_page[h]] && !pg_dirty[g_page[h]]);
 			retire(h)
