@@ -391,15 +391,60 @@ static int send_policy(const struct spmc *spmc, const struct rheap_ffa_mem *m,
  * every carve-out, and in no other complete transaction (SHAREs included:
  * a shared page is no longer exclusively owned, Hafnium share_twice).
  */
+/*
+ * Index of a range of @m that touches [base, base + size), or -1. The codec
+ * guarantees @m's ranges are disjoint; when they are also in ascending
+ * order (what every builder we know emits) a binary search finds the only
+ * candidate, otherwise every range is tried.
+ */
+static int64_t ranges_find_touching(const struct rheap_ffa_mem *m, bool sorted,
+				    uint64_t base, uint64_t size)
+{
+	uint32_t lo = 0;
+	uint32_t hi = m->range_count;
+
+	if (!sorted) {
+		for (uint32_t i = 0; i < m->range_count; i++) {
+			if (ranges_touch(base, size, m->ranges[i].address,
+					 range_size(&m->ranges[i]))) {
+				return i;
+			}
+		}
+		return -1;
+	}
+	/* First range whose last byte is at or after @base. */
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const struct rheap_ffa_range *r = &m->ranges[mid];
+
+		if (r->address + (range_size(r) - 1) < base) {
+			lo = mid + 1;
+		} else {
+			hi = mid;
+		}
+	}
+	if (lo < m->range_count &&
+	    ranges_touch(base, size, m->ranges[lo].address,
+			 range_size(&m->ranges[lo]))) {
+		return lo;
+	}
+	return -1;
+}
+
 static int ownership_check(const struct spmc *spmc,
 			   const struct rheap_ffa_mem *m,
 			   struct rheap_diag *diag)
 {
+	bool sorted = true;
+
 	for (uint32_t i = 0; i < m->range_count; i++) {
 		uint64_t base = m->ranges[i].address;
 		uint64_t size = range_size(&m->ranges[i]);
 		bool in_dram = false;
 
+		if (i > 0 && base < m->ranges[i - 1].address) {
+			sorted = false;
+		}
 		for (uint32_t j = 0; j < spmc->cfg.dram_count; j++) {
 			in_dram = in_dram ||
 				  range_inside(base, size, &spmc->cfg.dram[j]);
@@ -421,23 +466,29 @@ static int ownership_check(const struct spmc *spmc,
 						       j);
 			}
 		}
-		for (uint32_t s = 0; s < spmc->cfg.limits.max_shares; s++) {
-			const struct spmc_share *o = spmc->slots[s];
+	}
+	/*
+	 * One pass over the live transactions, each of their ranges looked up
+	 * among ours: O(slots + existing ranges x log(new ranges)), where
+	 * checking every new range against every slot cost new x slots.
+	 */
+	for (uint32_t s = 0; s < spmc->cfg.limits.max_shares; s++) {
+		const struct spmc_share *o = spmc->slots[s];
 
-			if (!o || o->state == SPMC_SHARE_SENDING) {
-				continue;
-			}
-			for (uint32_t k = 0; k < o->range_count; k++) {
-				if (ranges_touch(base, size,
-						 o->ranges[k].address,
-						 range_size(&o->ranges[k]))) {
-					return wire_reject_err(
-						diag, -EPERM,
-						"constituents.address", i, base,
-						"is in the live transaction "
-						"with handle",
-						true, o->handle);
-				}
+		if (!o || o->state == SPMC_SHARE_SENDING) {
+			continue;
+		}
+		for (uint32_t k = 0; k < o->range_count; k++) {
+			int64_t i = ranges_find_touching(
+				m, sorted, o->ranges[k].address,
+				range_size(&o->ranges[k]));
+
+			if (i >= 0) {
+				return wire_reject_err(
+					diag, -EPERM, "constituents.address",
+					(uint32_t)i, m->ranges[i].address,
+					"is in the live transaction with handle",
+					true, o->handle);
 			}
 		}
 	}
