@@ -218,24 +218,109 @@ static uint64_t range_size(const struct rheap_ffa_range *r)
 }
 
 /*
- * Undo of a half-applied protect or unprotect. If the undo itself fails
- * the hardware no longer matches our records: wedge (see spmc_is_wedged()).
+ * The platform is called once per RUN, not once per constituent: a run is
+ * a maximal slice r[i..j) of the constituent list, in descriptor order,
+ * whose union is one contiguous physical range inside one DRAM bank. A
+ * constituent joins the run when it starts right after the run's last byte
+ * or ends right before its first (so ascending, descending and
+ * grow-from-the-middle lists all coalesce). The list is not sorted: that
+ * would need a copy (an allocation) at reclaim, which must not fail for
+ * want of memory, and the runs must be the same at send and at reclaim so
+ * that exactly what was protected is unprotected.
+ *
+ * Runs never cross a DRAM bank boundary (every call stays inside one bank,
+ * as every constituent does), and since constituents avoid carve-outs, no
+ * run touches one. A run may straddle a restricted pool boundary: see
+ * ranges_scrub().
+ *
+ * Life cycle: derived, never stored; recomputed from the share's
+ * constituents by every pass (protect, its undo, scrub, unprotect).
+ */
+
+/* The DRAM bank holding [base, base + size), or NULL (not reached). */
+static const struct spmc_range *dram_bank_of(const struct spmc *spmc,
+					     uint64_t base, uint64_t size)
+{
+	for (uint32_t i = 0; i < spmc->cfg.dram_count; i++) {
+		if (range_inside(base, size, &spmc->cfg.dram[i])) {
+			return &spmc->cfg.dram[i];
+		}
+	}
+	return NULL;
+}
+
+/*
+ * run_next() - the run that starts at constituent @i of @r[0..@n)
+ * @spmc: manager (for the DRAM banks)
+ * @r:    constituents, each inside one DRAM bank (ownership_check())
+ * @n:    constituents to consider; @i < @n
+ * @i:    index of the run's first constituent
+ * @run:  out: the run's physical range
+ *
+ * The run depends only on @r[@i..@n), so a pass limited to the first
+ * `done` constituents, where `done` is a run start, sees exactly the runs
+ * that the full pass applied before `done` (this is what the undo uses).
+ *
+ * Return: the index one past the run's last constituent.
+ */
+static uint32_t run_next(const struct spmc *spmc,
+			 const struct rheap_ffa_range *r, uint32_t n,
+			 uint32_t i, struct spmc_range *run)
+{
+	const struct spmc_range *bank = dram_bank_of(spmc, r[i].address,
+						     range_size(&r[i]));
+	uint64_t base = r[i].address;
+	uint64_t size = range_size(&r[i]);
+	uint32_t j = i + 1;
+
+	/*
+	 * Both sums below stay inside the bank, except that they read 0 when
+	 * the bank ends at the very top of the address space; address 0 is
+	 * then in no range of this bank, so no false match.
+	 */
+	while (bank && j < n &&
+	       range_inside(r[j].address, range_size(&r[j]), bank)) {
+		uint64_t s = range_size(&r[j]);
+
+		if (r[j].address == base + size) {
+			size += s;
+		} else if (r[j].address + s == base) {
+			base = r[j].address;
+			size += s;
+		} else {
+			break;
+		}
+		j++;
+	}
+	run->base = base;
+	run->size = size;
+	return j;
+}
+
+/*
+ * Undo of a half-applied protect or unprotect: the runs of r[0..@done),
+ * where @done is the first constituent of the run that failed, so these
+ * are exactly the calls that succeeded. They are undone in the order they
+ * were made. If an undo call itself fails, the hardware no longer matches
+ * our records: wedge (see spmc_is_wedged()), but still try the others.
  */
 static void ranges_undo(struct spmc *spmc, const struct rheap_ffa_range *r,
 			uint32_t done, bool was_protect)
 {
 	const struct spmc_plat_ops *ops = spmc->cfg.ops;
+	uint32_t i = 0;
 
-	while (done > 0) {
+	while (i < done) {
+		struct spmc_range run = { 0 };
 		int rc = 0;
 
-		done--;
+		i = run_next(spmc, r, done, i, &run);
 		if (was_protect) {
-			rc = ops->unprotect(spmc->cfg.ops_ctx, r[done].address,
-					    range_size(&r[done]));
+			rc = ops->unprotect(spmc->cfg.ops_ctx, run.base,
+					    run.size);
 		} else {
-			rc = ops->protect(spmc->cfg.ops_ctx, r[done].address,
-					  range_size(&r[done]));
+			rc = ops->protect(spmc->cfg.ops_ctx, run.base,
+					  run.size);
 		}
 		if (rc) {
 			spmc->wedged = true;
@@ -243,61 +328,88 @@ static void ranges_undo(struct spmc *spmc, const struct rheap_ffa_range *r,
 	}
 }
 
+/* Protect (@protect) or unprotect every run; on failure undo, all or none. */
+static int ranges_apply(struct spmc *spmc, const struct rheap_ffa_range *r,
+			uint32_t n, bool protect)
+{
+	const struct spmc_plat_ops *ops = spmc->cfg.ops;
+	uint32_t i = 0;
+
+	while (i < n) {
+		struct spmc_range run = { 0 };
+		uint32_t next = run_next(spmc, r, n, i, &run);
+		int rc = protect ? ops->protect(spmc->cfg.ops_ctx, run.base,
+						run.size)
+				 : ops->unprotect(spmc->cfg.ops_ctx, run.base,
+						  run.size);
+
+		if (rc) {
+			ranges_undo(spmc, r, i, protect);
+			return rc;
+		}
+		i = next;
+	}
+	return 0;
+}
+
 static int ranges_protect(struct spmc *spmc, const struct rheap_ffa_range *r,
 			  uint32_t n)
 {
-	for (uint32_t i = 0; i < n; i++) {
-		int rc = spmc->cfg.ops->protect(spmc->cfg.ops_ctx, r[i].address,
-						range_size(&r[i]));
-
-		if (rc) {
-			ranges_undo(spmc, r, i, true);
-			return rc;
-		}
-	}
-	return 0;
+	return ranges_apply(spmc, r, n, true);
 }
 
 static int ranges_unprotect(struct spmc *spmc,
 			    const struct rheap_ffa_range *r, uint32_t n)
 {
-	for (uint32_t i = 0; i < n; i++) {
-		int rc = spmc->cfg.ops->unprotect(spmc->cfg.ops_ctx,
-						  r[i].address,
-						  range_size(&r[i]));
-
-		if (rc) {
-			ranges_undo(spmc, r, i, false);
-			return rc;
-		}
-	}
-	return 0;
+	return ranges_apply(spmc, r, n, false);
 }
 
 /*
- * Scrub every range (@all) or only those in a restricted pool. A failed
- * scrub needs no undo: zeroed memory that stays secure is not a state
- * change anyone can observe, and the caller refuses the whole call.
+ * Scrub every run (@all), or only the bytes of each run that lie inside a
+ * restricted pool: one call per (run, pool) intersection, pools in
+ * configuration order. Pools are page aligned, so are the intersections.
+ * A failed scrub needs no undo: zeroed memory that stays secure is not a
+ * state change anyone can observe, and the caller refuses the whole call.
  * Returns the pages scrubbed through @pages.
  */
 static int ranges_scrub(struct spmc *spmc, const struct rheap_ffa_range *r,
 			uint32_t n, bool all, uint64_t *pages)
 {
+	const struct spmc_plat_ops *ops = spmc->cfg.ops;
 	uint64_t count = 0;
+	uint32_t i = 0;
 
-	for (uint32_t i = 0; i < n; i++) {
+	while (i < n) {
+		struct spmc_range run = { 0 };
+		uint64_t last = 0;
 		int rc = 0;
 
-		if (!all &&
-		    !spmc_range_in_pool(spmc, r[i].address, range_size(&r[i]))) {
+		i = run_next(spmc, r, n, i, &run);
+		if (all) {
+			rc = ops->scrub(spmc->cfg.ops_ctx, run.base, run.size);
+			if (rc) {
+				return rc;
+			}
+			count += run.size >> SPMC_PAGE_SHIFT;
 			continue;
 		}
-		rc = spmc->cfg.ops->scrub(spmc->cfg.ops_ctx, r[i].address,
-					  range_size(&r[i]));
-		if (rc) {
-			return rc;
+		last = run.base + (run.size - 1);
+		for (uint32_t p = 0; p < spmc->cfg.pool_count; p++) {
+			const struct spmc_range *pool = &spmc->cfg.pools[p];
+			uint64_t p_last = pool->base + (pool->size - 1);
+			uint64_t lo = run.base > pool->base ? run.base
+							    : pool->base;
+			uint64_t hi = last < p_last ? last : p_last;
+
+			if (lo > hi) {
+				continue;
+			}
+			rc = ops->scrub(spmc->cfg.ops_ctx, lo, hi - lo + 1);
+			if (rc) {
+				return rc;
+			}
+			count += (hi - lo + 1) >> SPMC_PAGE_SHIFT;
 		}
-		count += r[i].page_count;
 	}
 	*pages = count;
 	return 0;

@@ -205,6 +205,29 @@ static unsigned int count_ops(enum fop op, unsigned int from)
 	return n;
 }
 
+/*
+ * The platform calls made since @mark are exactly @want[0..@n), in order
+ * (operation, base, size and result).
+ */
+static void expect_calls(unsigned int mark, const struct fcall *want,
+			 unsigned int n)
+{
+	assert_int_equal(F.ncalls - mark, n);
+	for (unsigned int i = 0; i < n; i++) {
+		const struct fcall *got = &F.calls[mark + i];
+
+		if (got->op != want[i].op || got->base != want[i].base ||
+		    got->size != want[i].size || got->rc != want[i].rc) {
+			fail_msg("call %u: got op %d 0x%llx+0x%llx rc %d, want "
+				 "op %d 0x%llx+0x%llx rc %d",
+				 i, got->op, (unsigned long long)got->base,
+				 (unsigned long long)got->size, got->rc,
+				 want[i].op, (unsigned long long)want[i].base,
+				 (unsigned long long)want[i].size, want[i].rc);
+		}
+	}
+}
+
 /* ---------------------------------------------------------------------- */
 /* Manager under test, and the checking wrapper.                           */
 
@@ -829,6 +852,30 @@ static const struct send_case send_cases[] = {
 	{ "send_rej_too_many_ranges", VM1, s_too_many_ranges, -ENOMEM },
 };
 
+/*
+ * Reference runs of an ASCENDING constituent list, as platform calls of
+ * @op: a range starting where the previous one ends joins its run. Every
+ * send case's list is ascending and inside one bank per run; the other
+ * orders have their own tests below.
+ */
+static unsigned int ref_runs(const struct tx *t, enum fop op,
+			     struct fcall *out)
+{
+	unsigned int n = 0;
+
+	for (uint32_t i = 0; i < t->nranges; i++) {
+		uint64_t base = t->ranges[i].address;
+		uint64_t size = (uint64_t)t->ranges[i].page_count * PAGE;
+
+		if (n > 0 && out[n - 1].base + out[n - 1].size == base) {
+			out[n - 1].size += size;
+			continue;
+		}
+		out[n++] = (struct fcall){ op, base, size, 0 };
+	}
+	return n;
+}
+
 static void test_send_case(void **state)
 {
 	const struct send_case *sc = *state;
@@ -855,11 +902,16 @@ static void test_send_case(void **state)
 		if (t.abi == RHEAP_FFA_ABI_SHARE) {
 			assert_int_equal(calls, 0); /* lender keeps access */
 		} else {
-			assert_int_equal(count_ops(OP_PROTECT, 0), t.nranges);
+			struct fcall want[2 * 300] = { 0 };
+			unsigned int runs = ref_runs(&t, OP_PROTECT, want);
+
+			if (t.flags & FFA_MEM_FLAG_CLEAR) {
+				(void)ref_runs(&t, OP_SCRUB, want + runs);
+				expect_calls(0, want, 2 * runs);
+			} else {
+				expect_calls(0, want, runs);
+			}
 			assert_int_equal(F.prot_pages, pages);
-			assert_int_equal(count_ops(OP_SCRUB, 0),
-					 t.flags & FFA_MEM_FLAG_CLEAR ? t.nranges
-								       : 0);
 		}
 	} else {
 		assert_int_equal(calls, 0);
@@ -2379,6 +2431,390 @@ static void test_reclaim_undo_fault_wedges(void **state)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Runs: one platform call per run of adjacent constituents.               */
+
+#define P(n) ((uint64_t)(n) * PAGE)
+
+static struct tx tx_lend_ranges(const struct rheap_ffa_range *r, uint32_t n)
+{
+	struct tx t = tx_lend(VM1, SP1, r[0].address, r[0].page_count);
+
+	t.nranges = n;
+	for (uint32_t i = 0; i < n; i++) {
+		t.ranges[i] = r[i];
+	}
+	return t;
+}
+
+/* Adjacent constituents: one call each for protect, scrub and unprotect. */
+static void test_runs_adjacent_merge(void **state)
+{
+	const struct rheap_ffa_range r[] = {
+		{ A, 1 }, { A + P(1), 2 }, { A + P(3), 1 },
+	};
+	const struct fcall send[] = {
+		{ OP_PROTECT, A, P(4), 0 },
+		{ OP_SCRUB, A, P(4), 0 },
+	};
+	const struct fcall reclaim[] = {
+		{ OP_SCRUB, A, P(4), 0 },
+		{ OP_UNPROTECT, A, P(4), 0 },
+	};
+	struct tx t = tx_lend_ranges(r, 3);
+	struct spmc_stats st = { 0 };
+	unsigned int mark = 0;
+	uint64_t h = 0;
+
+	(void)state;
+	open_default();
+	t.flags = FFA_MEM_FLAG_CLEAR;
+	h = send_ok(VM1, &t);
+	expect_calls(0, send, 2);
+	spmc_stats(S, &st);
+	assert_int_equal(st.protected_pages, 4);
+	assert_int_equal(st.scrubbed_pages, 4);
+	assert_int_equal(state_of(h), SPMC_SHARE_SENT);
+	/* The borrower still sees the three constituents, in order. */
+	CHK(retrieve_simple(SP1, h, VM1), 0);
+	mark = F.ncalls;
+	CHK(do_relinquish(SP1, h, FFA_RECLAIM_FLAG_CLEAR), 0);
+	expect_calls(mark, send + 1, 1);
+	mark = F.ncalls;
+	CHK(do_reclaim(VM1, h, FFA_RECLAIM_FLAG_CLEAR), 0);
+	expect_calls(mark, reclaim, 2);
+	spmc_stats(S, &st);
+	assert_int_equal(st.protected_pages, 0);
+	assert_int_equal(st.scrubbed_pages, 12);
+	assert_int_equal(F.nprot, 0);
+	close_spmc();
+}
+
+/* Non-adjacent constituents (a one-page gap) stay separate calls. */
+static void test_runs_non_adjacent(void **state)
+{
+	const struct rheap_ffa_range r[] = {
+		{ A, 1 }, { A + P(1), 1 }, { A + P(3), 1 }, { B, 2 },
+		{ B + P(2), 1 },
+	};
+	const struct fcall send[] = {
+		{ OP_PROTECT, A, P(2), 0 },
+		{ OP_PROTECT, A + P(3), P(1), 0 },
+		{ OP_PROTECT, B, P(3), 0 },
+	};
+	const struct fcall reclaim[] = {
+		{ OP_UNPROTECT, A, P(2), 0 },
+		{ OP_UNPROTECT, A + P(3), P(1), 0 },
+		{ OP_UNPROTECT, B, P(3), 0 },
+	};
+	struct tx t = tx_lend_ranges(r, 5);
+	unsigned int mark = 0;
+	uint64_t h = 0;
+
+	(void)state;
+	open_default();
+	h = send_ok(VM1, &t);
+	expect_calls(0, send, 3);
+	mark = F.ncalls;
+	CHK(do_reclaim(VM1, h, 0), 0);
+	expect_calls(mark, reclaim, 3);
+	close_spmc();
+}
+
+/*
+ * Out of order: descending and grow-from-the-middle lists coalesce into
+ * one run; a list that comes back to an earlier run does not (the list is
+ * not sorted), and reclaim then unprotects exactly the same runs.
+ */
+static void test_runs_out_of_order(void **state)
+{
+	const struct rheap_ffa_range down[] = {
+		{ A + P(3), 1 }, { A + P(2), 1 }, { A + P(1), 1 }, { A, 1 },
+	};
+	const struct rheap_ffa_range middle[] = {
+		{ B + P(2), 1 }, { B + P(3), 2 }, { B + P(1), 1 },
+		{ B + P(5), 1 }, { B, 1 },
+	};
+	const struct rheap_ffa_range back[] = {
+		{ C, 1 }, { C + P(2), 1 }, { C + P(1), 1 }, { C + P(4), 1 },
+		{ C + P(3), 1 },
+	};
+	const struct fcall want_down[] = { { OP_PROTECT, A, P(4), 0 } };
+	const struct fcall want_middle[] = { { OP_PROTECT, B, P(6), 0 } };
+	const struct fcall want_back[] = {
+		{ OP_PROTECT, C, P(1), 0 },
+		{ OP_PROTECT, C + P(1), P(2), 0 },
+		{ OP_PROTECT, C + P(3), P(2), 0 },
+	};
+	const struct fcall unprot_back[] = {
+		{ OP_UNPROTECT, C, P(1), 0 },
+		{ OP_UNPROTECT, C + P(1), P(2), 0 },
+		{ OP_UNPROTECT, C + P(3), P(2), 0 },
+	};
+	struct tx t = tx_lend_ranges(down, 4);
+	unsigned int mark = 0;
+	uint64_t h = 0;
+
+	(void)state;
+	open_default();
+	send_ok(VM1, &t);
+	expect_calls(0, want_down, 1);
+	t = tx_lend_ranges(middle, 5);
+	mark = F.ncalls;
+	send_ok(VM1, &t);
+	expect_calls(mark, want_middle, 1);
+	t = tx_lend_ranges(back, 5);
+	mark = F.ncalls;
+	h = send_ok(VM1, &t);
+	expect_calls(mark, want_back, 3);
+	mark = F.ncalls;
+	CHK(do_reclaim(VM1, h, 0), 0);
+	expect_calls(mark, unprot_back, 3);
+	close_spmc();
+}
+
+/* Three runs of two constituents each: A+0..1, B+0..1, C+0..1. */
+static const struct rheap_ffa_range three_runs[] = {
+	{ A, 1 }, { A + P(1), 1 }, { B, 1 }, { B + P(1), 1 }, { C, 1 },
+	{ C + P(1), 1 },
+};
+
+/* Protect of run 2 of 3 fails: run 1 is unprotected, nothing else. */
+static void test_runs_protect_fault_second_run(void **state)
+{
+	const struct fcall want[] = {
+		{ OP_PROTECT, A, P(2), 0 },
+		{ OP_PROTECT, B, P(2), -ENOMEM },
+		{ OP_UNPROTECT, A, P(2), 0 },
+	};
+	const struct fcall retry[] = {
+		{ OP_PROTECT, A, P(2), 0 },
+		{ OP_PROTECT, B, P(2), 0 },
+		{ OP_PROTECT, C, P(2), 0 },
+	};
+	struct tx t = tx_lend_ranges(three_runs, 6);
+	unsigned int mark = 0;
+
+	(void)state;
+	open_default();
+	fail_op_in(2, 1);
+	CHK(do_send(VM1, &t, NULL), -ENOMEM);
+	expect_calls(0, want, 3);
+	assert_int_equal(F.nprot, 0);
+	assert_int_equal(spmc_stats_live(), 0);
+	assert_false(spmc_is_wedged(S));
+	no_faults();
+	mark = F.ncalls;
+	send_ok(VM1, &t);
+	expect_calls(mark, retry, 3);
+	close_spmc();
+}
+
+/* CLEAR scrub of run 2 fails: every run is unprotected again. */
+static void test_runs_scrub_fault_second_run(void **state)
+{
+	const struct fcall want[] = {
+		{ OP_PROTECT, A, P(2), 0 },   { OP_PROTECT, B, P(2), 0 },
+		{ OP_PROTECT, C, P(2), 0 },   { OP_SCRUB, A, P(2), 0 },
+		{ OP_SCRUB, B, P(2), -EBUSY }, { OP_UNPROTECT, A, P(2), 0 },
+		{ OP_UNPROTECT, B, P(2), 0 }, { OP_UNPROTECT, C, P(2), 0 },
+	};
+	struct tx t = tx_lend_ranges(three_runs, 6);
+
+	(void)state;
+	open_default();
+	t.flags = FFA_MEM_FLAG_CLEAR;
+	fail_op_in(5, 1);
+	F.fail_rc = -EBUSY;
+	CHK(do_send(VM1, &t, NULL), -EBUSY);
+	expect_calls(0, want, 8);
+	assert_int_equal(F.nprot, 0);
+	close_spmc();
+}
+
+/* Unprotect of run 2 of 3 fails at reclaim: run 1 is protected again. */
+static void test_runs_unprotect_fault_second_run(void **state)
+{
+	const struct fcall want[] = {
+		{ OP_UNPROTECT, A, P(2), 0 },
+		{ OP_UNPROTECT, B, P(2), -ENOMEM },
+		{ OP_PROTECT, A, P(2), 0 },
+	};
+	struct tx t = tx_lend_ranges(three_runs, 6);
+	unsigned int mark = 0;
+	uint64_t h = 0;
+
+	(void)state;
+	open_default();
+	h = send_ok(VM1, &t);
+	mark = F.ncalls;
+	fail_op_in(2, 1);
+	CHK(do_reclaim(VM1, h, 0), -ENOMEM);
+	expect_calls(mark, want, 3);
+	assert_int_equal(F.prot_pages, 6);
+	assert_int_equal(state_of(h), SPMC_SHARE_SENT);
+	no_faults();
+	CHK(do_reclaim(VM1, h, 0), 0);
+	assert_int_equal(F.nprot, 0);
+	close_spmc();
+}
+
+/* The undo of run 1 fails too: wedged, as per constituent before. */
+static void test_runs_undo_fault_wedges(void **state)
+{
+	struct tx t = tx_lend_ranges(three_runs, 6);
+
+	(void)state;
+	open_default();
+	fail_op_in(2, 2); /* protect of run 2, then the undo of run 1 */
+	CHK(do_send(VM1, &t, NULL), -ENOMEM);
+	assert_int_equal(F.ncalls, 3);
+	assert_int_equal(F.calls[2].op, OP_UNPROTECT);
+	assert_true(spmc_is_wedged(S));
+	close_spmc();
+}
+
+/* Adjacent DRAM banks: a run never crosses from one bank to the next. */
+static void test_runs_split_at_bank_boundary(void **state)
+{
+	struct spmc_cfg cfg = base_cfg();
+	uint64_t edge = DRAM0 + DRAM0_SIZE;
+	const struct rheap_ffa_range r[] = {
+		{ edge - P(2), 1 }, { edge - P(1), 1 }, { edge, 2 },
+	};
+	const struct fcall want[] = {
+		{ OP_PROTECT, edge - P(2), P(2), 0 },
+		{ OP_PROTECT, edge, P(2), 0 },
+	};
+	const struct fcall unprot[] = {
+		{ OP_UNPROTECT, edge - P(2), P(2), 0 },
+		{ OP_UNPROTECT, edge, P(2), 0 },
+	};
+	struct tx t = tx_lend_ranges(r, 3);
+	unsigned int mark = 0;
+	uint64_t h = 0;
+
+	(void)state;
+	cfg.dram[1] = (struct spmc_range){ edge, DRAM1_SIZE };
+	open_with(&cfg);
+	h = send_ok(VM1, &t);
+	expect_calls(0, want, 2);
+	mark = F.ncalls;
+	CHK(do_reclaim(VM1, h, 0), 0);
+	expect_calls(mark, unprot, 2);
+	close_spmc();
+}
+
+/*
+ * A run straddling the start of the pool: reclaim without CLEAR scrubs
+ * exactly the pool part (3 pages), then unprotects the whole run; with
+ * CLEAR it scrubs the whole run.
+ */
+static void test_runs_pool_boundary_scrubs_pool_part(void **state)
+{
+	const struct rheap_ffa_range r[] = {
+		{ POOL - P(2), 2 }, { POOL, 3 },
+	};
+	const struct fcall reclaim[] = {
+		{ OP_SCRUB, POOL, P(3), 0 },
+		{ OP_UNPROTECT, POOL - P(2), P(5), 0 },
+	};
+	const struct fcall reclaim_clear[] = {
+		{ OP_SCRUB, POOL - P(2), P(5), 0 },
+		{ OP_UNPROTECT, POOL - P(2), P(5), 0 },
+	};
+	struct tx t = tx_lend_ranges(r, 2);
+	struct spmc_stats st = { 0 };
+	unsigned int mark = 0;
+	uint64_t h = 0;
+
+	(void)state;
+	open_default();
+	h = send_ok(VM1, &t);
+	assert_int_equal(F.ncalls, 1);
+	spmc_stats(S, &st);
+	assert_int_equal(st.pool_pages, 3);
+	mark = F.ncalls;
+	CHK(do_reclaim(VM1, h, 0), 0);
+	expect_calls(mark, reclaim, 2);
+	spmc_stats(S, &st);
+	assert_int_equal(st.scrubbed_pages, 3);
+	h = send_ok(VM1, &t);
+	mark = F.ncalls;
+	CHK(do_reclaim(VM1, h, FFA_RECLAIM_FLAG_CLEAR), 0);
+	expect_calls(mark, reclaim_clear, 2);
+	spmc_stats(S, &st);
+	assert_int_equal(st.scrubbed_pages, 8);
+	close_spmc();
+}
+
+/*
+ * One constituent across the END of the pool, shared (never protected):
+ * reclaim scrubs its pool page only, and no protect/unprotect happens.
+ */
+static void test_runs_pool_end_share(void **state)
+{
+	struct tx t = tx_share(VM1, SP1, POOL + POOL_SIZE - PAGE, 3);
+	const struct fcall want[] = {
+		{ OP_SCRUB, POOL + POOL_SIZE - PAGE, P(1), 0 },
+	};
+	struct spmc_stats st = { 0 };
+	uint64_t h = 0;
+
+	(void)state;
+	open_default();
+	h = send_ok(VM1, &t);
+	CHK(do_reclaim(VM1, h, 0), 0);
+	expect_calls(0, want, 1);
+	spmc_stats(S, &st);
+	assert_int_equal(st.scrubbed_pages, 1);
+	close_spmc();
+}
+
+/*
+ * Two pools with a gap, one run over both and the gap: one scrub per pool
+ * part, in configuration order; a fault in the second scrub refuses the
+ * reclaim with nothing unprotected.
+ */
+static void test_runs_two_pools_one_run(void **state)
+{
+	struct spmc_cfg cfg = base_cfg();
+	const struct rheap_ffa_range r[] = {
+		{ POOL - P(1), 3 }, { POOL + P(2), 4 }, { POOL + P(6), 5 },
+	};
+	const struct fcall want[] = {
+		{ OP_SCRUB, POOL + P(6), P(4), 0 },
+		{ OP_SCRUB, POOL, P(4), 0 },
+		{ OP_UNPROTECT, POOL - P(1), P(12), 0 },
+	};
+	struct tx t = tx_lend_ranges(r, 3);
+	struct spmc_stats st = { 0 };
+	unsigned int mark = 0;
+	uint64_t h = 0;
+
+	(void)state;
+	cfg.pool_count = 2;
+	cfg.pools[0] = (struct spmc_range){ POOL + P(6), P(4) };
+	cfg.pools[1] = (struct spmc_range){ POOL, P(4) };
+	open_with(&cfg);
+	h = send_ok(VM1, &t);
+	assert_int_equal(F.ncalls, 1);
+	spmc_stats(S, &st);
+	assert_int_equal(st.pool_pages, 8);
+	mark = F.ncalls;
+	fail_op_in(2, 1);
+	CHK(do_reclaim(VM1, h, 0), -ENOMEM);
+	assert_int_equal(count_ops(OP_UNPROTECT, mark), 0);
+	assert_int_equal(F.prot_pages, 12);
+	no_faults();
+	mark = F.ncalls;
+	CHK(do_reclaim(VM1, h, 0), 0);
+	expect_calls(mark, want, 3);
+	spmc_stats(S, &st);
+	assert_int_equal(st.scrubbed_pages, 8); /* a refused call counts none */
+	close_spmc();
+}
+
+/* ---------------------------------------------------------------------- */
 /* Handles.                                                                */
 
 static void test_handle_layout(void **state)
@@ -3032,6 +3468,17 @@ int main(void)
 	ADD(test_reclaim_scrub_fault_nothing_unprotected);
 	ADD(test_reclaim_unprotect_fault_reprotects);
 	ADD(test_reclaim_undo_fault_wedges);
+	ADD(test_runs_adjacent_merge);
+	ADD(test_runs_non_adjacent);
+	ADD(test_runs_out_of_order);
+	ADD(test_runs_protect_fault_second_run);
+	ADD(test_runs_scrub_fault_second_run);
+	ADD(test_runs_unprotect_fault_second_run);
+	ADD(test_runs_undo_fault_wedges);
+	ADD(test_runs_split_at_bank_boundary);
+	ADD(test_runs_pool_boundary_scrubs_pool_part);
+	ADD(test_runs_pool_end_share);
+	ADD(test_runs_two_pools_one_run);
 	ADD(test_handle_layout);
 	ADD(test_handle_stale_after_recycling);
 	ADD(test_handle_refused_call_leaves_no_generation);
