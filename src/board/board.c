@@ -84,19 +84,53 @@ void board_log_info(const struct board *b, const char *fmt, ...)
 
 /* ---- SPMC platform operations: TZASC and DRAM models ---- */
 
+/*
+ * LEND and DONATE: the TZASC makes the range secure for bus masters, and
+ * the DRAM claim takes it out of every NW process's memfd mapping (its
+ * bytes move to a secure shadow; the NW reads zeros there). Both or
+ * neither: the ops contract leaves the range as it was on failure.
+ */
 static int board_plat_protect(void *ctx, uint64_t base, uint64_t size)
 {
 	struct board *b = ctx;
 	int rc = hw_tzasc_protect(&b->tzasc, base, size);
+	int undo = 0;
 
-	/* docs/spmc.md: out of TZASC regions is NO_MEMORY. */
-	return rc == -ENOSPC ? -ENOMEM : rc;
+	if (rc) {
+		/* docs/spmc.md: out of TZASC regions is NO_MEMORY. */
+		return rc == -ENOSPC ? -ENOMEM : rc;
+	}
+	rc = hw_dram_claim(b->dram, base, size);
+	if (rc == 0) {
+		return 0;
+	}
+	/* Removes exactly the region (or part) just added: no split. */
+	undo = hw_tzasc_unprotect(&b->tzasc, base, size);
+	if (undo) {
+		board_log(b, "cannot undo TZASC protect of 0x%llx+0x%llx: %s",
+			  (unsigned long long)base, (unsigned long long)size,
+			  rheap_err_name(undo));
+	}
+	if (rc == -EBUSY) {
+		/* Already claimed: the SPMC's records and DRAM disagree. */
+		board_log(b, "0x%llx+0x%llx is already claimed",
+			  (unsigned long long)base, (unsigned long long)size);
+		return -EINVAL;
+	}
+	return rc == -ENOMEM ? rc : -EINVAL;
 }
 
+/*
+ * Inverse of board_plat_protect(). The TZASC step goes first because it
+ * is the one that can fail for want of a region (a split); the claim was
+ * made by protect with the same range, so giving it back only fails if
+ * the host cannot write the memfd, and then the TZASC step is undone.
+ */
 static int board_plat_unprotect(void *ctx, uint64_t base, uint64_t size)
 {
 	struct board *b = ctx;
 	int rc = hw_tzasc_unprotect(&b->tzasc, base, size);
+	int undo = 0;
 
 	if (rc == -ENOSPC) {
 		return -ENOMEM; /* a split needs a free region */
@@ -107,7 +141,26 @@ static int board_plat_unprotect(void *ctx, uint64_t base, uint64_t size)
 			  (unsigned long long)base, (unsigned long long)size);
 		return -EINVAL;
 	}
-	return rc;
+	if (rc) {
+		return rc;
+	}
+	rc = hw_dram_unclaim(b->dram, base, size);
+	if (rc == 0) {
+		return 0;
+	}
+	/* Re-secures exactly what was just opened: merges, no new slot. */
+	undo = hw_tzasc_protect(&b->tzasc, base, size);
+	if (undo) {
+		board_log(b, "cannot undo TZASC unprotect of 0x%llx+0x%llx: %s",
+			  (unsigned long long)base, (unsigned long long)size,
+			  rheap_err_name(undo));
+	}
+	if (rc == -ENOENT) {
+		board_log(b, "DRAM has no claim at 0x%llx+0x%llx to give back",
+			  (unsigned long long)base, (unsigned long long)size);
+		return -EINVAL;
+	}
+	return rc == -ENOMEM ? rc : -EINVAL;
 }
 
 static int board_plat_scrub(void *ctx, uint64_t base, uint64_t size)

@@ -38,6 +38,10 @@
  *        carve-outs (their fd, if any, is closed once mapped)
  * @map:  host address of @base; NULL for a NW range not yet touched;
  *        never NULL for a carve-out once create has returned
+ * @shadow: NW range only: private anonymous mirror of the whole range
+ *        (reserved with MAP_NORESERVE, so only claimed pages cost memory)
+ *        where claimed pages live, at the same offset as in the memfd;
+ *        NULL until the first claim in the range
  * @name: "dram" or the pool's name
  */
 struct dram_backing {
@@ -46,7 +50,21 @@ struct dram_backing {
 	uint64_t size;
 	int fd;
 	void *map;
+	void *shadow;
 	char name[RHEAP_PLAT_NAME_MAX];
+};
+
+/*
+ * struct dram_claim - one claimed NW page range
+ * @base: first PA, 4 KiB aligned
+ * @size: bytes, non-zero multiple of 4 KiB; inside one NW range
+ *
+ * Kept in hw_dram.claims sorted by @base, pairwise disjoint (adjacent
+ * claims are allowed and stay separate records).
+ */
+struct dram_claim {
+	uint64_t base;
+	uint64_t size;
 };
 
 /*
@@ -62,6 +80,10 @@ struct hw_dram {
 	uint32_t carve_count;
 	bool secret; /* every carve-out is HW_DRAM_SECRET_MEMFD */
 	char desc[HW_DRAM_DESC_MAX];
+	struct dram_claim *claims; /* sorted, disjoint; see struct dram_claim */
+	uint32_t claim_count;
+	uint32_t claim_cap;
+	uint32_t claim_fail; /* test hook: claims left to fail */
 };
 
 static const char *dram_errno_name(int err)
@@ -345,6 +367,10 @@ static void dram_release(struct dram_backing *b)
 		munmap(b->map, (size_t)b->size);
 		b->map = NULL;
 	}
+	if (b->shadow) {
+		munmap(b->shadow, (size_t)b->size);
+		b->shadow = NULL;
+	}
 	if (b->fd >= 0) {
 		close(b->fd);
 		b->fd = -1;
@@ -367,6 +393,7 @@ void hw_dram_destroy(struct hw_dram *dram)
 	for (uint32_t i = 0; i < dram->nw_count; i++) {
 		dram_release(&dram->nw[i]);
 	}
+	free(dram->claims);
 	free(dram);
 }
 
@@ -409,19 +436,303 @@ static int dram_resolve(struct hw_dram *dram, uint64_t pa, uint64_t size,
 	return -EINVAL;
 }
 
+/* ---- claims ---- */
+
+static uint64_t claim_last(const struct dram_claim *c)
+{
+	return c->base + (c->size - 1u);
+}
+
+/*
+ * Index of the first claim whose last byte is >= @pa (claim_count if
+ * none). Claims are disjoint and sorted, so their last bytes are sorted
+ * too: a binary search.
+ */
+static uint32_t claim_lower(const struct hw_dram *dram, uint64_t pa)
+{
+	uint32_t lo = 0;
+	uint32_t hi = dram->claim_count;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2u;
+
+		if (claim_last(&dram->claims[mid]) < pa) {
+			lo = mid + 1u;
+		} else {
+			hi = mid;
+		}
+	}
+	return lo;
+}
+
+static bool claim_overlaps(const struct hw_dram *dram, uint64_t pa,
+			   uint64_t last)
+{
+	uint32_t i = claim_lower(dram, pa);
+
+	return i < dram->claim_count && dram->claims[i].base <= last;
+}
+
+enum claim_cover {
+	CLAIM_NONE = 0,	 /* no byte claimed */
+	CLAIM_ALL = 1,	 /* every byte claimed (one run of adjacent claims) */
+	CLAIM_MIXED = 2, /* some claimed, some not */
+};
+
+static enum claim_cover claim_coverage(const struct hw_dram *dram,
+				       uint64_t pa, uint64_t last)
+{
+	uint32_t i = claim_lower(dram, pa);
+	uint64_t end = 0;
+
+	if (i == dram->claim_count || dram->claims[i].base > last) {
+		return CLAIM_NONE;
+	}
+	if (dram->claims[i].base > pa) {
+		return CLAIM_MIXED;
+	}
+	end = claim_last(&dram->claims[i]);
+	while (end < last) {
+		i++;
+		if (i == dram->claim_count || dram->claims[i].base != end + 1u) {
+			return CLAIM_MIXED;
+		}
+		end = claim_last(&dram->claims[i]);
+	}
+	return CLAIM_ALL;
+}
+
+/* Checks a page range; -EINVAL or -EOVERFLOW as the claim calls return. */
+static int claim_args(uint64_t pa, uint64_t size)
+{
+	if (size == 0) {
+		return -EINVAL;
+	}
+	if (pa + (size - 1u) < pa) {
+		return -EOVERFLOW;
+	}
+	if (pa % DRAM_PAGE != 0 || size % DRAM_PAGE != 0) {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int claim_reserve(struct hw_dram *dram)
+{
+	struct dram_claim *n = NULL;
+	uint32_t cap = 0;
+
+	if (dram->claim_count < dram->claim_cap) {
+		return 0;
+	}
+	if (dram->claim_cap > UINT32_MAX / 2u) {
+		return -ENOMEM;
+	}
+	cap = dram->claim_cap ? dram->claim_cap * 2u : 16u;
+	n = realloc(dram->claims, (size_t)cap * sizeof(*n));
+	if (!n) {
+		return -ENOMEM;
+	}
+	dram->claims = n;
+	dram->claim_cap = cap;
+	return 0;
+}
+
+/* The NW range's shadow mirror, reserved on the first claim. */
+static int dram_map_shadow(struct dram_backing *b)
+{
+	void *p = NULL;
+
+	if (b->shadow) {
+		return 0;
+	}
+	p = mmap(NULL, (size_t)b->size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		return -ENOMEM;
+	}
+	dram_seal_carveout(p, (size_t)b->size);
+	b->shadow = p;
+	return 0;
+}
+
+/* Whole-buffer pread/pwrite; 0 or -ENOMEM (the host's trouble). */
+static int dram_io(int fd, uint8_t *buf, uint64_t size, uint64_t off,
+		   bool write)
+{
+	uint64_t done = 0;
+
+	while (done < size) {
+		size_t chunk = (size_t)(size - done);
+		ssize_t n = 0;
+
+		if (write) {
+			n = pwrite(fd, buf + done, chunk, (off_t)(off + done));
+		} else {
+			n = pread(fd, buf + done, chunk, (off_t)(off + done));
+		}
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n <= 0) {
+			return -ENOMEM;
+		}
+		done += (uint64_t)n;
+	}
+	return 0;
+}
+
+static int dram_punch(const struct dram_backing *b, uint64_t off,
+		      uint64_t size)
+{
+	if (fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      (off_t)off, (off_t)size) != 0) {
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int hw_dram_claim(struct hw_dram *dram, uint64_t pa, uint64_t size)
+{
+	struct dram_backing *b = NULL;
+	uint8_t *shadow = NULL;
+	uint64_t off = 0;
+	uint32_t at = 0;
+	int rc = claim_args(pa, size);
+
+	if (rc) {
+		return rc;
+	}
+	rc = dram_resolve(dram, pa, size, &b);
+	if (rc) {
+		return rc;
+	}
+	if (b->kind != HW_DRAM_NW_MEMFD) {
+		return -EINVAL; /* a carve-out is secure already */
+	}
+	if (claim_overlaps(dram, pa, pa + (size - 1u))) {
+		return -EBUSY;
+	}
+	if (dram->claim_fail > 0) {
+		dram->claim_fail--;
+		return -ENOMEM;
+	}
+	rc = claim_reserve(dram);
+	if (rc) {
+		return rc;
+	}
+	rc = dram_map_shadow(b);
+	if (rc) {
+		return rc;
+	}
+	/*
+	 * Copy through the fd, not the board's mapping: a hole reads as
+	 * zeros without allocating memfd pages only to punch them.
+	 */
+	off = pa - b->base;
+	shadow = (uint8_t *)b->shadow + off;
+	rc = dram_io(b->fd, shadow, size, off, false);
+	if (rc == 0) {
+		rc = dram_punch(b, off, size);
+	}
+	if (rc) {
+		(void)madvise(shadow, (size_t)size, MADV_DONTNEED);
+		return rc;
+	}
+	/* Commit: nothing below can fail. */
+	at = claim_lower(dram, pa);
+	memmove(&dram->claims[at + 1u], &dram->claims[at],
+		(size_t)(dram->claim_count - at) * sizeof(dram->claims[0]));
+	dram->claims[at] = (struct dram_claim){ .base = pa, .size = size };
+	dram->claim_count++;
+	return 0;
+}
+
+int hw_dram_unclaim(struct hw_dram *dram, uint64_t pa, uint64_t size)
+{
+	struct dram_backing *b = NULL;
+	uint8_t *shadow = NULL;
+	uint64_t off = 0;
+	uint32_t at = 0;
+	int rc = claim_args(pa, size);
+
+	if (rc) {
+		return rc;
+	}
+	at = claim_lower(dram, pa);
+	if (at == dram->claim_count || dram->claims[at].base != pa ||
+	    dram->claims[at].size != size) {
+		return -ENOENT;
+	}
+	rc = dram_resolve(dram, pa, size, &b);
+	if (rc || b->kind != HW_DRAM_NW_MEMFD || !b->shadow) {
+		return -EINVAL; /* corrupt: a claim outside a claimed NW range */
+	}
+	off = pa - b->base;
+	shadow = (uint8_t *)b->shadow + off;
+	/* Overwrites whatever the NW wrote into the hole meanwhile. */
+	rc = dram_io(b->fd, shadow, size, off, true);
+	if (rc) {
+		/* Partly written back: hide it again; the claim stays. */
+		(void)dram_punch(b, off, size);
+		return rc;
+	}
+	/* Private anonymous: the pages are freed and read as zero after. */
+	(void)madvise(shadow, (size_t)size, MADV_DONTNEED);
+	memmove(&dram->claims[at], &dram->claims[at + 1u],
+		(size_t)(dram->claim_count - at - 1u) * sizeof(dram->claims[0]));
+	dram->claim_count--;
+	return 0;
+}
+
+bool hw_dram_is_claimed(const struct hw_dram *dram, uint64_t pa,
+			uint64_t size)
+{
+	uint64_t last = pa + (size - 1u);
+
+	if (size == 0 || last < pa) {
+		return false;
+	}
+	return claim_overlaps(dram, pa, last);
+}
+
+uint32_t hw_dram_claim_count(const struct hw_dram *dram)
+{
+	return dram->claim_count;
+}
+
+void hw_dram_claim_fail_inject(struct hw_dram *dram, uint32_t count)
+{
+	dram->claim_fail = count;
+}
+
+/* ---- resolution, scrub, release ---- */
+
 int hw_dram_ptr(struct hw_dram *dram, uint64_t pa, uint64_t size, void **ptr)
 {
 	struct dram_backing *b = NULL;
+	enum claim_cover cover = CLAIM_NONE;
 	int rc = dram_resolve(dram, pa, size, &b);
 
 	if (rc) {
 		return rc;
 	}
-	if (b->kind == HW_DRAM_NW_MEMFD) {
-		rc = dram_map_nw(b);
-		if (rc) {
-			return rc;
-		}
+	if (b->kind != HW_DRAM_NW_MEMFD) {
+		*ptr = (uint8_t *)b->map + (pa - b->base);
+		return 0;
+	}
+	cover = claim_coverage(dram, pa, pa + (size - 1u));
+	if (cover == CLAIM_MIXED) {
+		return -EINVAL; /* two host backings: shadow and memfd */
+	}
+	if (cover == CLAIM_ALL) {
+		/* A claim in this range exists, so its shadow does. */
+		*ptr = (uint8_t *)b->shadow + (pa - b->base);
+		return 0;
+	}
+	rc = dram_map_nw(b);
+	if (rc) {
+		return rc;
 	}
 	*ptr = (uint8_t *)b->map + (pa - b->base);
 	return 0;
@@ -443,64 +754,113 @@ bool hw_dram_is_carveout(const struct hw_dram *dram, uint64_t pa,
 	return false;
 }
 
-/* Zero bytes of a backing through its mapping (mapping it if needed). */
-static int dram_zero(struct dram_backing *b, uint64_t pa, uint64_t size)
+/* Zero bytes of a host mapping at @base's offset @pa - @b->base. */
+static void dram_zero_at(const struct dram_backing *b, void *map, uint64_t pa,
+			 uint64_t size)
 {
-	int rc = 0;
-
-	if (size == 0) {
-		return 0;
+	if (size > 0) {
+		explicit_bzero((uint8_t *)map + (pa - b->base), (size_t)size);
 	}
-	if (b->kind == HW_DRAM_NW_MEMFD) {
-		rc = dram_map_nw(b);
-		if (rc) {
-			return rc;
+}
+
+/*
+ * Release one piece living in a single host backing: whole pages go back
+ * to the host (hole punch in the memfd, MADV_DONTNEED in a shadow), the
+ * partial pages and any refused release are zeroed. @map is mapped.
+ */
+static void dram_release_piece(const struct dram_backing *b, void *map,
+			       bool shadow, uint64_t pa, uint64_t size)
+{
+	/* Offsets inside the backing: no wrap, backing < 2^63 bytes. */
+	uint64_t first_page =
+		(pa - b->base + DRAM_PAGE - 1u) / DRAM_PAGE * DRAM_PAGE;
+	uint64_t end = pa - b->base + size;
+	uint64_t end_page = end / DRAM_PAGE * DRAM_PAGE;
+	int rc = -1;
+
+	if (end_page > first_page) {
+		if (shadow) {
+			rc = madvise((uint8_t *)map + first_page,
+				     (size_t)(end_page - first_page),
+				     MADV_DONTNEED);
+		} else {
+			rc = dram_punch(b, first_page, end_page - first_page);
 		}
 	}
-	explicit_bzero((uint8_t *)b->map + (pa - b->base), (size_t)size);
-	return 0;
+	if (rc != 0) {
+		dram_zero_at(b, map, pa, size); /* no whole page, or refused */
+		return;
+	}
+	/* The released pages read as zero; zero the partial pages. */
+	dram_zero_at(b, map, pa, b->base + first_page - pa);
+	dram_zero_at(b, map, b->base + end_page, end - end_page);
+}
+
+/*
+ * Zero (@release: release) [pa, pa + size) piece by piece: claimed pieces
+ * in the shadow, the rest in the memfd.
+ */
+static int dram_clear(struct hw_dram *dram, uint64_t pa, uint64_t size,
+		      bool release)
+{
+	struct dram_backing *b = NULL;
+	uint64_t last = 0;
+	uint64_t pos = pa;
+	uint32_t i = 0;
+	int rc = dram_resolve(dram, pa, size, &b);
+
+	if (rc) {
+		return rc;
+	}
+	last = pa + (size - 1u);
+	if (b->kind != HW_DRAM_NW_MEMFD) {
+		/* Carve-out: MADV_DONTNEED would not free secretmem pages. */
+		dram_zero_at(b, b->map, pa, size);
+		return 0;
+	}
+	/* The only step that can fail comes first: nothing zeroed on error. */
+	rc = dram_map_nw(b);
+	if (rc) {
+		return rc;
+	}
+	i = claim_lower(dram, pa);
+	for (;;) {
+		bool in_claim = i < dram->claim_count &&
+				dram->claims[i].base <= pos;
+		uint64_t piece_last = last;
+		void *map = b->map;
+
+		if (in_claim) {
+			uint64_t cl = claim_last(&dram->claims[i]);
+
+			piece_last = cl < last ? cl : last;
+			map = b->shadow;
+			i++;
+		} else if (i < dram->claim_count &&
+			   dram->claims[i].base <= last) {
+			piece_last = dram->claims[i].base - 1u;
+		}
+		if (release) {
+			dram_release_piece(b, map, in_claim, pos,
+					   piece_last - pos + 1u);
+		} else {
+			dram_zero_at(b, map, pos, piece_last - pos + 1u);
+		}
+		if (piece_last == last) {
+			return 0;
+		}
+		pos = piece_last + 1u;
+	}
 }
 
 int hw_dram_scrub(struct hw_dram *dram, uint64_t pa, uint64_t size)
 {
-	struct dram_backing *b = NULL;
-	int rc = dram_resolve(dram, pa, size, &b);
-
-	if (rc) {
-		return rc;
-	}
-	return dram_zero(b, pa, size);
+	return dram_clear(dram, pa, size, false);
 }
 
 int hw_dram_release(struct hw_dram *dram, uint64_t pa, uint64_t size)
 {
-	struct dram_backing *b = NULL;
-	uint64_t first_page = 0;
-	uint64_t end = 0;
-	uint64_t end_page = 0;
-	int rc = dram_resolve(dram, pa, size, &b);
-
-	if (rc) {
-		return rc;
-	}
-	if (b->kind != HW_DRAM_NW_MEMFD) {
-		return dram_zero(b, pa, size);
-	}
-	/* Offsets inside the backing: no wrap, backing < 2^63 bytes. */
-	first_page = (pa - b->base + DRAM_PAGE - 1u) / DRAM_PAGE * DRAM_PAGE;
-	end = pa - b->base + size;
-	end_page = end / DRAM_PAGE * DRAM_PAGE;
-	if (end_page <= first_page ||
-	    fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-		      (off_t)first_page, (off_t)(end_page - first_page)) != 0) {
-		return dram_zero(b, pa, size); /* no whole page, or refused */
-	}
-	/* The hole reads as zero everywhere; zero the partial pages. */
-	rc = dram_zero(b, pa, b->base + first_page - pa);
-	if (rc) {
-		return rc;
-	}
-	return dram_zero(b, b->base + end_page, end - end_page);
+	return dram_clear(dram, pa, size, true);
 }
 
 uint32_t hw_dram_nw_count(const struct hw_dram *dram)

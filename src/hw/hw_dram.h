@@ -18,18 +18,34 @@
  * the board to log. Carve-outs are mapped at create, so the choice is made
  * (and any failure seen) once, at boot.
  *
+ * Claims (lent and donated memory). hw_dram_claim() takes a page range of
+ * a NW memfd away from the normal world: its bytes move into a secure
+ * shadow (a private anonymous mirror of the NW range that no NW process
+ * can map), and the range is punched out of the memfd, so every NW mapping
+ * of it reads zeros and NW writes land in fresh pages the secure side never
+ * reads. PAs inside a claim resolve to the shadow. hw_dram_unclaim() copies
+ * the shadow back over whatever the NW wrote meanwhile and frees it.
+ * Claims are kept sorted (binary search); thousands are cheap. The shadow
+ * is private anonymous memory (MADV_DONTDUMP, MADV_DONTFORK), not
+ * memfd_secret: secretmem cannot free single pages (no hole punch) and is
+ * charged to RLIMIT_MEMLOCK, while lent memory comes and goes in any size.
+ *
  * PA resolution. A carve-out's PA range sits inside a DRAM range; there it
  * resolves to the carve-out backing, never to the NW memfd (whose pages at
  * those offsets stay an untouched, all-zero hole that the NW kernel must
  * not hand out). A PA range must lie entirely inside one backing:
  * hw_dram_ptr() rejects a range that leaves DRAM or crosses from NW memory
- * into a carve-out. Backing boundaries are 4 KiB aligned (checked at
- * create), so no 4 KiB page ever spans two backings.
+ * into a carve-out, or from a claimed page to an unclaimed one (adjacent
+ * claims form one shadow run). Backing and claim boundaries are 4 KiB
+ * aligned, so no 4 KiB page ever spans two backings.
  *
  * Life cycle:
  *
  *   hw_dram_create() --> READY (carve-outs mapped, NW ranges unmapped)
  *   READY --first hw_dram_ptr()/scrub on a NW range--> that range mapped
+ *   a NW page range: OPEN --hw_dram_claim()--> CLAIMED (shadow holds the
+ *        bytes, memfd hole) --hw_dram_unclaim()--> OPEN (bytes back in the
+ *        memfd, shadow pages freed)
  *   READY --hw_dram_destroy()--> gone (every mapping and fd closed; a fd
  *        already passed to another process keeps its memory alive there)
  *
@@ -127,8 +143,9 @@ void hw_dram_destroy(struct hw_dram *dram);
  * on first use.
  *
  * Return: 0; -EINVAL if @size is 0 or the range is not inside one backing
- * (outside DRAM, or crossing into or out of a carve-out); -EOVERFLOW if
- * @pa + @size wraps past 2^64; -ENOMEM if the lazy mapping fails.
+ * (outside DRAM, crossing into or out of a carve-out, or covering both
+ * claimed and unclaimed pages); -EOVERFLOW if @pa + @size wraps past 2^64;
+ * -ENOMEM if the lazy mapping fails.
  */
 int hw_dram_ptr(struct hw_dram *dram, uint64_t pa, uint64_t size, void **ptr);
 
@@ -153,7 +170,11 @@ bool hw_dram_is_carveout(const struct hw_dram *dram, uint64_t pa,
  * memset of @size (bench/bench_board.c measures it against one). This is
  * what the SPMC calls on every reclaim, so it stays on the fast path.
  *
- * Return: 0; errors as hw_dram_ptr(). Nothing is zeroed on error.
+ * A range may cover claimed and unclaimed pages (each part is zeroed where
+ * it lives: shadow or memfd).
+ *
+ * Return: 0; errors as hw_dram_ptr(), except that mixing claimed and
+ * unclaimed pages is allowed. Nothing is zeroed on error.
  */
 int hw_dram_scrub(struct hw_dram *dram, uint64_t pa, uint64_t size);
 
@@ -166,13 +187,86 @@ int hw_dram_scrub(struct hw_dram *dram, uint64_t pa, uint64_t size);
  * Like hw_dram_scrub(), but on a NW memfd whole 4 KiB pages are released
  * with fallocate(FALLOC_FL_PUNCH_HOLE) (they read back as zero in every
  * mapping); explicit_bzero covers partial pages, carve-outs and any range
- * where the hole punch is refused. Several times slower than a memset for
- * small ranges (a syscall and later refaults): for shutdown and for idle
- * memory, not for every reclaim.
+ * where the hole punch is refused; claimed pages are zeroed in the shadow
+ * (whole pages freed with MADV_DONTNEED; the claim stays). Several times
+ * slower than a memset for small ranges (a syscall and later refaults):
+ * for shutdown and for idle memory, not for every reclaim.
  *
- * Return: 0; errors as hw_dram_ptr(). Nothing is zeroed on error.
+ * Return: 0; errors as hw_dram_scrub(). Nothing is zeroed on error.
  */
 int hw_dram_release(struct hw_dram *dram, uint64_t pa, uint64_t size);
+
+/**
+ * hw_dram_claim() - take a NW page range away from the normal world
+ * @dram: the model
+ * @pa:   first byte, 4 KiB aligned
+ * @size: bytes, a non-zero multiple of 4 KiB
+ *
+ * For FF-A LEND and DONATE. The range must lie inside one NW DRAM range,
+ * touch no carve-out and no existing claim. Its current bytes are copied
+ * into the secure shadow (LEND keeps contents), then the memfd range is
+ * punched (FALLOC_FL_PUNCH_HOLE): every NW mapping, present or future,
+ * reads zeros there, and what the NW writes there is never read by the
+ * secure side. From then on hw_dram_ptr(), hw_dram_scrub() and
+ * hw_dram_release() on the range use the shadow.
+ *
+ * Cost: a copy of @size bytes and a hole punch.
+ *
+ * Return: 0; -EINVAL for a zero or misaligned @pa/@size or a range not
+ * inside one NW DRAM range (outside DRAM, touching a carve-out, crossing
+ * two DRAM ranges); -EOVERFLOW if @pa + @size wraps past 2^64; -EBUSY if
+ * the range overlaps a claim; -ENOMEM if host memory or the copy or hole
+ * punch fails. On error nothing changed.
+ */
+int hw_dram_claim(struct hw_dram *dram, uint64_t pa, uint64_t size);
+
+/**
+ * hw_dram_unclaim() - give a claimed range back to the normal world
+ * @dram: the model
+ * @pa:   first byte of a claim
+ * @size: its size
+ *
+ * @pa/@size must name exactly one earlier hw_dram_claim() (no sub-range
+ * or union of claims: the SPMC unprotects exactly what it protected). The
+ * shadow's bytes are written back into the memfd, over anything the NW
+ * wrote while the range was claimed, then the shadow pages are freed
+ * (MADV_DONTNEED: they read as zero and the host zeroes them before any
+ * reuse). Scrub first if the NW must not see the contents.
+ *
+ * Return: 0; -EINVAL for a zero or misaligned @pa/@size; -EOVERFLOW if
+ * @pa + @size wraps; -ENOENT if no claim is exactly @pa/@size; -ENOMEM if
+ * the write-back fails (then the memfd range is punched again and the
+ * claim stays: nothing changed for either side).
+ */
+int hw_dram_unclaim(struct hw_dram *dram, uint64_t pa, uint64_t size);
+
+/**
+ * hw_dram_is_claimed() - does a PA range touch a claim?
+ * @dram: the model
+ * @pa:   first byte
+ * @size: bytes; 0 or a wrapping range yields false
+ *
+ * Return: true if any byte of the range lies in a claimed range.
+ */
+bool hw_dram_is_claimed(const struct hw_dram *dram, uint64_t pa,
+			uint64_t size);
+
+/**
+ * hw_dram_claim_count() - number of live claims
+ * @dram: the model
+ *
+ * Return: the count.
+ */
+uint32_t hw_dram_claim_count(const struct hw_dram *dram);
+
+/**
+ * hw_dram_claim_fail_inject() - test hook: fail the next claims' allocation
+ * @dram:  the model
+ * @count: how many following hw_dram_claim() calls fail with -ENOMEM at
+ *         their host-allocation step (after argument checks, before any
+ *         change); 0 disables
+ */
+void hw_dram_claim_fail_inject(struct hw_dram *dram, uint32_t count);
 
 /**
  * hw_dram_nw_count() - number of NW DRAM ranges

@@ -223,6 +223,8 @@ static void test_lend_reclaim(void **state)
 	nw_setup(c);
 	fill_chunk(c, 0xA5);
 	handle = lend_chunk(c);
+	/* Gone from this process's mapping: it reads zeros (T16). */
+	assert_true(chunk_is_zero(c));
 	assert_int_equal(status_get(p, "spmc", "protected_pages", 0), CHUNK_PAGES);
 	assert_int_equal(status_get(p, "spmc", "pool_pages", 0), CHUNK_PAGES);
 	assert_int_equal(status_get(p, NULL, "pages_lent", 1), CHUNK_PAGES);
@@ -238,6 +240,48 @@ static void test_lend_reclaim(void **state)
 	assert_true(chunk_is_zero(c));
 	/* A stale handle is refused. */
 	assert_int_equal(nw_client_reclaim(c, handle, 0), -EINVAL);
+	nw_client_destroy(c);
+}
+
+static uint8_t plain_byte(size_t i)
+{
+	return (uint8_t)(i * 29u + 3u);
+}
+
+/*
+ * A plain LEND (outside any pool, no CLEAR): the pages leave this
+ * process's own mapping of the board's memfd while lent, and come back
+ * with their contents at reclaim, whatever was written meanwhile.
+ */
+static void test_lend_leaves_nw_mapping(void **state)
+{
+	struct board_proc *p = *state;
+	struct nw_client *c = nw_connect(p);
+	const uint64_t pa = TX_PA + 64 * FFA_PAGE_SIZE;
+	const size_t len = 4 * FFA_PAGE_SIZE;
+	struct rheap_ffa_range r = { .address = pa, .page_count = 4 };
+	uint64_t handle = 0;
+	uint8_t *ptr = NULL;
+
+	nw_setup(c);
+	assert_int_equal(nw_client_pa_ptr(c, pa, len, (void **)&ptr), 0);
+	for (size_t i = 0; i < len; i++) {
+		ptr[i] = plain_byte(i);
+	}
+	assert_int_equal(nw_client_lend(c, SDP_ID, RHEAP_USE_CASE_SECURE_VIDEO,
+					&r, 1, 0, &handle, NULL), 0);
+	for (size_t i = 0; i < len; i++) {
+		if (ptr[i] != 0) {
+			fail_msg("byte %zu still visible after LEND", i);
+		}
+	}
+	memset(ptr, 0xEE, len); /* lands in pages the secure side ignores */
+	assert_int_equal(nw_client_reclaim(c, handle, 0), 0);
+	for (size_t i = 0; i < len; i++) {
+		if (ptr[i] != plain_byte(i)) {
+			fail_msg("byte %zu: 0x%02x after reclaim", i, ptr[i]);
+		}
+	}
 	nw_client_destroy(c);
 }
 
@@ -504,6 +548,8 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lend_reclaim, board_start, board_stop),
+		cmocka_unit_test_setup_teardown(test_lend_leaves_nw_mapping, board_start,
+						board_stop),
 		cmocka_unit_test_setup_teardown(test_rxtx_refused, board_start, board_stop),
 		cmocka_unit_test_setup_teardown(test_fragmented_lend, board_start, board_stop),
 		cmocka_unit_test_setup_teardown(test_sdp_direct_req, board_start, board_stop),

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -345,17 +346,52 @@ static void test_mailbox(void **state)
 
 /* ---- memory ---- */
 
+/*
+ * A NW process's own view of NW memory: dup the range's memfd (as the
+ * SCM_RIGHTS hand-over does) and map it MAP_SHARED.
+ */
+static uint8_t *nw_view(struct fixture *fx, uint64_t pa, size_t size)
+{
+	struct board_dram_range r = { 0 };
+	uint32_t i = pa >= fx->dram1_base ? 1u : 0u;
+	void *p = NULL;
+	int fd = -1;
+
+	assert_int_equal(board_dram_get(fx->b, i, &r), 0);
+	fd = dup(r.fd);
+	assert_true(fd >= 0);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 (off_t)(pa - r.base));
+	close(fd); /* the mapping keeps the file */
+	assert_true(p != MAP_FAILED);
+	return p;
+}
+
+static bool all_bytes(const uint8_t *p, size_t n, uint8_t v)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] != v) {
+			return false;
+		}
+	}
+	return true;
+}
+
 static void test_lend_firewall_reclaim(void **state)
 {
 	struct fixture *fx = *state;
 	struct hw_bus *bus = board_bus(fx->b);
+	size_t len = CHUNK_PAGES * FFA_PAGE_SIZE;
 	uint8_t buf[64] = { 0 };
 	struct board_status st = { 0 };
 	uint64_t handle = 0;
 	uint64_t faults = 0;
+	uint8_t *nw = NULL;
 
 	connect_and_map(fx);
-	memset(pa_ptr(fx, SV_DYN_BASE), 0xA5, CHUNK_PAGES * FFA_PAGE_SIZE);
+	nw = nw_view(fx, SV_DYN_BASE, len);
+	memset(pa_ptr(fx, SV_DYN_BASE), 0xA5, len);
+	assert_true(all_bytes(nw, len, 0xA5));
 	handle = lend(fx, SV_DYN_BASE, CHUNK_PAGES);
 	board_status(fx->b, &st);
 	assert_int_equal(st.spmc.protected_pages, CHUNK_PAGES);
@@ -369,6 +405,17 @@ static void test_lend_firewall_reclaim(void **state)
 	assert_int_equal(hw_bus_fault_total(bus), faults + 1);
 	assert_int_equal(hw_bus_cpu_read(bus, true, SV_DYN_BASE, buf, sizeof(buf)), 0);
 	assert_int_equal(buf[0], 0xA5);
+	/* And the range is gone from every NW mapping: it reads zeros. */
+	assert_true(all_bytes(nw, len, 0));
+	assert_true(all_bytes(pa_ptr(fx, SV_DYN_BASE), len, 0));
+	/* A secure canary never shows up there; a NW write never gets in. */
+	memset(buf, 0xC3, sizeof(buf));
+	assert_int_equal(hw_bus_cpu_write(bus, true, SV_DYN_BASE + FFA_PAGE_SIZE,
+					  buf, sizeof(buf)), 0);
+	assert_true(all_bytes(nw, len, 0));
+	memset(nw, 0x66, 16);
+	assert_int_equal(hw_bus_cpu_read(bus, true, SV_DYN_BASE, buf, sizeof(buf)), 0);
+	assert_true(all_bytes(buf, sizeof(buf), 0xA5));
 
 	/* Lending the mailbox's neighbour is fine; lending it twice is not. */
 	assert_int_equal(reclaim(fx, handle + 1), FFA_INVALID_PARAMETERS);
@@ -382,6 +429,48 @@ static void test_lend_firewall_reclaim(void **state)
 			fail_msg("byte %zu not scrubbed", i);
 		}
 	}
+	/* Pool memory: scrubbed on reclaim, in the NW's own mapping too. */
+	assert_true(all_bytes(nw, len, 0));
+	munmap(nw, len);
+}
+
+/* A plain LEND (no pool, no CLEAR) gives the lender its bytes back. */
+static void test_lend_plain_restores(void **state)
+{
+	struct fixture *fx = *state;
+	const uint64_t pa = DRAM0_BASE + 256 * FFA_PAGE_SIZE;
+	size_t len = CHUNK_PAGES * FFA_PAGE_SIZE;
+	struct board_status st = { 0 };
+	uint8_t buf[32] = { 0 };
+	uint64_t handle = 0;
+	uint8_t *nw = NULL;
+
+	connect_and_map(fx);
+	nw = nw_view(fx, pa, len + FFA_PAGE_SIZE);
+	for (size_t i = 0; i < len; i++) {
+		nw[i] = (uint8_t)(i * 31u + 7u);
+	}
+	memset(nw + len, 0x12, FFA_PAGE_SIZE);
+	handle = lend(fx, pa, CHUNK_PAGES);
+	assert_true(all_bytes(nw, len, 0));
+	assert_true(all_bytes(nw + len, FFA_PAGE_SIZE, 0x12)); /* not lent */
+	assert_int_equal(hw_bus_cpu_read(board_bus(fx->b), true, pa + 5, buf,
+					 sizeof(buf)), 0);
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		assert_int_equal(buf[i], (uint8_t)((i + 5) * 31u + 7u));
+	}
+	memset(nw, 0x99, len); /* hostile: overwritten at reclaim */
+	assert_int_equal(reclaim(fx, handle), 0);
+	board_status(fx->b, &st);
+	assert_int_equal(st.spmc.protected_pages, 0);
+	assert_int_equal(st.tzasc_used, 1);
+	for (size_t i = 0; i < len; i++) {
+		if (nw[i] != (uint8_t)(i * 31u + 7u)) {
+			fail_msg("byte %zu: 0x%02x, not the lent content", i,
+				 nw[i]);
+		}
+	}
+	munmap(nw, len + FFA_PAGE_SIZE);
 }
 
 /* Disconnect keeps the memory secure; destroy scrubs it before release. */
@@ -477,6 +566,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_connect_states, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mailbox, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lend_firewall_reclaim, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lend_plain_restores, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disconnect_then_destroy_scrubs, setup,
 						teardown_destroyed),
 		cmocka_unit_test_setup_teardown(test_status_json, setup, teardown),

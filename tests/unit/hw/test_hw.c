@@ -1284,6 +1284,317 @@ static void test_dram_default_board(void **state)
 	hw_dram_destroy(dram);
 }
 
+/* ---- claims: lent memory leaves every NW mapping ---- */
+
+#define CL (DRAM0 + MIB(4)) /* the claimed range in the claim tests */
+#define CL_PAGES 3u
+
+static uint8_t claim_pattern(size_t i)
+{
+	return (uint8_t)((i * 7u) ^ 0x3cu);
+}
+
+static bool claim_pattern_at(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] != claim_pattern(i)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A NW process's view: its own MAP_SHARED mapping of the range-0 memfd. */
+static uint8_t *claim_nw_view(struct hw_dram *dram, uint64_t pa, size_t size)
+{
+	struct hw_dram_nw_range r = { 0 };
+	void *p = NULL;
+
+	assert_int_equal(hw_dram_nw_range_get(dram, 0, &r), 0);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd,
+		 (off_t)(pa - DRAM0));
+	assert_true(p != MAP_FAILED);
+	return p;
+}
+
+static bool claim_fd_reads(struct hw_dram *dram, uint64_t pa, size_t size,
+			   uint8_t want)
+{
+	struct hw_dram_nw_range r = { 0 };
+	uint8_t buf[PG];
+
+	assert_int_equal(hw_dram_nw_range_get(dram, 0, &r), 0);
+	for (size_t done = 0; done < size; done += PG) {
+		size_t n = size - done < PG ? size - done : PG;
+
+		assert_int_equal(pread(r.fd, buf, n, (off_t)(pa - DRAM0 + done)),
+				 (ssize_t)n);
+		if (!all_bytes(buf, n, want)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static void test_dram_claim_round_trip(void **state)
+{
+	struct dram_fixture *f = *state;
+	size_t len = CL_PAGES * PG;
+	uint8_t *nw = claim_nw_view(f->dram, CL, len + PG);
+	uint8_t *s = NULL;
+	uint8_t *p = NULL;
+
+	for (size_t i = 0; i < len; i++) {
+		nw[i] = claim_pattern(i);
+	}
+	memset(nw + len, 0x11, PG); /* the page after stays NW memory */
+	assert_int_equal(hw_dram_claim(f->dram, CL, len), 0);
+	assert_int_equal(hw_dram_claim_count(f->dram), 1);
+	assert_true(hw_dram_is_claimed(f->dram, CL + len - 1, 1));
+	assert_false(hw_dram_is_claimed(f->dram, CL + len, PG));
+
+	/* The NW sees zeros through its mapping and through the fd. */
+	assert_true(all_bytes(nw, len, 0));
+	assert_true(claim_fd_reads(f->dram, CL, len, 0));
+	assert_true(all_bytes(nw + len, PG, 0x11));
+	/* The secure side sees the lent bytes (LEND keeps contents). */
+	assert_int_equal(hw_dram_ptr(f->dram, CL, len, (void **)&s), 0);
+	assert_true(claim_pattern_at(s, len));
+
+	/* A secure canary never reaches the NW ... */
+	memset(s + PG, 0xc4, 64);
+	assert_true(all_bytes(nw + PG, 64, 0));
+	assert_true(claim_fd_reads(f->dram, CL + PG, 64, 0));
+	/* ... and a hostile NW write never reaches the secure side. */
+	memset(nw, 0x77, 32);
+	assert_true(claim_pattern_at(s, 32));
+
+	assert_int_equal(hw_dram_unclaim(f->dram, CL, len), 0);
+	assert_int_equal(hw_dram_claim_count(f->dram), 0);
+	assert_false(hw_dram_is_claimed(f->dram, CL, len));
+	/* Secure content back, the NW's write overwritten. */
+	assert_true(claim_pattern_at(nw, PG));
+	assert_true(all_bytes(nw + PG, 64, 0xc4));
+	assert_int_equal(nw[PG + 64], claim_pattern(PG + 64));
+	assert_true(claim_fd_reads(f->dram, CL + PG, 64, 0xc4));
+	/* PAs resolve to the memfd again. */
+	assert_int_equal(hw_dram_ptr(f->dram, CL, 1, (void **)&p), 0);
+	*p = 0x42;
+	assert_int_equal(nw[0], 0x42);
+	assert_int_equal(hw_dram_unclaim(f->dram, CL, len), -ENOENT);
+	munmap(nw, len + PG);
+}
+
+enum claim_op { CLAIM_OP_CLAIM, CLAIM_OP_UNCLAIM };
+
+struct claim_case {
+	const char *name;
+	enum claim_op op;
+	uint64_t pa;
+	uint64_t size;
+	int want;
+};
+
+/* Each row runs against a model holding one claim [CL, CL + 3 pages). */
+static const struct claim_case claim_cases[] = {
+	{ "claim_ok", CLAIM_OP_CLAIM, DRAM0 + MIB(1), 2 * PG, 0 },
+	{ "claim_adjacent_below", CLAIM_OP_CLAIM, CL - PG, PG, 0 },
+	{ "claim_adjacent_above", CLAIM_OP_CLAIM, CL + 3 * PG, PG, 0 },
+	{ "claim_last_page_of_dram", CLAIM_OP_CLAIM, DRAM1 + MIB(16) - PG, PG,
+	  0 },
+	{ "claim_dynamic_pool", CLAIM_OP_CLAIM, DYN, MIB(4), 0 },
+	{ "claim_exact_again", CLAIM_OP_CLAIM, CL, 3 * PG, -EBUSY },
+	{ "claim_overlaps_start", CLAIM_OP_CLAIM, CL - PG, 2 * PG, -EBUSY },
+	{ "claim_overlaps_end", CLAIM_OP_CLAIM, CL + 2 * PG, 2 * PG, -EBUSY },
+	{ "claim_inside", CLAIM_OP_CLAIM, CL + PG, PG, -EBUSY },
+	{ "claim_covers", CLAIM_OP_CLAIM, CL - PG, 5 * PG, -EBUSY },
+	{ "claim_size_zero", CLAIM_OP_CLAIM, CL - PG, 0, -EINVAL },
+	{ "claim_pa_misaligned", CLAIM_OP_CLAIM, CL - PG + 8, PG, -EINVAL },
+	{ "claim_size_misaligned", CLAIM_OP_CLAIM, CL - 2 * PG, 100, -EINVAL },
+	{ "claim_wraps", CLAIM_OP_CLAIM, UINT64_MAX - PG + 1, 2 * PG,
+	  -EOVERFLOW },
+	{ "claim_outside_dram", CLAIM_OP_CLAIM, 0x1000, PG, -EINVAL },
+	{ "claim_carveout", CLAIM_OP_CLAIM, CARVE, PG, -EINVAL },
+	{ "claim_into_carveout", CLAIM_OP_CLAIM, CARVE - PG, 2 * PG, -EINVAL },
+	{ "claim_crosses_banks", CLAIM_OP_CLAIM, DRAM1 - PG, 2 * PG, -EINVAL },
+	{ "claim_past_dram", CLAIM_OP_CLAIM, DRAM1 + MIB(16) - PG, 2 * PG,
+	  -EINVAL },
+	{ "unclaim_ok", CLAIM_OP_UNCLAIM, CL, 3 * PG, 0 },
+	{ "unclaim_never_claimed", CLAIM_OP_UNCLAIM, DRAM0 + MIB(1), PG,
+	  -ENOENT },
+	{ "unclaim_sub_range", CLAIM_OP_UNCLAIM, CL, PG, -ENOENT },
+	{ "unclaim_tail", CLAIM_OP_UNCLAIM, CL + PG, 2 * PG, -ENOENT },
+	{ "unclaim_superset", CLAIM_OP_UNCLAIM, CL - PG, 5 * PG, -ENOENT },
+	{ "unclaim_carveout", CLAIM_OP_UNCLAIM, CARVE, PG, -ENOENT },
+	{ "unclaim_size_zero", CLAIM_OP_UNCLAIM, CL, 0, -EINVAL },
+	{ "unclaim_misaligned", CLAIM_OP_UNCLAIM, CL + 1, 3 * PG, -EINVAL },
+	{ "unclaim_wraps", CLAIM_OP_UNCLAIM, UINT64_MAX - PG + 1, 2 * PG,
+	  -EOVERFLOW },
+};
+
+static void test_dram_claim_args(void **state)
+{
+	const struct claim_case *c = *state;
+	struct rheap_platform plat = { 0 };
+	struct hw_dram *dram = NULL;
+	uint32_t want_count = 1;
+	uint8_t *p = NULL;
+	int rc = 0;
+
+	plat_small(&plat);
+	assert_int_equal(hw_dram_create(&plat, HW_DRAM_NO_SECRET, &dram), 0);
+	assert_int_equal(hw_dram_ptr(dram, CL, 3 * PG, (void **)&p), 0);
+	memset(p, 0x5e, 3 * PG);
+	assert_int_equal(hw_dram_claim(dram, CL, 3 * PG), 0);
+	if (c->op == CLAIM_OP_CLAIM) {
+		rc = hw_dram_claim(dram, c->pa, c->size);
+		want_count += c->want == 0 ? 1u : 0u;
+	} else {
+		rc = hw_dram_unclaim(dram, c->pa, c->size);
+		want_count -= c->want == 0 ? 1u : 0u;
+	}
+	if (rc != c->want) {
+		fail_msg("%s: got %s, want %s", c->name, rheap_err_name(rc),
+			 rheap_err_name(c->want));
+	}
+	assert_int_equal(hw_dram_claim_count(dram), want_count);
+	/* The first claim is untouched unless it was the one given back. */
+	assert_int_equal(hw_dram_ptr(dram, CL, 3 * PG, (void **)&p), 0);
+	assert_true(all_bytes(p, 3 * PG, 0x5e));
+	assert_true(claim_fd_reads(dram, CL, 3 * PG,
+				   want_count == 0 ? 0x5e : 0));
+	hw_dram_destroy(dram);
+}
+
+/* An allocation failure leaves the range NW memory with its bytes. */
+static void test_dram_claim_enomem(void **state)
+{
+	struct dram_fixture *f = *state;
+	uint8_t *p = NULL;
+
+	assert_int_equal(hw_dram_claim(f->dram, CL, PG), 0);
+	assert_int_equal(hw_dram_ptr(f->dram, CL + PG, 2 * PG, (void **)&p), 0);
+	memset(p, 0x6b, 2 * PG);
+	hw_dram_claim_fail_inject(f->dram, 1);
+	assert_int_equal(hw_dram_claim(f->dram, CL + PG, 2 * PG), -ENOMEM);
+	assert_int_equal(hw_dram_claim_count(f->dram), 1);
+	assert_false(hw_dram_is_claimed(f->dram, CL + PG, 2 * PG));
+	assert_true(claim_fd_reads(f->dram, CL + PG, 2 * PG, 0x6b));
+	/* Still the memfd: a write through the board reaches the fd. */
+	assert_int_equal(hw_dram_ptr(f->dram, CL + PG, 1, (void **)&p), 0);
+	*p = 0x6c;
+	assert_false(claim_fd_reads(f->dram, CL + PG, 1, 0x6b));
+	*p = 0x6b;
+	/* The hook fires once: the retry succeeds. */
+	assert_int_equal(hw_dram_claim(f->dram, CL + PG, 2 * PG), 0);
+	assert_true(claim_fd_reads(f->dram, CL + PG, 2 * PG, 0));
+	assert_int_equal(hw_dram_ptr(f->dram, CL + PG, 2 * PG, (void **)&p), 0);
+	assert_true(all_bytes(p, 2 * PG, 0x6b));
+}
+
+struct claim_ptr_case {
+	const char *name;
+	uint64_t pa;
+	uint64_t size;
+	int want;
+	bool shadow; /* resolves into claimed memory */
+};
+
+/* Claims [CL, CL + 2 pages) and [CL + 2 pages, CL + 3 pages); gap; CL + 4. */
+static const struct claim_ptr_case claim_ptr_cases[] = {
+	{ "cptr_inside", CL + PG + 100, 10, 0, true },
+	{ "cptr_adjacent_claims_one_run", CL, 3 * PG, 0, true },
+	{ "cptr_outside_below", CL - 10, 10, 0, false },
+	{ "cptr_in_gap", CL + 3 * PG, PG, 0, false },
+	{ "cptr_straddles_start", CL - 1, 2, -EINVAL, false },
+	{ "cptr_straddles_end", CL + 3 * PG - 1, 2, -EINVAL, false },
+	{ "cptr_spans_gap", CL + 2 * PG, 3 * PG, -EINVAL, false },
+	{ "cptr_covers_all", CL - PG, 7 * PG, -EINVAL, false },
+};
+
+static void test_dram_claim_ptr(void **state)
+{
+	const struct claim_ptr_case *c = *state;
+	struct rheap_platform plat = { 0 };
+	struct hw_dram *dram = NULL;
+	uint8_t *p = NULL;
+	uint8_t *q = NULL;
+
+	plat_small(&plat);
+	assert_int_equal(hw_dram_create(&plat, HW_DRAM_NO_SECRET, &dram), 0);
+	assert_int_equal(hw_dram_ptr(dram, CL - PG, 7 * PG, (void **)&p), 0);
+	memset(p, 0x21, 7 * PG);
+	assert_int_equal(hw_dram_claim(dram, CL + 4 * PG, PG), 0);
+	assert_int_equal(hw_dram_claim(dram, CL + 2 * PG, PG), 0);
+	assert_int_equal(hw_dram_claim(dram, CL, 2 * PG), 0);
+	/* Mark the secure copies: claimed bytes read 0x22 through the shadow. */
+	assert_int_equal(hw_dram_ptr(dram, CL, 3 * PG, (void **)&q), 0);
+	memset(q, 0x22, 3 * PG);
+	assert_int_equal(hw_dram_ptr(dram, CL + 4 * PG, PG, (void **)&q), 0);
+	memset(q, 0x22, PG);
+	q = NULL;
+	if (hw_dram_ptr(dram, c->pa, c->size, (void **)&q) != c->want) {
+		fail_msg("%s: unexpected result", c->name);
+	}
+	if (c->want == 0) {
+		uint8_t want = c->shadow ? 0x22 : 0x21;
+
+		assert_true(q[0] == want && q[c->size - 1] == want);
+	} else {
+		assert_null(q);
+	}
+	hw_dram_destroy(dram);
+}
+
+/* Scrub and release split at claim edges; many claims stay searchable. */
+static void test_dram_claim_scrub_many(void **state)
+{
+	struct dram_fixture *f = *state;
+	uint8_t *p = NULL;
+	const uint32_t n = 1500;
+
+	assert_int_equal(hw_dram_ptr(f->dram, CL - PG, 5 * PG, (void **)&p), 0);
+	memset(p, 0x33, 5 * PG);
+	assert_int_equal(hw_dram_claim(f->dram, CL, 2 * PG), 0);
+	assert_int_equal(hw_dram_claim(f->dram, CL + 2 * PG, PG), 0);
+	/* Scrub across memfd | claim | claim | memfd, from mid-page to mid-page. */
+	assert_int_equal(hw_dram_scrub(f->dram, CL - 100, 3 * PG + 200), 0);
+	assert_true(all_bytes(p, PG - 100, 0x33));
+	assert_true(all_bytes(p + PG - 100, 100, 0));
+	assert_true(all_bytes(p + 4 * PG, 100, 0));
+	assert_true(all_bytes(p + 4 * PG + 100, PG - 100, 0x33));
+	assert_int_equal(hw_dram_ptr(f->dram, CL, 3 * PG, (void **)&p), 0);
+	assert_true(all_bytes(p, 3 * PG, 0));
+	memset(p, 0x44, 3 * PG);
+	assert_int_equal(hw_dram_release(f->dram, CL - PG, 5 * PG), 0);
+	assert_true(all_bytes(p, 3 * PG, 0));
+	assert_int_equal(hw_dram_claim_count(f->dram), 2);
+	assert_int_equal(hw_dram_unclaim(f->dram, CL + 2 * PG, PG), 0);
+	assert_int_equal(hw_dram_unclaim(f->dram, CL, 2 * PG), 0);
+
+	/* Every other page of DRAM1, claimed top-down, freed in a stride. */
+	for (uint32_t i = n; i-- > 0;) {
+		assert_int_equal(hw_dram_claim(f->dram, DRAM1 + 2ull * i * PG,
+					       PG), 0);
+	}
+	assert_int_equal(hw_dram_claim_count(f->dram), n);
+	for (uint32_t i = 0; i < n; i++) {
+		assert_true(hw_dram_is_claimed(f->dram, DRAM1 + 2ull * i * PG,
+					       PG));
+		assert_false(hw_dram_is_claimed(f->dram,
+						 DRAM1 + (2ull * i + 1) * PG,
+						 PG));
+	}
+	for (uint32_t k = 0; k < 7; k++) {
+		for (uint32_t i = k; i < n; i += 7) {
+			assert_int_equal(hw_dram_unclaim(f->dram,
+							 DRAM1 + 2ull * i * PG,
+							 PG), 0);
+		}
+	}
+	assert_int_equal(hw_dram_claim_count(f->dram), 0);
+}
+
 /* ====================================================================== */
 /* Bus and devices                                                        */
 
@@ -1666,6 +1977,51 @@ static void test_bus_fault_log_bounded(void **state)
 	assert_true(hw_bus_fault_dropped(b->bus) == 6);
 }
 
+/* The bus translates page by page: a transfer may cross a claim's edge. */
+static void test_bus_across_claim(void **state)
+{
+	struct board *b = *state;
+	static uint8_t out[3 * PG];
+	static uint8_t in[3 * PG];
+	struct hw_dram_nw_range r = { 0 };
+	uint8_t page[PG];
+	void *p = NULL;
+
+	for (size_t i = 0; i < sizeof(out); i++) {
+		out[i] = (uint8_t)(i * 13u + 1u);
+	}
+	/* The middle page is lent: secure in the TZASC and claimed. */
+	assert_int_equal(hw_tzasc_protect(&b->tz, NWBUF + PG, PG), 0);
+	assert_int_equal(hw_dram_claim(b->dram, NWBUF + PG, PG), 0);
+	assert_int_equal(hw_bus_cpu_write(b->bus, true, NWBUF + 100, out,
+					  sizeof(out) - 200), 0);
+	assert_int_equal(hw_bus_cpu_read(b->bus, true, NWBUF + 100, in,
+					 sizeof(in) - 200), 0);
+	assert_memory_equal(in, out, sizeof(out) - 200);
+	/* The NW memfd holds the outer pages only; the middle reads zero. */
+	assert_int_equal(hw_dram_nw_range_get(b->dram, 0, &r), 0);
+	assert_int_equal(pread(r.fd, page, PG, (off_t)(NWBUF + PG - DRAM0)),
+			 (ssize_t)PG);
+	assert_true(all_bytes(page, PG, 0));
+	assert_int_equal(pread(r.fd, page, PG, (off_t)(NWBUF - DRAM0)),
+			 (ssize_t)PG);
+	assert_memory_equal(page + 100, out, PG - 100);
+	/* A direct map must stay on one side of the edge. */
+	assert_int_equal(hw_bus_cpu_map(b->bus, true, NWBUF + PG - 8, 16, &p),
+			 -EINVAL);
+	assert_int_equal(last_fault(b).reason, HW_FAULT_BAD_RANGE);
+	assert_int_equal(hw_bus_cpu_map(b->bus, true, NWBUF + PG, PG, &p), 0);
+	assert_memory_equal(p, out + PG - 100, PG);
+	/* The NS CPU is refused at the TZASC before the DRAM is reached. */
+	assert_int_equal(hw_bus_cpu_read(b->bus, false, NWBUF + PG, in, 8),
+			 -EPERM);
+	assert_int_equal(hw_dram_unclaim(b->dram, NWBUF + PG, PG), 0);
+	assert_int_equal(hw_tzasc_unprotect(&b->tz, NWBUF + PG, PG), 0);
+	assert_int_equal(hw_bus_cpu_read(b->bus, false, NWBUF + 100, in,
+					 sizeof(in) - 200), 0);
+	assert_memory_equal(in, out, sizeof(out) - 200);
+}
+
 static void test_bus_cpu_paths(void **state)
 {
 	struct board *b = *state;
@@ -1883,6 +2239,12 @@ int main(void)
 						dram_teardown),
 		cmocka_unit_test_setup_teardown(test_dram_release_punches,
 						dram_setup, dram_teardown),
+		cmocka_unit_test_setup_teardown(test_dram_claim_round_trip,
+						dram_setup, dram_teardown),
+		cmocka_unit_test_setup_teardown(test_dram_claim_enomem,
+						dram_setup, dram_teardown),
+		cmocka_unit_test_setup_teardown(test_dram_claim_scrub_many,
+						dram_setup, dram_teardown),
 		cmocka_unit_test(test_dram_create_errors),
 		cmocka_unit_test(test_dram_default_board),
 		cmocka_unit_test_setup_teardown(test_bus_ns_device_denied,
@@ -1907,6 +2269,8 @@ int main(void)
 						board_teardown),
 		cmocka_unit_test_setup_teardown(test_bus_cpu_paths, board_setup,
 						board_teardown),
+		cmocka_unit_test_setup_teardown(test_bus_across_claim,
+						board_setup, board_teardown),
 		cmocka_unit_test_setup_teardown(test_bus_tzasc_live,
 						board_setup, board_teardown),
 		cmocka_unit_test_setup_teardown(test_bus_create_errors,
@@ -1926,6 +2290,8 @@ int main(void)
 	ADD_TABLE(test_smmu_map, smmu_map_cases, NULL, NULL);
 	ADD_TABLE(test_dram_ptr, dram_ptr_cases, NULL, NULL);
 	ADD_TABLE(test_dram_scrub, scrub_cases, NULL, NULL);
+	ADD_TABLE(test_dram_claim_args, claim_cases, NULL, NULL);
+	ADD_TABLE(test_dram_claim_ptr, claim_ptr_cases, NULL, NULL);
 	ADD_TABLE(test_bus_bad_range, bad_range_cases, NULL, NULL);
 	ADD_TABLE(test_fault_reason_name, reason_cases, NULL, NULL);
 	return _cmocka_run_group_tests("hw", tests, test_count, NULL, NULL);
