@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * libFuzzer target for the board's socket transport: framing, handshake
+ * and operator messages (src/board/board_server.c, board_msg.c;
+ * docs/board-transport.md).
+ *
+ * Each input boots a board from the default Transfer List (path compiled
+ * in as RHEAP_DEFAULT_TL), serves one end of a SOCK_SEQPACKET socketpair
+ * with board_server_adopt() and runs board_server_run() in a second thread
+ * (the server API has no "run once" step; its loop blocks in poll()). The
+ * fuzzer thread plays the client: each frame of the input is sent, then
+ * the outcome the protocol prescribes is awaited, so frames are processed
+ * one at a time and the board is idle (blocked in poll()) whenever it is
+ * inspected. Frames, chosen by a control byte (% FR_COUNT):
+ *   FR_RAW     144 input bytes
+ *   FR_HELLO   HELLO with input-chosen version, kind and maybe an MBZ value
+ *   FR_STATUS  STATUS, maybe with a non-zero MBZ register
+ *   FR_FFA     an FF-A call: w0 from k_funcs, a few registers from input
+ *   FR_SIZE    a datagram of input-chosen length (0..299 bytes)
+ *   FR_FD      a well-formed HELLO carrying an fd (SCM_RIGHTS)
+ *   FR_BOARD   x0 = one of the board's own message IDs, rest from input
+ * Properties (abort() on violation; a hang is a libFuzzer timeout):
+ *  - the client-side model of the connection (HELLO WAIT, NW, OPERATOR)
+ *    predicts every outcome: a malformed frame (size, ancillary data, not
+ *    HELLO first, not STATUS on an operator connection) closes the
+ *    connection without a reply; a refused HELLO gets one reply with the
+ *    errno and then the close; an accepted one gets its reply (and the
+ *    DRAM messages, each with exactly one fd); an FF-A call on a NW
+ *    connection gets exactly one reply; STATUS gets one reply with a fd;
+ *  - board_status() is unchanged by a rejected frame, except that closing
+ *    a NW connection disconnects its endpoint (nw_connected false);
+ *  - the SPMC's invariants hold after every frame.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <rheap/err.h>
+#include <rheap/ffa_abi.h>
+#include <rheap/ffa_regs.h>
+
+#include "board/board.h"
+#include "board/board_msg.h"
+#include "board/board_server.h"
+#include "hw/hw_dram.h"
+#include "spmc/spmc.h"
+
+#ifndef RHEAP_DEFAULT_TL
+#error "RHEAP_DEFAULT_TL must name the default board's Transfer List"
+#endif
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MAX_FRAMES 48u
+
+enum frame_kind {
+	FR_RAW = 0,
+	FR_HELLO,
+	FR_STATUS,
+	FR_FFA,
+	FR_SIZE,
+	FR_FD,
+	FR_BOARD,
+	FR_COUNT,
+};
+
+/* The client's model of the connection (board_server.h life cycle). */
+enum model_state {
+	M_HELLO_WAIT = 0,
+	M_NW,
+	M_OPERATOR,
+	M_CLOSED,
+};
+
+struct reader {
+	const uint8_t *p;
+	size_t n;
+};
+
+static uint8_t rd8(struct reader *r)
+{
+	uint8_t v = 0;
+
+	if (r->n > 0) {
+		v = *r->p;
+		r->p++;
+		r->n--;
+	}
+	return v;
+}
+
+static uint64_t rd64(struct reader *r)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++) {
+		v |= (uint64_t)rd8(r) << (8 * i);
+	}
+	return v;
+}
+
+static uint8_t *g_tl;
+static size_t g_tl_size;
+static FILE *g_log;
+
+static void check(bool ok)
+{
+	if (!ok) {
+		abort();
+	}
+}
+
+static void load_tl(void)
+{
+	FILE *fp = fopen(RHEAP_DEFAULT_TL, "rb");
+	long n = 0;
+
+	check(fp != NULL);
+	check(fseek(fp, 0, SEEK_END) == 0);
+	n = ftell(fp);
+	check(n > 0 && fseek(fp, 0, SEEK_SET) == 0);
+	g_tl = aligned_alloc(8, ((size_t)n + 7) & ~(size_t)7);
+	check(g_tl != NULL);
+	g_tl_size = (size_t)n;
+	check(fread(g_tl, 1, g_tl_size, fp) == g_tl_size);
+	fclose(fp);
+	g_log = fopen("/dev/null", "w");
+	check(g_log != NULL);
+}
+
+static bool status_eq(const struct board_status *a, const struct board_status *b)
+{
+	if (a->spmc.live_shares != b->spmc.live_shares ||
+	    a->spmc.total_ranges != b->spmc.total_ranges ||
+	    a->spmc.protected_pages != b->spmc.protected_pages ||
+	    a->spmc.pool_pages != b->spmc.pool_pages ||
+	    a->spmc.scrubbed_pages != b->spmc.scrubbed_pages ||
+	    a->wedged != b->wedged || a->tzasc_used != b->tzasc_used ||
+	    a->faults_total != b->faults_total ||
+	    a->smmu_mappings != b->smmu_mappings ||
+	    a->nw_connected != b->nw_connected ||
+	    a->endpoint_count != b->endpoint_count) {
+		return false;
+	}
+	for (uint32_t i = 0; i < a->endpoint_count; i++) {
+		const struct spmc_ep_stats *x = &a->endpoints[i].stats;
+		const struct spmc_ep_stats *y = &b->endpoints[i].stats;
+
+		if (a->endpoints[i].id != b->endpoints[i].id ||
+		    x->live_handles != y->live_handles ||
+		    x->pending != y->pending ||
+		    x->pages_shared != y->pages_shared ||
+		    x->pages_lent != y->pages_lent ||
+		    x->pages_donated != y->pages_donated ||
+		    x->pages_borrowed != y->pages_borrowed ||
+		    x->retrievals != y->retrievals) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static void *server_thread(void *arg)
+{
+	check(board_server_run(arg) == 0);
+	return NULL;
+}
+
+/*
+ * Receives one message. Return: the byte count (0: the board closed the
+ * connection); *@fds is the number of fds that came with it (closed).
+ */
+static ssize_t client_recv(int fd, uint8_t *buf, size_t cap, unsigned int *fds)
+{
+	union {
+		char space[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} ctl = { { 0 } };
+	struct iovec iov = { .iov_base = buf, .iov_len = cap };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = ctl.space,
+			      .msg_controllen = sizeof(ctl.space) };
+	ssize_t n = 0;
+
+	*fds = 0;
+	do {
+		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+	} while (n < 0 && errno == EINTR);
+	check(n >= 0 && !(msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)));
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm;
+	     cm = CMSG_NXTHDR(&msg, cm)) {
+		size_t count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+		check(cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS);
+		for (size_t i = 0; i < count; i++) {
+			int got = -1;
+
+			memcpy(&got, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			close(got);
+			(*fds)++;
+		}
+	}
+	return n;
+}
+
+/* Sends @len bytes, with a fd attached if @with_fd. */
+static void client_send(int fd, const uint8_t *buf, size_t len, bool with_fd)
+{
+	union {
+		char space[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl = { { 0 } };
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int extra = -1;
+	ssize_t n = 0;
+
+	if (with_fd) {
+		struct cmsghdr *cm = NULL;
+
+		extra = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		check(extra >= 0);
+		msg.msg_control = ctl.space;
+		msg.msg_controllen = sizeof(ctl.space);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &extra, sizeof(int));
+	}
+	do {
+		n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	check(n == (ssize_t)len);
+	if (extra >= 0) {
+		close(extra);
+	}
+}
+
+static const uint32_t k_funcs[] = {
+	FFA_VERSION, FFA_FEATURES, FFA_ID_GET, FFA_SPM_ID_GET,
+	FFA_PARTITION_INFO_GET, FFA_RX_RELEASE, FFA_RXTX_MAP_64,
+	FFA_RXTX_UNMAP, FFA_MSG_SEND_DIRECT_REQ_32, FFA_MEM_RECLAIM,
+	FFA_MEM_FRAG_TX, FFA_RUN, FFA_ERROR,
+};
+
+static const uint64_t k_board_ids[] = {
+	BOARD_MSG_HELLO, BOARD_MSG_DRAM, BOARD_MSG_STATUS, 0, 0x52480000,
+	0x52480004,
+};
+
+/*
+ * Builds the next frame from the input into @buf. Sets *@len and
+ * *@with_fd; returns its registers' view (for the model).
+ */
+static void build_frame(struct reader *r, uint8_t *buf, size_t *len,
+			bool *with_fd, struct rheap_ffa_regs *regs)
+{
+	uint8_t ctl = rd8(r);
+	uint8_t sel = rd8(r);
+
+	memset(regs, 0, sizeof(*regs));
+	*len = BOARD_MSG_SIZE;
+	*with_fd = false;
+	switch (ctl % FR_COUNT) {
+	case FR_RAW:
+		for (size_t i = 0; i < BOARD_MSG_SIZE; i++) {
+			buf[i] = rd8(r);
+		}
+		board_msg_decode(buf, regs);
+		return;
+	case FR_HELLO:
+	case FR_FD:
+		regs->x[0] = BOARD_MSG_HELLO;
+		regs->x[1] = sel & 0x80 ? rd64(r) : BOARD_PROTO_VERSION;
+		regs->x[2] = sel & 0x3;
+		if (sel & 0x40) {
+			regs->x[3 + (sel >> 2) % 15] = rd64(r);
+		}
+		*with_fd = ctl % FR_COUNT == FR_FD;
+		break;
+	case FR_STATUS:
+		regs->x[0] = BOARD_MSG_STATUS;
+		if (sel & 0x80) {
+			regs->x[1 + sel % 17] = rd64(r);
+		}
+		break;
+	case FR_FFA:
+		regs->x[0] = k_funcs[sel % ARRAY_SIZE(k_funcs)];
+		for (uint8_t i = 1; i <= (sel >> 4) % 8; i++) {
+			regs->x[i] = rd64(r);
+		}
+		break;
+	case FR_SIZE:
+		*len = (size_t)(sel | (size_t)(rd8(r) & 1) << 8) % 300;
+		for (size_t i = 0; i < *len; i++) {
+			buf[i] = rd8(r);
+		}
+		if (*len >= BOARD_MSG_SIZE) {
+			board_msg_decode(buf, regs);
+		}
+		return;
+	default:
+		regs->x[0] = k_board_ids[sel % ARRAY_SIZE(k_board_ids)];
+		for (uint8_t i = 1; i <= (sel >> 4) % 4; i++) {
+			regs->x[i] = rd8(r);
+		}
+		break;
+	}
+	board_msg_encode(regs, buf);
+}
+
+static bool zero_from(const struct rheap_ffa_regs *regs, int first)
+{
+	for (int i = first; i < RHEAP_FFA_REG_COUNT; i++) {
+		if (regs->x[i] != 0) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Expects the board to close the connection now: EOF, no message. */
+static void expect_close(int fd)
+{
+	uint8_t buf[BOARD_MSG_SIZE + 1] = { 0 };
+	unsigned int fds = 0;
+
+	check(client_recv(fd, buf, sizeof(buf), &fds) == 0 && fds == 0);
+}
+
+/* Expects one reply; returns its registers. */
+static void expect_reply(int fd, struct rheap_ffa_regs *regs, unsigned int want_fds)
+{
+	uint8_t buf[BOARD_MSG_SIZE + 1] = { 0 };
+	unsigned int fds = 0;
+
+	check(client_recv(fd, buf, sizeof(buf), &fds) ==
+	      (ssize_t)BOARD_MSG_SIZE);
+	check(fds == want_fds);
+	board_msg_decode(buf, regs);
+}
+
+/* One frame: send, await the outcome the model predicts, check. */
+static enum model_state step(struct board *b, int fd, enum model_state st,
+			     struct reader *r)
+{
+	static uint8_t buf[300];
+	struct rheap_ffa_regs req = { { 0 } };
+	struct rheap_ffa_regs rep = { { 0 } };
+	struct board_status before = { 0 };
+	struct board_status after = { 0 };
+	size_t len = 0;
+	bool with_fd = false;
+	bool malformed = false;
+
+	build_frame(r, buf, &len, &with_fd, &req);
+	board_status(b, &before);
+	client_send(fd, buf, len, with_fd);
+	malformed = len != BOARD_MSG_SIZE || with_fd;
+	if (st == M_HELLO_WAIT && !malformed && req.x[0] == BOARD_MSG_HELLO) {
+		bool ok = req.x[1] == BOARD_PROTO_VERSION &&
+			  (req.x[2] == BOARD_CONN_NW ||
+			   req.x[2] == BOARD_CONN_OPERATOR) &&
+			  zero_from(&req, 3);
+
+		expect_reply(fd, &rep, 0);
+		check(rep.x[0] == BOARD_MSG_HELLO &&
+		      rep.x[1] == BOARD_PROTO_VERSION && rep.x[4] == req.x[2]);
+		if (!ok) {
+			check(rep.x[2] != 0);
+			expect_close(fd);
+			board_status(b, &after);
+			check(status_eq(&before, &after));
+			return M_CLOSED;
+		}
+		check(rep.x[2] == 0);
+		if (req.x[2] == BOARD_CONN_OPERATOR) {
+			return M_OPERATOR;
+		}
+		check(rep.x[3] == BOARD_NW_ENDPOINT &&
+		      rep.x[5] == board_dram_count(b));
+		for (uint64_t i = 0; i < rep.x[5]; i++) {
+			struct rheap_ffa_regs dm = { { 0 } };
+
+			expect_reply(fd, &dm, 1);
+			check(dm.x[0] == BOARD_MSG_DRAM && dm.x[1] == i);
+		}
+		board_status(b, &after);
+		check(after.nw_connected);
+		return M_NW;
+	}
+	if (!malformed && st == M_NW) {
+		expect_reply(fd, &rep, 0);
+		check(spmc_check_invariants(board_spmc(b), NULL) == 0);
+		return M_NW;
+	}
+	if (!malformed && st == M_OPERATOR && req.x[0] == BOARD_MSG_STATUS &&
+	    zero_from(&req, 1)) {
+		expect_reply(fd, &rep, 1);
+		check(rep.x[0] == BOARD_MSG_STATUS && rep.x[1] == 0 &&
+		      rep.x[2] > 0);
+		board_status(b, &after);
+		check(status_eq(&before, &after));
+		return M_OPERATOR;
+	}
+	/* Everything else is malformed: the board closes, nothing changes. */
+	expect_close(fd);
+	board_status(b, &after);
+	if (st == M_NW) {
+		check(!after.nw_connected);
+	} else {
+		check(status_eq(&before, &after));
+	}
+	check(spmc_check_invariants(board_spmc(b), NULL) == 0);
+	return M_CLOSED;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct board_opts opts = { .dram_flags = HW_DRAM_NO_SECRET,
+				   .quiet = true };
+	struct reader r = { data, size };
+	struct board *b = NULL;
+	struct board_server *s = NULL;
+	enum model_state st = M_HELLO_WAIT;
+	pthread_t th;
+	int sv[2] = { -1, -1 };
+
+	if (!g_tl) {
+		load_tl();
+	}
+	opts.log = g_log;
+	check(board_create(g_tl, g_tl_size, &opts, &b) == 0);
+	check(board_server_create(b, NULL, &s) == 0);
+	check(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
+	check(board_server_adopt(s, sv[0]) == 0);
+	check(pthread_create(&th, NULL, server_thread, s) == 0);
+	for (uint32_t i = 0; r.n > 0 && i < MAX_FRAMES && st != M_CLOSED; i++) {
+		st = step(b, sv[1], st, &r);
+	}
+	close(sv[1]);
+	board_server_stop(s);
+	check(pthread_join(th, NULL) == 0);
+	board_server_destroy(s);
+	check(spmc_check_invariants(board_spmc(b), NULL) == 0);
+	board_destroy(b);
+	return 0;
+}
