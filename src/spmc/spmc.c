@@ -271,26 +271,29 @@ static uint32_t run_next(const struct spmc *spmc,
 						     range_size(&r[i]));
 	uint64_t base = r[i].address;
 	uint64_t size = range_size(&r[i]);
+	uint64_t bank_base = bank ? bank->base : 0;
+	uint64_t bank_last = bank ? bank->base + (bank->size - 1) : 0;
 	uint32_t j = i + 1;
 
 	/*
-	 * Both sums below stay inside the bank, except that they read 0 when
-	 * the bank ends at the very top of the address space; address 0 is
-	 * then in no range of this bank, so no false match.
+	 * Adjacent (first test) and inside the run's bank. The sums read 0
+	 * past the very top of the address space; the bank test rejects the
+	 * false match with a range at 0 (or ending there) that this gives.
 	 */
-	while (bank && j < n &&
-	       range_inside(r[j].address, range_size(&r[j]), bank)) {
+	for (; bank && j < n; j++) {
+		uint64_t addr = r[j].address;
 		uint64_t s = range_size(&r[j]);
 
-		if (r[j].address == base + size) {
-			size += s;
-		} else if (r[j].address + s == base) {
-			base = r[j].address;
-			size += s;
-		} else {
+		if (addr != base + size && addr + s != base) {
 			break;
 		}
-		j++;
+		if (addr < bank_base || addr + (s - 1) > bank_last) {
+			break;
+		}
+		if (addr != base + size) {
+			base = addr;
+		}
+		size += s;
 	}
 	run->base = base;
 	run->size = size;
@@ -543,40 +546,108 @@ static int64_t ranges_find_touching(const struct rheap_ffa_mem *m, bool sorted,
 	return -1;
 }
 
+/* Constituent @i inside one DRAM bank and outside every carve-out. */
+static int constituent_check(const struct spmc *spmc,
+			     const struct rheap_ffa_mem *m, uint32_t i,
+			     struct rheap_diag *diag)
+{
+	uint64_t base = m->ranges[i].address;
+	uint64_t size = range_size(&m->ranges[i]);
+
+	if (!dram_bank_of(spmc, base, size)) {
+		return wire_reject_err(diag, -EPERM, "constituents.address", i,
+				       base, "is not inside one DRAM bank",
+				       false, 0);
+	}
+	for (uint32_t j = 0; j < spmc->cfg.carveout_count; j++) {
+		const struct spmc_range *c = &spmc->cfg.carveouts[j];
+
+		if (ranges_touch(base, size, c->base, c->size)) {
+			return wire_reject_err(diag, -EPERM,
+					       "constituents.address", i, base,
+					       "overlaps carve-out", true, j);
+		}
+	}
+	return 0;
+}
+
+/*
+ * constituent_span_check() - constituent_check() of r[@first..@end), whose
+ * union is the contiguous [@base, @base + @size)
+ *
+ * If the span lies inside one bank and touches no carve-out, so does each
+ * of its constituents, and one test replaces many. Otherwise each is
+ * checked, which finds the same first failing constituent (and diag) as
+ * checking them one by one from the start.
+ */
+static int constituent_span_check(const struct spmc *spmc,
+				  const struct rheap_ffa_mem *m,
+				  uint32_t first, uint32_t end, uint64_t base,
+				  uint64_t size, struct rheap_diag *diag)
+{
+	bool clean = dram_bank_of(spmc, base, size) != NULL;
+
+	for (uint32_t j = 0; clean && j < spmc->cfg.carveout_count; j++) {
+		const struct spmc_range *c = &spmc->cfg.carveouts[j];
+
+		clean = !ranges_touch(base, size, c->base, c->size);
+	}
+	for (uint32_t i = first; !clean && i < end; i++) {
+		int rc = constituent_check(spmc, m, i, diag);
+
+		if (rc) {
+			return rc;
+		}
+	}
+	return 0;
+}
+
 static int ownership_check(const struct spmc *spmc,
 			   const struct rheap_ffa_mem *m,
 			   struct rheap_diag *diag)
 {
+	uint64_t span_base = 0;
+	uint64_t span_size = 0;
+	uint32_t span_first = 0;
 	bool sorted = true;
 
+	/*
+	 * Bank and carve-out tests per span of ascending adjacent
+	 * constituents. The codec guarantees no constituent wraps and at
+	 * most 2^32 pages in all, so no span size overflows; a span ending
+	 * at 2^64 has span_base + span_size == 0, and a constituent at 0
+	 * must not join it (base != 0).
+	 */
 	for (uint32_t i = 0; i < m->range_count; i++) {
 		uint64_t base = m->ranges[i].address;
 		uint64_t size = range_size(&m->ranges[i]);
-		bool in_dram = false;
+		int rc = 0;
 
 		if (i > 0 && base < m->ranges[i - 1].address) {
 			sorted = false;
 		}
-		for (uint32_t j = 0; j < spmc->cfg.dram_count; j++) {
-			in_dram = in_dram ||
-				  range_inside(base, size, &spmc->cfg.dram[j]);
+		if (i > 0 && base != 0 && base == span_base + span_size) {
+			span_size += size;
+			continue;
 		}
-		if (!in_dram) {
-			return wire_reject_err(diag, -EPERM,
-					       "constituents.address", i, base,
-					       "is not inside one DRAM bank",
-					       false, 0);
-		}
-		for (uint32_t j = 0; j < spmc->cfg.carveout_count; j++) {
-			const struct spmc_range *c = &spmc->cfg.carveouts[j];
-
-			if (ranges_touch(base, size, c->base, c->size)) {
-				return wire_reject_err(diag, -EPERM,
-						       "constituents.address",
-						       i, base,
-						       "overlaps carve-out", true,
-						       j);
+		if (i > 0) {
+			rc = constituent_span_check(spmc, m, span_first, i,
+						    span_base, span_size, diag);
+			if (rc) {
+				return rc;
 			}
+		}
+		span_first = i;
+		span_base = base;
+		span_size = size;
+	}
+	if (m->range_count > 0) {
+		int rc = constituent_span_check(spmc, m, span_first,
+						m->range_count, span_base,
+						span_size, diag);
+
+		if (rc) {
+			return rc;
 		}
 	}
 	/*

@@ -806,6 +806,28 @@ static void s_max_ranges(struct tx *t)
 	}
 }
 static void s_tag_big(struct tx *t) { t->tag = UINT64_MAX; }
+/* Adjacent constituents whose union leaves the bank or meets a carve-out. */
+static void s_span_past_bank(struct tx *t)
+{
+	t->nranges = 2;
+	t->ranges[0] = (struct rheap_ffa_range){ DRAM1 + DRAM1_SIZE - PAGE, 1 };
+	t->ranges[1] = (struct rheap_ffa_range){ DRAM1 + DRAM1_SIZE, 1 };
+}
+static void s_span_into_carveout(struct tx *t)
+{
+	t->nranges = 3;
+	t->ranges[0] = (struct rheap_ffa_range){ CARVE - 2 * PAGE, 1 };
+	t->ranges[1] = (struct rheap_ffa_range){ CARVE - PAGE, 1 };
+	t->ranges[2] = (struct rheap_ffa_range){ CARVE, 1 };
+}
+/* The last page of the address space, then page 0: not one span. */
+static void s_span_top_then_zero(struct tx *t)
+{
+	t->nranges = 2;
+	t->ranges[0] = (struct rheap_ffa_range){ DRAM0, 1 };
+	t->ranges[0].address = UINT64_MAX - PAGE + 1;
+	t->ranges[1] = (struct rheap_ffa_range){ 0, 1 };
+}
 
 static const struct send_case send_cases[] = {
 	{ "send_ok_lend", VM1, s_none, 0 },
@@ -850,6 +872,9 @@ static const struct send_case send_cases[] = {
 	{ "send_rej_carveout_last_page", VM1, s_carveout_last_page, -EPERM },
 	{ "send_rej_third_range_in_carveout", VM1, s_second_range_carve, -EPERM },
 	{ "send_rej_too_many_ranges", VM1, s_too_many_ranges, -ENOMEM },
+	{ "send_rej_adjacent_span_past_bank", VM1, s_span_past_bank, -EPERM },
+	{ "send_rej_adjacent_span_into_carveout", VM1, s_span_into_carveout, -EPERM },
+	{ "send_rej_adjacent_span_top_then_zero", VM1, s_span_top_then_zero, -EPERM },
 };
 
 /*
