@@ -137,7 +137,8 @@ static void load_tl(void)
 	check(g_log != NULL);
 }
 
-static bool status_eq(const struct board_status *a, const struct board_status *b)
+static bool status_eq(const struct board_status *a,
+		      const struct board_status *b)
 {
 	if (a->spmc.live_shares != b->spmc.live_shares ||
 	    a->spmc.total_ranges != b->spmc.total_ranges ||
@@ -186,7 +187,8 @@ static ssize_t client_recv(int fd, uint8_t *buf, size_t cap, unsigned int *fds)
 		struct cmsghdr align;
 	} ctl = { { 0 } };
 	struct iovec iov = { .iov_base = buf, .iov_len = cap };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
 			      .msg_control = ctl.space,
 			      .msg_controllen = sizeof(ctl.space) };
 	ssize_t n = 0;
@@ -200,11 +202,13 @@ static ssize_t client_recv(int fd, uint8_t *buf, size_t cap, unsigned int *fds)
 	     cm = CMSG_NXTHDR(&msg, cm)) {
 		size_t count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 
-		check(cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS);
+		check(cm->cmsg_level == SOL_SOCKET &&
+		      cm->cmsg_type == SCM_RIGHTS);
 		for (size_t i = 0; i < count; i++) {
 			int got = -1;
 
-			memcpy(&got, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			memcpy(&got, CMSG_DATA(cm) + i * sizeof(int),
+			       sizeof(int));
 			close(got);
 			(*fds)++;
 		}
@@ -247,15 +251,16 @@ static void client_send(int fd, const uint8_t *buf, size_t len, bool with_fd)
 }
 
 static const uint32_t k_funcs[] = {
-	FFA_VERSION, FFA_FEATURES, FFA_ID_GET, FFA_SPM_ID_GET,
-	FFA_PARTITION_INFO_GET, FFA_RX_RELEASE, FFA_RXTX_MAP_64,
-	FFA_RXTX_UNMAP, FFA_MSG_SEND_DIRECT_REQ_32, FFA_MEM_RECLAIM,
-	FFA_MEM_FRAG_TX, FFA_RUN, FFA_ERROR,
+	FFA_VERSION,	 FFA_FEATURES,		 FFA_ID_GET,
+	FFA_SPM_ID_GET,	 FFA_PARTITION_INFO_GET, FFA_RX_RELEASE,
+	FFA_RXTX_MAP_64, FFA_RXTX_UNMAP,	 FFA_MSG_SEND_DIRECT_REQ_32,
+	FFA_MEM_RECLAIM, FFA_MEM_FRAG_TX,	 FFA_RUN,
+	FFA_ERROR,
 };
 
 static const uint64_t k_board_ids[] = {
-	BOARD_MSG_HELLO, BOARD_MSG_DRAM, BOARD_MSG_STATUS, 0, 0x52480000,
-	0x52480004,
+	BOARD_MSG_HELLO, BOARD_MSG_DRAM, BOARD_MSG_STATUS, 0,
+	0x52480000,	 0x52480004,
 };
 
 /*
@@ -339,7 +344,8 @@ static void expect_close(int fd)
 }
 
 /* Expects one reply; returns its registers. */
-static void expect_reply(int fd, struct rheap_ffa_regs *regs, unsigned int want_fds)
+static void expect_reply(int fd, struct rheap_ffa_regs *regs,
+			 unsigned int want_fds)
 {
 	uint8_t buf[BOARD_MSG_SIZE + 1] = { 0 };
 	unsigned int fds = 0;

@@ -231,8 +231,8 @@ static void hw_world_build(void)
 	check(hw_smmu_create(&H.plat, &H.smmu) == 0);
 	check(hw_bus_create(H.dram, &H.tz, H.smmu, HW_BUS_DEFAULT_FAULTS,
 			    &H.bus) == 0);
-	for (uint32_t i = 0; i < H.plat.device_count &&
-			     H.dev_count < ARRAY_SIZE(H.devs); i++) {
+	for (uint32_t i = 0;
+	     i < H.plat.device_count && H.dev_count < ARRAY_SIZE(H.devs); i++) {
 		check(hw_device_create(H.bus, H.smmu, &H.plat.devices[i],
 				       &H.devs[H.dev_count++]) == 0);
 	}
@@ -301,8 +301,8 @@ static int nw_send(uint16_t sender, enum rheap_ffa_abi abi, uint64_t tag,
 	m.abi = abi;
 	m.version = FFA_VERSION_1_1;
 	m.sender_id = sender;
-	m.attributes = abi == RHEAP_FFA_ABI_SHARE ? FFA_MEM_ATTR_NORMAL_WB_ISH
-						  : 0;
+	m.attributes =
+	    abi == RHEAP_FFA_ABI_SHARE ? FFA_MEM_ATTR_NORMAL_WB_ISH : 0;
 	m.tag = tag;
 	m.receiver_count = 1;
 	m.receivers = &rcv;
@@ -458,10 +458,11 @@ static void run_start(void)
 		      H.sv_dyn, CHUNK_PAGES, &h) == 0);
 	check(call(VM1, SDP_CMD_ASSIGN, (uint32_t)h, (uint32_t)(h >> 32),
 		   RHEAP_USE_CASE_SECURE_VIDEO, 0) == 0);
-	check(nw_send(VM1, RHEAP_FFA_ABI_LEND, RHEAP_USE_CASE_SECURE_VIDEO_RECORD,
-		      H.svr_dyn, CHUNK_PAGES, &h) == 0);
-	check(nw_send(VM1, RHEAP_FFA_ABI_SHARE, 0, PARAM_PA, PARAM_PAGES,
-		      &h) == 0);
+	check(nw_send(VM1, RHEAP_FFA_ABI_LEND,
+		      RHEAP_USE_CASE_SECURE_VIDEO_RECORD, H.svr_dyn,
+		      CHUNK_PAGES, &h) == 0);
+	check(nw_send(VM1, RHEAP_FFA_ABI_SHARE, 0, PARAM_PA, PARAM_PAGES, &h) ==
+	      0);
 	check(call(VM1, SDP_CMD_REGISTER_PARAM_SHM, (uint32_t)h,
 		   (uint32_t)(h >> 32), 0, 0) == 0);
 
@@ -500,13 +501,19 @@ static void run_end(void)
 /* Operations.                                                         */
 
 static const uint32_t k_cmds[] = {
-	SDP_CMD_GET_VERSION,	     SDP_CMD_GET_PROTMEM_CONFIG,
-	SDP_CMD_GET_LEND_CONFIG,     SDP_CMD_ASSIGN,
-	SDP_CMD_RELEASE,	     SDP_CMD_ATTACH,
+	SDP_CMD_GET_VERSION,
+	SDP_CMD_GET_PROTMEM_CONFIG,
+	SDP_CMD_GET_LEND_CONFIG,
+	SDP_CMD_ASSIGN,
+	SDP_CMD_RELEASE,
+	SDP_CMD_ATTACH,
 	SDP_CMD_ATTACH | SDP_ATTACH_FLAG_WRITE << SDP_CMD_FLAGS_SHIFT,
-	SDP_CMD_DETACH,		     SDP_CMD_REGISTER_PARAM_SHM,
-	SDP_CMD_UNREGISTER_PARAM_SHM, SDP_CMD_INJECT,
-	SDP_CMD_TRANSFORM,	     SDP_CMD_DUMP,
+	SDP_CMD_DETACH,
+	SDP_CMD_REGISTER_PARAM_SHM,
+	SDP_CMD_UNREGISTER_PARAM_SHM,
+	SDP_CMD_INJECT,
+	SDP_CMD_TRANSFORM,
+	SDP_CMD_DUMP,
 	SDP_CMD_DECRYPT,
 };
 
@@ -650,14 +657,16 @@ static void op_param(struct reader *r)
 		}
 		p.subsample_count = sub & 0xF;
 		if (p.subsample_count != 0) {
-			p.subsample_offset = (uint64_t)rd16(r) % PARAM_SIZE &
-					     ~UINT64_C(3);
+			p.subsample_offset =
+			    (uint64_t)rd16(r) % PARAM_SIZE & ~UINT64_C(3);
 			if (sub & 0x8) {
 				p.subsample_offset = rd64(r);
 			}
-			/* The map: input-chosen sizes, written into the area. */
-			for (uint32_t i = 0; i < p.subsample_count &&
-					     p.subsample_offset <= PARAM_SIZE - 8;
+			/* The map: input-chosen sizes, written into the area.
+			 */
+			for (uint32_t i = 0;
+			     i < p.subsample_count &&
+			     p.subsample_offset <= PARAM_SIZE - 8;
 			     i++) {
 				uint16_t clear = rd16(r);
 				uint16_t prot = rd16(r);
@@ -680,8 +689,8 @@ static void op_param(struct reader *r)
 	}
 	memcpy(R.shadow + off, buf, len);
 	memcpy(H.param, R.shadow, PARAM_SIZE);
-	(void)call(sender, cmd, off, kind & 0x10 ? (uint32_t)len + 8u : (uint32_t)len,
-		   0, 0);
+	(void)call(sender, cmd, off,
+		   kind & 0x10 ? (uint32_t)len + 8u : (uint32_t)len, 0, 0);
 }
 
 static void op_bytes(struct reader *r)
@@ -701,14 +710,14 @@ static void op_lend(struct reader *r)
 	uint8_t pages = rd8(r);
 	uint16_t sender = pick_sender(sel);
 	uint64_t pool = sel & 0x8 ? H.svr_dyn : H.sv_dyn;
-	uint64_t base = pool + (uint64_t)(sel >> 5) * CHUNK +
-			(pages & 0x80 ? PAGE : 0);
+	uint64_t base =
+	    pool + (uint64_t)(sel >> 5) * CHUNK + (pages & 0x80 ? PAGE : 0);
 	uint64_t tag = sel & 0x10 ? rd8(r) % 4 : (sel & 0x8 ? 3 : 1);
 	uint64_t digest = spmc_state_digest(R.spmc);
 	uint64_t h = 0;
 
-	if (nw_send(sender, RHEAP_FFA_ABI_LEND, tag, base,
-		    1u + (pages & 0x3F), &h) != 0) {
+	if (nw_send(sender, RHEAP_FFA_ABI_LEND, tag, base, 1u + (pages & 0x3F),
+		    &h) != 0) {
 		check(spmc_state_digest(R.spmc) == digest);
 	}
 	check_world();
@@ -722,8 +731,8 @@ static void op_framing(struct reader *r)
 	uint16_t sender = pick_sender(sel);
 	uint16_t receiver = SDP_ID;
 
-	req.x[0] = sel & 1 ? FFA_MSG_SEND_DIRECT_REQ_64
-			   : FFA_MSG_SEND_DIRECT_REQ_32;
+	req.x[0] =
+	    sel & 1 ? FFA_MSG_SEND_DIRECT_REQ_64 : FFA_MSG_SEND_DIRECT_REQ_32;
 	req.x[1] = (uint64_t)sender << 16 | SDP_ID;
 	req.x[3] = k_cmds[rd8(r) % ARRAY_SIZE(k_cmds)];
 	for (int i = 4; i < 8; i++) {

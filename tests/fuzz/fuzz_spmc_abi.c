@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define PAGE 4096u
 #define DRAM_BASE UINT64_C(0x80000000)
 #define DRAM_PAGES 128u
-#define NW_PAGES 16u /* host-backed: mailboxes live here */
+#define NW_PAGES 16u  /* host-backed: mailboxes live here */
 #define POOL_PAGE 96u /* restricted pool: pages 96..111 */
 #define POOL_PAGES 16u
 #define CARVE_PAGE 120u /* carve-out: pages 120..127 */
@@ -272,9 +272,9 @@ static int f_direct_req(void *ctx, uint16_t sender, uint16_t receiver,
 	(void)ctx;
 	memset(resp, 0, sizeof(*resp));
 	resp->x[0] = two ? FFA_MSG_SEND_DIRECT_RESP2
-		   : func == FFA_MSG_SEND_DIRECT_REQ_32
-			   ? FFA_MSG_SEND_DIRECT_RESP_32
-			   : FFA_MSG_SEND_DIRECT_RESP_64;
+		     : func == FFA_MSG_SEND_DIRECT_REQ_32
+			 ? FFA_MSG_SEND_DIRECT_RESP_32
+			 : FFA_MSG_SEND_DIRECT_RESP_64;
 	resp->x[1] = (uint64_t)receiver << 16 | sender;
 	for (int i = two ? 4 : 3; i <= (two ? 17 : 7); i++) {
 		resp->x[i] = req->x[i] + 1;
@@ -291,10 +291,14 @@ static const struct spmc_abi_ops k_board_ops = {
 };
 
 static const struct spmc_abi_partition k_parts[] = {
-	{ SP1, { 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19,
-		 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f }, 0x1 },
-	{ SP2, { 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29,
-		 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f }, 0x3 },
+	{ SP1,
+	  { 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a,
+	    0x1b, 0x1c, 0x1d, 0x1e, 0x1f },
+	  0x1 },
+	{ SP2,
+	  { 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a,
+	    0x2b, 0x2c, 0x2d, 0x2e, 0x2f },
+	  0x3 },
 };
 
 static void world_create(void)
@@ -314,8 +318,8 @@ static void world_create(void)
 	cfg.dram_count = 1;
 	cfg.dram[0] = (struct spmc_range){ DRAM_BASE, DRAM_PAGES * PAGE };
 	cfg.carveout_count = 1;
-	cfg.carveouts[0] = (struct spmc_range){
-		DRAM_BASE + CARVE_PAGE * PAGE, CARVE_PAGES * PAGE };
+	cfg.carveouts[0] = (struct spmc_range){ DRAM_BASE + CARVE_PAGE * PAGE,
+						CARVE_PAGES * PAGE };
 	cfg.pool_count = 1;
 	cfg.pools[0] = (struct spmc_range){ DRAM_BASE + POOL_PAGE * PAGE,
 					    POOL_PAGES * PAGE };
@@ -415,11 +419,11 @@ static void call(uint16_t caller, const struct rheap_ffa_regs *req,
 		}
 		check_refusal(-1, before);
 	} else if (resp->x[0] == FFA_SUCCESS_32 && is_send(func)) {
-		remember((resp->x[2] & UINT32_MAX) |
-			 (resp->x[3] & UINT32_MAX) << 32);
+		remember((resp->x[2] & UINT32_MAX) | (resp->x[3] & UINT32_MAX)
+							 << 32);
 	} else if (resp->x[0] == FFA_MEM_FRAG_RX && is_send(func)) {
-		uint64_t h = (resp->x[1] & UINT32_MAX) |
-			     (resp->x[2] & UINT32_MAX) << 32;
+		uint64_t h =
+		    (resp->x[1] & UINT32_MAX) | (resp->x[2] & UINT32_MAX) << 32;
 
 		remember(h);
 		W.pending_handle = h;
@@ -433,27 +437,55 @@ static void call(uint16_t caller, const struct rheap_ffa_regs *req,
 static const uint16_t k_callers[] = { VM1, VM2, VM1, VM2, VM1, HYP, VM3, SP1 };
 
 static const uint32_t k_funcs[] = {
-	FFA_ERROR, FFA_SUCCESS_32, FFA_SUCCESS_64, FFA_INTERRUPT, FFA_VERSION,
-	FFA_FEATURES, FFA_RX_RELEASE, FFA_RXTX_MAP_32, FFA_RXTX_MAP_64,
-	FFA_RXTX_UNMAP, FFA_PARTITION_INFO_GET, FFA_ID_GET, FFA_MSG_WAIT,
-	FFA_YIELD, FFA_RUN, FFA_MSG_SEND_DIRECT_REQ_32,
-	FFA_MSG_SEND_DIRECT_REQ_64, FFA_MSG_SEND_DIRECT_RESP_32,
-	FFA_MSG_SEND_DIRECT_RESP_64, FFA_MEM_DONATE_32, FFA_MEM_DONATE_64,
-	FFA_MEM_LEND_32, FFA_MEM_LEND_64, FFA_MEM_SHARE_32, FFA_MEM_SHARE_64,
-	FFA_MEM_RETRIEVE_REQ_32, FFA_MEM_RETRIEVE_REQ_64, FFA_MEM_RETRIEVE_RESP,
-	FFA_MEM_RELINQUISH, FFA_MEM_RECLAIM, FFA_MEM_FRAG_RX, FFA_MEM_FRAG_TX,
-	FFA_SPM_ID_GET, FFA_MSG_SEND_DIRECT_REQ2, FFA_MSG_SEND_DIRECT_RESP2,
+	FFA_ERROR,
+	FFA_SUCCESS_32,
+	FFA_SUCCESS_64,
+	FFA_INTERRUPT,
+	FFA_VERSION,
+	FFA_FEATURES,
+	FFA_RX_RELEASE,
+	FFA_RXTX_MAP_32,
+	FFA_RXTX_MAP_64,
+	FFA_RXTX_UNMAP,
+	FFA_PARTITION_INFO_GET,
+	FFA_ID_GET,
+	FFA_MSG_WAIT,
+	FFA_YIELD,
+	FFA_RUN,
+	FFA_MSG_SEND_DIRECT_REQ_32,
+	FFA_MSG_SEND_DIRECT_REQ_64,
+	FFA_MSG_SEND_DIRECT_RESP_32,
+	FFA_MSG_SEND_DIRECT_RESP_64,
+	FFA_MEM_DONATE_32,
+	FFA_MEM_DONATE_64,
+	FFA_MEM_LEND_32,
+	FFA_MEM_LEND_64,
+	FFA_MEM_SHARE_32,
+	FFA_MEM_SHARE_64,
+	FFA_MEM_RETRIEVE_REQ_32,
+	FFA_MEM_RETRIEVE_REQ_64,
+	FFA_MEM_RETRIEVE_RESP,
+	FFA_MEM_RELINQUISH,
+	FFA_MEM_RECLAIM,
+	FFA_MEM_FRAG_RX,
+	FFA_MEM_FRAG_TX,
+	FFA_SPM_ID_GET,
+	FFA_MSG_SEND_DIRECT_REQ2,
+	FFA_MSG_SEND_DIRECT_RESP2,
 };
 
 static const uint32_t k_send_funcs[] = {
-	FFA_MEM_SHARE_32, FFA_MEM_SHARE_64, FFA_MEM_LEND_32,
-	FFA_MEM_LEND_64, FFA_MEM_DONATE_32, FFA_MEM_DONATE_64,
+	FFA_MEM_SHARE_32, FFA_MEM_SHARE_64,  FFA_MEM_LEND_32,
+	FFA_MEM_LEND_64,  FFA_MEM_DONATE_32, FFA_MEM_DONATE_64,
 };
 
 /* TX of mailbox slot n is page 2n of the NW buffer, RX page 2n + 1. */
 static uint64_t tx_pa(uint16_t caller)
 {
-	return DRAM_BASE + (caller == VM2 ? 4u : caller == HYP ? 8u : 0u) * PAGE;
+	return DRAM_BASE + (caller == VM2   ? 4u
+			    : caller == HYP ? 8u
+					    : 0u) *
+			       PAGE;
 }
 
 static uint8_t *tx_ptr(uint16_t caller)
@@ -522,7 +554,7 @@ static size_t build_desc(struct reader *r, uint16_t caller, uint8_t *buf,
 	int n = 0;
 
 	*func = k_send_funcs[(shape & 7) % ARRAY_SIZE(k_send_funcs)];
-	m.abi = (*func & 0xFF) == 0x73   ? RHEAP_FFA_ABI_SHARE
+	m.abi = (*func & 0xFF) == 0x73	 ? RHEAP_FFA_ABI_SHARE
 		: (*func & 0xFF) == 0x72 ? RHEAP_FFA_ABI_LEND
 					 : RHEAP_FFA_ABI_DONATE;
 	m.version = flags & 0x80 ? FFA_VERSION_1_2 : FFA_VERSION_1_1;
@@ -533,9 +565,9 @@ static size_t build_desc(struct reader *r, uint16_t caller, uint8_t *buf,
 	for (uint32_t i = 0; i < m.receiver_count; i++) {
 		rcv[i].endpoint_id = rcv_ids[((shape >> 4) + i) & 3];
 		rcv[i].permissions = m.abi == RHEAP_FFA_ABI_DONATE
-					     ? 0
-					     : (flags & 0x20 ? FFA_DATA_ACCESS_RO
-							     : FFA_DATA_ACCESS_RW);
+					 ? 0
+					 : (flags & 0x20 ? FFA_DATA_ACCESS_RO
+							 : FFA_DATA_ACCESS_RW);
 	}
 	if (m.abi == RHEAP_FFA_ABI_SHARE || m.receiver_count > 1) {
 		m.attributes = FFA_MEM_ATTR_NORMAL_WB_ISH;
@@ -547,7 +579,8 @@ static size_t build_desc(struct reader *r, uint16_t caller, uint8_t *buf,
 		uint8_t page = rd8(r);
 		uint8_t len = rd8(r);
 
-		ranges[i].address = DRAM_BASE + (uint64_t)(page % (DRAM_PAGES + 8)) * PAGE;
+		ranges[i].address =
+		    DRAM_BASE + (uint64_t)(page % (DRAM_PAGES + 8)) * PAGE;
 		ranges[i].page_count = 1u + len % 8;
 		m.total_page_count += ranges[i].page_count;
 	}
@@ -578,7 +611,8 @@ static void op_send(struct reader *r, uint16_t caller)
 	if (mut & 0x80) {
 		size_t max = 48u + 16u * (mut >> 2 & 0xF);
 
-		if (rheap_ffa_frag_first_size(W.pending, len, max, &first) != 0) {
+		if (rheap_ffa_frag_first_size(W.pending, len, max, &first) !=
+		    0) {
 			first = len < max ? len : max;
 		}
 	}
@@ -705,7 +739,8 @@ static void op_retrieve(struct reader *r)
 		m.sender_id = info.sender_id;
 		m.flags = (uint32_t)(info.abi - RHEAP_FFA_ABI_SHARE + 1)
 			  << FFA_MEM_FLAG_TYPE_SHIFT;
-		if (info.abi == RHEAP_FFA_ABI_SHARE || info.receiver_count > 1) {
+		if (info.abi == RHEAP_FFA_ABI_SHARE ||
+		    info.receiver_count > 1) {
 			m.attributes = FFA_MEM_ATTR_NORMAL_WB_ISH;
 		}
 	}
