@@ -27,6 +27,7 @@
 #include <rheap/use_case.h>
 
 #include "board/board.h"
+#include "board/board_internal.h"
 #include "hw/hw_bus.h"
 #include "hw/hw_dram.h"
 #include "spmc/spmc.h"
@@ -172,7 +173,8 @@ static uint8_t *pa_ptr(struct fixture *fx, uint64_t pa)
 	return fx->dram0 + (pa - DRAM0_BASE);
 }
 
-static uint64_t lend(struct fixture *fx, uint64_t pa, uint32_t pages)
+static int32_t lend_status(struct fixture *fx, uint64_t pa, uint32_t pages,
+			   uint64_t *handle)
 {
 	struct rheap_ffa_receiver rx = { .endpoint_id = SDP_ID,
 					 .permissions = FFA_DATA_ACCESS_RW };
@@ -198,9 +200,19 @@ static uint64_t lend(struct fixture *fx, uint64_t pa, uint32_t pages)
 	c.args.mem_xfer.total_length = (uint32_t)len;
 	c.args.mem_xfer.fragment_length = (uint32_t)len;
 	call(fx, &c, &resp);
-	assert_int_equal(ffa_status(&resp), 0);
-	assert_int_equal((uint32_t)resp.x[0], FFA_SUCCESS_32);
-	return (resp.x[2] & UINT32_MAX) | (resp.x[3] & UINT32_MAX) << 32;
+	if (ffa_status(&resp) == 0) {
+		assert_int_equal((uint32_t)resp.x[0], FFA_SUCCESS_32);
+		*handle = (resp.x[2] & UINT32_MAX) | (resp.x[3] & UINT32_MAX) << 32;
+	}
+	return ffa_status(&resp);
+}
+
+static uint64_t lend(struct fixture *fx, uint64_t pa, uint32_t pages)
+{
+	uint64_t handle = 0;
+
+	assert_int_equal(lend_status(fx, pa, pages, &handle), 0);
+	return handle;
 }
 
 static int32_t reclaim(struct fixture *fx, uint64_t handle)
@@ -473,6 +485,46 @@ static void test_lend_plain_restores(void **state)
 	munmap(nw, len + FFA_PAGE_SIZE);
 }
 
+/*
+ * protect is TZASC + claim, all or nothing: when the claim fails the TZASC
+ * region is removed again and the lender keeps its bytes and its access.
+ */
+static void test_lend_claim_fails(void **state)
+{
+	struct fixture *fx = *state;
+	struct hw_dram *dram = fx->b->dram;
+	const uint64_t pa = DRAM0_BASE + 512 * FFA_PAGE_SIZE;
+	size_t len = CHUNK_PAGES * FFA_PAGE_SIZE;
+	struct board_status st = { 0 };
+	uint64_t handle = 0;
+	uint8_t buf[8] = { 0 };
+	uint8_t *nw = NULL;
+
+	connect_and_map(fx);
+	nw = nw_view(fx, pa, len);
+	memset(nw, 0x4d, len);
+	/* Host out of memory: NO_MEMORY, nothing changed. */
+	hw_dram_claim_fail_inject(dram, 1);
+	assert_int_equal(lend_status(fx, pa, CHUNK_PAGES, &handle), FFA_NO_MEMORY);
+	/* Already claimed behind the SPMC's back: refused, nothing changed. */
+	assert_int_equal(hw_dram_claim(dram, pa + FFA_PAGE_SIZE, FFA_PAGE_SIZE), 0);
+	assert_int_equal(lend_status(fx, pa, CHUNK_PAGES, &handle),
+			 FFA_INVALID_PARAMETERS);
+	assert_int_equal(hw_dram_unclaim(dram, pa + FFA_PAGE_SIZE, FFA_PAGE_SIZE), 0);
+	board_status(fx->b, &st);
+	assert_int_equal(st.spmc.protected_pages, 0);
+	assert_int_equal(st.tzasc_used, 1);
+	assert_int_equal(hw_bus_cpu_read(board_bus(fx->b), false, pa, buf,
+					 sizeof(buf)), 0);
+	assert_true(all_bytes(nw, len, 0x4d));
+	/* And the retry goes through. */
+	handle = lend(fx, pa, CHUNK_PAGES);
+	assert_true(all_bytes(nw, len, 0));
+	assert_int_equal(reclaim(fx, handle), 0);
+	assert_true(all_bytes(nw, len, 0x4d));
+	munmap(nw, len);
+}
+
 /* Disconnect keeps the memory secure; destroy scrubs it before release. */
 static void test_disconnect_then_destroy_scrubs(void **state)
 {
@@ -567,6 +619,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mailbox, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lend_firewall_reclaim, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lend_plain_restores, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lend_claim_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disconnect_then_destroy_scrubs, setup,
 						teardown_destroyed),
 		cmocka_unit_test_setup_teardown(test_status_json, setup, teardown),
