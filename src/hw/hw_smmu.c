@@ -38,10 +38,14 @@ struct smmu_stream {
 	struct smmu_ctx ctx[HW_SMMU_CTX_COUNT];
 };
 
-/* Streams in platform order; stream IDs unique. */
+/*
+ * Streams in platform order; stream IDs unique. @map_fail: test hook,
+ * map calls left to fail at the allocation step (hw_smmu_fail_inject()).
+ */
 struct hw_smmu {
 	struct smmu_stream streams[RHEAP_PLAT_MAX_DEVICES];
 	uint32_t stream_count;
+	uint32_t map_fail;
 };
 
 static bool smmu_aligned(uint64_t v)
@@ -212,6 +216,11 @@ int hw_smmu_map(struct hw_smmu *smmu, uint32_t stream_id, uint32_t ctx,
 	if (c->count == HW_SMMU_MAX_MAPPINGS) {
 		return -ENOSPC;
 	}
+	if (smmu->map_fail > 0) {
+		/* Injected, whether or not the array would have grown. */
+		smmu->map_fail--;
+		return -ENOMEM;
+	}
 	if (c->count == c->cap) {
 		uint32_t cap = c->cap ? c->cap * 2u : 16u;
 		struct hw_smmu_mapping *grown = NULL;
@@ -338,6 +347,11 @@ int hw_smmu_translate(const struct hw_smmu *smmu, uint32_t stream_id,
 	}
 	*pa = first_pa;
 	return 0;
+}
+
+void hw_smmu_fail_inject(struct hw_smmu *smmu, uint32_t count)
+{
+	smmu->map_fail = count;
 }
 
 size_t hw_smmu_mapping_count(const struct hw_smmu *smmu)

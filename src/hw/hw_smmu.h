@@ -224,6 +224,18 @@ int hw_smmu_translate(const struct hw_smmu *smmu, uint32_t stream_id,
 		      uint32_t access, uint64_t *pa);
 
 /**
+ * hw_smmu_fail_inject() - test hook: fail the next maps' allocation
+ * @smmu:  the SMMU
+ * @count: how many following hw_smmu_map() calls fail with -ENOMEM at
+ *         their allocation step (after the argument, stream, context,
+ *         overlap and capacity checks, before any change, whether or not
+ *         the extent array would have grown); 0 disables. A call refused
+ *         earlier does not use up the count. Unmap, unmap_all and
+ *         translate are not affected.
+ */
+void hw_smmu_fail_inject(struct hw_smmu *smmu, uint32_t count);
+
+/**
  * hw_smmu_mapping_count() - mappings held by every context of every stream
  * @smmu: the SMMU
  *

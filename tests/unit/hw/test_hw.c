@@ -920,6 +920,119 @@ static void test_smmu_capacity(void **state)
 			 1);
 }
 
+/*
+ * hw_smmu_fail_inject(): the next maps that reach the allocation step fail
+ * with -ENOMEM and change nothing; earlier refusals do not use up the
+ * count; unmap is not affected; 0 disables.
+ */
+static void test_smmu_fail_inject(void **state)
+{
+	struct smmu_fixture *f = *state;
+	struct hw_smmu_mapping m = { 0 };
+	uint64_t pa = 0;
+
+	assert_int_equal(hw_smmu_map(f->smmu, SID_VDEC, HW_SMMU_CTX_S, 0x100000,
+				     CARVE, 4 * PG, HW_SMMU_READ),
+			 0);
+	hw_smmu_fail_inject(f->smmu, 2);
+	/* Refused before the allocation step: the count is kept. */
+	assert_int_equal(hw_smmu_map(f->smmu, SID_VDEC, HW_SMMU_CTX_S,
+				     0x100000 + PG, CARVE, PG, HW_SMMU_READ),
+			 -EBUSY);
+	assert_int_equal(hw_smmu_map(f->smmu, SID_GPU, HW_SMMU_CTX_S, 0x200000,
+				     DRAM0, PG, HW_SMMU_READ),
+			 -EPERM);
+	assert_int_equal(hw_smmu_map(f->smmu, SID_VDEC, HW_SMMU_CTX_S, 0x200001,
+				     CARVE, PG, HW_SMMU_READ),
+			 -EINVAL);
+	/* Two injected failures, in any context, then maps work again. */
+	assert_int_equal(hw_smmu_map(f->smmu, SID_VDEC, HW_SMMU_CTX_S, 0x200000,
+				     CARVE, PG, HW_SMMU_READ),
+			 -ENOMEM);
+	assert_int_equal(hw_smmu_map(f->smmu, SID_GPU, HW_SMMU_CTX_NS, 0x200000,
+				     DRAM0, PG, HW_SMMU_RW),
+			 -ENOMEM);
+	assert_int_equal(hw_smmu_mapping_count(f->smmu), 1);
+	assert_int_equal(hw_smmu_translate(f->smmu, SID_VDEC, HW_SMMU_CTX_S,
+					   0x200000, PG, HW_SMMU_READ, &pa),
+			 -ENOENT);
+	assert_int_equal(hw_smmu_mapping_get(f->smmu, SID_VDEC, HW_SMMU_CTX_S, 0,
+					     &m),
+			 0);
+	assert_true(m.iova == 0x100000 && m.pa == CARVE && m.size == 4 * PG &&
+		    m.perms == HW_SMMU_READ);
+	assert_int_equal(hw_smmu_map(f->smmu, SID_VDEC, HW_SMMU_CTX_S, 0x200000,
+				     CARVE, PG, HW_SMMU_READ),
+			 0);
+	assert_int_equal(hw_smmu_mapping_count(f->smmu), 2);
+
+	/* Unmap, unmap_all and translate ignore a pending injection. */
+	hw_smmu_fail_inject(f->smmu, 1);
+	assert_int_equal(hw_smmu_translate(f->smmu, SID_VDEC, HW_SMMU_CTX_S,
+					   0x100000, PG, HW_SMMU_READ, &pa),
+			 0);
+	assert_int_equal(hw_smmu_unmap(f->smmu, SID_VDEC, HW_SMMU_CTX_S,
+				       0x200000, PG),
+			 0);
+	assert_int_equal(hw_smmu_unmap_all(f->smmu, SID_VDEC, HW_SMMU_CTX_S),
+			 1);
+	assert_int_equal(hw_smmu_map(f->smmu, SID_VDEC, HW_SMMU_CTX_S, 0x100000,
+				     CARVE, PG, HW_SMMU_READ),
+			 -ENOMEM);
+	assert_int_equal(hw_smmu_mapping_count(f->smmu), 0);
+
+	/* 0 disables a pending injection. */
+	hw_smmu_fail_inject(f->smmu, 5);
+	hw_smmu_fail_inject(f->smmu, 0);
+	assert_int_equal(hw_smmu_map(f->smmu, SID_VDEC, HW_SMMU_CTX_S, 0x100000,
+				     CARVE, PG, HW_SMMU_READ),
+			 0);
+	assert_int_equal(hw_smmu_unmap_all(f->smmu, SID_VDEC, HW_SMMU_CTX_S),
+			 1);
+}
+
+/* An injected failure where the extent array must grow: nothing moves. */
+static void test_smmu_fail_inject_grow(void **state)
+{
+	struct smmu_fixture *f = *state;
+	struct hw_smmu_mapping m = { 0 };
+	uint32_t n = 0;
+
+	/* 16 is the first capacity: the 17th map must grow the array. */
+	for (n = 0; n < 16u; n++) {
+		assert_int_equal(hw_smmu_map(f->smmu, SID_DMA, HW_SMMU_CTX_NS,
+					     (uint64_t)(n + 1u) * 2 * PG,
+					     DRAM0 + (uint64_t)n * PG, PG,
+					     HW_SMMU_READ),
+				 0);
+	}
+	hw_smmu_fail_inject(f->smmu, 1);
+	/* Below every extent: the tail would have shifted. */
+	assert_int_equal(hw_smmu_map(f->smmu, SID_DMA, HW_SMMU_CTX_NS, 0,
+				     DRAM0 + MIB(1), PG, HW_SMMU_RW),
+			 -ENOMEM);
+	assert_int_equal(hw_smmu_context_mapping_count(f->smmu, SID_DMA,
+						       HW_SMMU_CTX_NS),
+			 16);
+	for (uint32_t i = 0; i < 16u; i++) {
+		assert_int_equal(hw_smmu_mapping_get(f->smmu, SID_DMA,
+						     HW_SMMU_CTX_NS, i, &m),
+				 0);
+		assert_true(m.iova == (uint64_t)(i + 1u) * 2 * PG &&
+			    m.pa == DRAM0 + (uint64_t)i * PG && m.size == PG &&
+			    m.perms == HW_SMMU_READ);
+	}
+	assert_int_equal(hw_smmu_map(f->smmu, SID_DMA, HW_SMMU_CTX_NS, 0,
+				     DRAM0 + MIB(1), PG, HW_SMMU_RW),
+			 0);
+	assert_int_equal(hw_smmu_mapping_get(f->smmu, SID_DMA, HW_SMMU_CTX_NS, 0,
+					     &m),
+			 0);
+	assert_true(m.iova == 0 && m.pa == DRAM0 + MIB(1));
+	assert_int_equal(hw_smmu_unmap_all(f->smmu, SID_DMA, HW_SMMU_CTX_NS),
+			 17);
+}
+
 /* ====================================================================== */
 /* DRAM                                                                   */
 
@@ -2228,6 +2341,10 @@ int main(void)
 						smmu_teardown),
 		cmocka_unit_test_setup_teardown(test_smmu_capacity, smmu_setup,
 						smmu_teardown),
+		cmocka_unit_test_setup_teardown(test_smmu_fail_inject,
+						smmu_setup, smmu_teardown),
+		cmocka_unit_test_setup_teardown(test_smmu_fail_inject_grow,
+						smmu_setup, smmu_teardown),
 		cmocka_unit_test_setup_teardown(test_dram_nw_shared,
 						dram_setup, dram_teardown),
 		cmocka_unit_test_setup_teardown(test_dram_carveout_not_in_nw_fd,
