@@ -203,6 +203,17 @@ static bool sdp_handle_held(struct sdp_partition *sp, uint64_t handle)
 	return false;
 }
 
+/* calloc(), unless the test hook of the configuration says to fail. */
+static void *sdp_calloc(const struct sdp_partition_cfg *cfg, size_t count,
+			size_t size)
+{
+	if (cfg->test_alloc_fail && *cfg->test_alloc_fail > 0) {
+		(*cfg->test_alloc_fail)--;
+		return NULL;
+	}
+	return calloc(count, size);
+}
+
 /* ---------------------------------------------------------------------- */
 /* SPMC calls, as this partition.                                          */
 
@@ -298,13 +309,14 @@ err_relinquish:
 }
 
 /* Copy a decoded response's ranges into a new array of struct spmc_range. */
-static int sdp_ranges_take(const struct rheap_ffa_mem *m,
+static int sdp_ranges_take(const struct sdp_partition *sp,
+			   const struct rheap_ffa_mem *m,
 			   struct spmc_range **out, uint64_t *size)
 {
 	struct spmc_range *r = NULL;
 	uint64_t total = 0;
 
-	r = calloc(m->range_count, sizeof(*r));
+	r = sdp_calloc(&sp->cfg, m->range_count, sizeof(*r));
 	if (!r) {
 		return -ENOMEM;
 	}
@@ -701,7 +713,7 @@ static int sdp_cmd_assign(struct sdp_partition *sp, struct sdp_args *a)
 	if (rc) {
 		goto err_relinquish;
 	}
-	rc = sdp_ranges_take(&m, &c->ranges, &c->size);
+	rc = sdp_ranges_take(sp, &m, &c->ranges, &c->size);
 	if (rc) {
 		goto err_relinquish;
 	}
@@ -931,7 +943,7 @@ static int sdp_cmd_register_param(struct sdp_partition *sp,
 	if (rc) {
 		goto err_relinquish;
 	}
-	rc = sdp_ranges_take(&m, &pa->ranges, &pa->size);
+	rc = sdp_ranges_take(sp, &m, &pa->ranges, &pa->size);
 	if (rc) {
 		goto err_relinquish;
 	}
@@ -1329,7 +1341,7 @@ int sdp_partition_create(const struct sdp_partition_cfg *cfg,
 	    cfg->chunk_alignment / SDP_PAGE_SIZE > UINT32_MAX) {
 		return -EINVAL;
 	}
-	sp = calloc(1, sizeof(*sp));
+	sp = sdp_calloc(cfg, 1, sizeof(*sp));
 	if (!sp) {
 		return -ENOMEM;
 	}

@@ -59,6 +59,12 @@
  * @chunk_alignment: bytes; each constituent of a chunk starts at a
  *                   multiple of it; a power of two >= 4 KiB
  * @debug_dump:      allow SDP_CMD_DUMP (debug boards only: it defeats R1)
+ * @test_alloc_fail: test hook; NULL on a board. While it points at a
+ *                   non-zero count, each heap allocation the partition
+ *                   makes (its own at create, the range copy of ASSIGN
+ *                   and REGISTER_PARAM_SHM) takes one off the count and
+ *                   fails as if the host were out of memory (-ENOMEM).
+ *                   Borrowed: the test sets the count between calls.
  */
 struct sdp_partition_cfg {
 	uint16_t id;
@@ -71,6 +77,7 @@ struct sdp_partition_cfg {
 	uint64_t min_chunk_size;
 	uint64_t chunk_alignment;
 	bool debug_dump;
+	uint32_t *test_alloc_fail;
 };
 
 /**

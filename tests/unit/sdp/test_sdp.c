@@ -115,10 +115,40 @@ static int plat_scrub(void *ctx, uint64_t base, uint64_t size)
 	return hw_dram_scrub(W.dram, base, size);
 }
 
+/*
+ * Allocation fault injection. The SPMC allocates through plat_alloc():
+ * after g_spmc_alloc_skip more successes, the next g_spmc_alloc_fail
+ * allocations fail. The partition's own allocations fail while
+ * g_sp_alloc_fail is non-zero (sdp_partition_cfg.test_alloc_fail).
+ */
+static uint32_t g_spmc_alloc_skip;
+static uint32_t g_spmc_alloc_fail;
+static uint32_t g_sp_alloc_fail;
+
+static void *plat_alloc(void *ctx, size_t size)
+{
+	(void)ctx;
+	if (g_spmc_alloc_skip > 0) {
+		g_spmc_alloc_skip--;
+	} else if (g_spmc_alloc_fail > 0) {
+		g_spmc_alloc_fail--;
+		return NULL;
+	}
+	return calloc(1, size);
+}
+
+static void plat_free(void *ctx, void *ptr)
+{
+	(void)ctx;
+	free(ptr);
+}
+
 static const struct spmc_plat_ops k_plat_ops = {
 	.protect = plat_protect,
 	.unprotect = plat_unprotect,
 	.scrub = plat_scrub,
+	.alloc = plat_alloc,
+	.free = plat_free,
 };
 
 static void load_blob(void)
@@ -167,6 +197,7 @@ static void partition_open(bool debug, bool keys)
 	cfg.min_chunk_size = CHUNK;
 	cfg.chunk_alignment = CHUNK;
 	cfg.debug_dump = debug;
+	cfg.test_alloc_fail = &g_sp_alloc_fail;
 	assert_int_equal(sdp_partition_create(&cfg, &W.sp), 0);
 }
 
@@ -176,6 +207,9 @@ static int world_setup(void **state)
 
 	(void)state;
 	memset(&W, 0, sizeof(W));
+	g_spmc_alloc_skip = 0;
+	g_spmc_alloc_fail = 0;
+	g_sp_alloc_fail = 0;
 	load_blob();
 	assert_int_equal(rheap_platform_decode(g_blob, g_blob_size, &W.plat,
 					       NULL),
@@ -1958,6 +1992,447 @@ static void test_status_values(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Fault injection: a failed command changes nothing anywhere.         */
+
+/* Everything a refused command must leave as it was. */
+struct snap {
+	uint64_t digest;
+	struct sdp_partition_stats sp;
+	struct spmc_stats spmc;
+	size_t smmu_mappings;
+	int vdec_s;
+};
+
+static void snap_take(struct snap *s)
+{
+	memset(s, 0, sizeof(*s));
+	sdp_partition_stats(W.sp, &s->sp);
+	spmc_stats(W.spmc, &s->spmc);
+	s->smmu_mappings = hw_smmu_mapping_count(W.smmu);
+	s->vdec_s = hw_smmu_context_mapping_count(W.smmu, SID_VDEC,
+						  HW_SMMU_CTX_S);
+	s->digest = spmc_state_digest(W.spmc);
+}
+
+static void snap_assert_same(const struct snap *before)
+{
+	struct snap now = { 0 };
+
+	snap_take(&now);
+	assert_int_equal(now.sp.chunks, before->sp.chunks);
+	assert_int_equal(now.sp.chunk_pages, before->sp.chunk_pages);
+	assert_int_equal(now.sp.attachments, before->sp.attachments);
+	assert_int_equal(now.sp.param_areas, before->sp.param_areas);
+	assert_int_equal(now.spmc.live_shares, before->spmc.live_shares);
+	assert_int_equal(now.spmc.total_ranges, before->spmc.total_ranges);
+	assert_int_equal(now.spmc.protected_pages,
+			 before->spmc.protected_pages);
+	assert_int_equal(now.spmc.pool_pages, before->spmc.pool_pages);
+	assert_int_equal(now.spmc.scrubbed_pages, before->spmc.scrubbed_pages);
+	assert_int_equal(now.smmu_mappings, before->smmu_mappings);
+	assert_int_equal(now.vdec_s, before->vdec_s);
+	assert_true(now.digest == before->digest);
+	assert_int_equal(spmc_check_invariants(W.spmc, NULL), 0);
+}
+
+/* The VDEC cannot reach @iova in its secure context. */
+static void assert_vdec_unmapped(uint64_t iova)
+{
+	uint8_t b[16] = { 0 };
+
+	assert_true(hw_device_read(W.vdec, true, iova, b, sizeof(b)) < 0);
+}
+
+/* A chunk of four 4-page ranges, scattered and out of address order. */
+static uint32_t assign_scattered(uint64_t *h, struct rheap_ffa_range r[4])
+{
+	static const uint32_t order[4] = { 6, 0, 4, 2 };
+	uint16_t rid = SDP_ID;
+	uint32_t out[4] = { 0 };
+
+	for (uint32_t i = 0; i < 4; i++) {
+		r[i].address = W.sv_dyn + order[i] * CHUNK;
+		r[i].page_count = CHUNK_PAGES / 4;
+	}
+	assert_int_equal(nw_send(VM1, RHEAP_FFA_ABI_LEND,
+				 RHEAP_USE_CASE_SECURE_VIDEO, &rid, 1, r, 4,
+				 h),
+			 0);
+	assert_int_equal(CALL(SDP_CMD_ASSIGN, (uint32_t)*h,
+			      (uint32_t)(*h >> 32), RHEAP_USE_CASE_SECURE_VIDEO,
+			      0, out),
+			 0);
+	return out[0];
+}
+
+static void test_fault_attach_smmu_fail(void **state)
+{
+	uint64_t h = lend(W.sv_dyn, CHUNK_PAGES, RHEAP_USE_CASE_SECURE_VIDEO);
+	uint32_t id = assign_ok(h, RHEAP_USE_CASE_SECURE_VIDEO);
+	struct snap before = { 0 };
+	uint8_t pat[64] = { 0 };
+	uint8_t got[64] = { 0 };
+	uint64_t iova = 0;
+
+	(void)state;
+	snap_take(&before);
+	hw_smmu_fail_inject(W.smmu, 1);
+	assert_int_equal(attach(id, 0, CHUNK_PAGES, SID_VDEC, true, &iova),
+			 -ENOMEM);
+	assert_true(iova == 0); /* no results on failure */
+	snap_assert_same(&before);
+	assert_vdec_unmapped(SDP_PARTITION_IOVA_BASE);
+	/* The same ATTACH now succeeds, at the first IOVA. */
+	assert_int_equal(attach(id, 0, CHUNK_PAGES, SID_VDEC, true, &iova), 0);
+	assert_true(iova == SDP_PARTITION_IOVA_BASE);
+	fill_rand(pat, sizeof(pat));
+	secure_write(W.sv_dyn + PAGE, pat, sizeof(pat));
+	assert_int_equal(hw_device_read(W.vdec, true, iova + PAGE, got,
+					sizeof(got)),
+			 0);
+	assert_memory_equal(got, pat, sizeof(got));
+	assert_int_equal(detach(SID_VDEC, iova), 0);
+	snap_assert_same(&before);
+	assert_int_equal(release(VM1, h), 0);
+	assert_int_equal(reclaim(h), 0);
+}
+
+/* A failed ATTACH leaves no attach count behind: RELEASE still works. */
+static void test_fault_attach_fail_then_release(void **state)
+{
+	uint64_t h = lend(W.sv_dyn, CHUNK_PAGES, RHEAP_USE_CASE_SECURE_VIDEO);
+	uint32_t id = assign_ok(h, RHEAP_USE_CASE_SECURE_VIDEO);
+
+	(void)state;
+	for (uint32_t i = 0; i < 3; i++) {
+		hw_smmu_fail_inject(W.smmu, 1);
+		assert_int_equal(attach(id, i, 1, SID_VDEC, false, NULL),
+				 -ENOMEM);
+	}
+	assert_int_equal(release(VM1, h), 0);
+	assert_false(held_by_sdp(h));
+	assert_int_equal(reclaim(h), 0);
+	assert_int_equal(hw_smmu_mapping_count(W.smmu), 0);
+}
+
+static void test_fault_attach_static_pool_smmu_fail(void **state)
+{
+	uint32_t id = SDP_BUF_ID_STATIC_BIT | W.tui_static_idx;
+	struct snap before = { 0 };
+	uint64_t iova = 0;
+
+	(void)state;
+	snap_take(&before);
+	hw_smmu_fail_inject(W.smmu, 1);
+	assert_int_equal(attach(id, 0, 4, SID_DISPLAY, true, NULL), -ENOMEM);
+	snap_assert_same(&before);
+	assert_int_equal(hw_smmu_context_mapping_count(W.smmu, SID_DISPLAY,
+						       HW_SMMU_CTX_S),
+			 0);
+	assert_int_equal(attach(id, 0, 4, SID_DISPLAY, true, &iova), 0);
+	assert_true(iova == SDP_PARTITION_IOVA_BASE);
+	assert_int_equal(detach(SID_DISPLAY, iova), 0);
+}
+
+/* A second attachment fails: the first is untouched and still works. */
+static void test_fault_attach_keeps_others(void **state)
+{
+	uint64_t h = lend(W.sv_dyn, CHUNK_PAGES, RHEAP_USE_CASE_SECURE_VIDEO);
+	uint32_t id = assign_ok(h, RHEAP_USE_CASE_SECURE_VIDEO);
+	struct snap before = { 0 };
+	uint8_t pat[32] = { 0 };
+	uint8_t got[32] = { 0 };
+	uint64_t first = 0;
+	uint64_t second = 0;
+
+	(void)state;
+	assert_int_equal(attach(id, 0, 4, SID_VDEC, false, &first), 0);
+	snap_take(&before);
+	hw_smmu_fail_inject(W.smmu, 1);
+	assert_int_equal(attach(id, 4, 4, SID_VDEC, true, NULL), -ENOMEM);
+	snap_assert_same(&before);
+	fill_rand(pat, sizeof(pat));
+	secure_write(W.sv_dyn, pat, sizeof(pat));
+	assert_int_equal(hw_device_read(W.vdec, true, first, got, sizeof(got)),
+			 0);
+	assert_memory_equal(got, pat, sizeof(got));
+	assert_vdec_unmapped(first + 4 * PAGE);
+	/* Retry: the next free IOVA, right after the first attachment. */
+	assert_int_equal(attach(id, 4, 4, SID_VDEC, true, &second), 0);
+	assert_true(second == first + 4 * PAGE);
+	/* RELEASE waits for both detaches. */
+	assert_int_equal(release(VM1, h), -EBUSY);
+	assert_int_equal(detach(SID_VDEC, second), 0);
+	assert_int_equal(release(VM1, h), -EBUSY);
+	assert_int_equal(detach(SID_VDEC, first), 0);
+	assert_int_equal(release(VM1, h), 0);
+	assert_int_equal(reclaim(h), 0);
+}
+
+/*
+ * A chunk of four scattered ranges maps as four pieces. Make each piece's
+ * map fail in turn (the first with an injected -ENOMEM, every piece with
+ * an IOVA occupied behind the partition's back, -EBUSY): the pieces
+ * already mapped are unmapped again and nothing else changed.
+ */
+static void test_fault_attach_each_piece(void **state)
+{
+	struct rheap_ffa_range r[4] = { { 0 } };
+	struct hw_smmu_mapping m = { 0 };
+	struct snap before = { 0 };
+	uint64_t piece = (CHUNK_PAGES / 4) * PAGE;
+	uint64_t iova = 0;
+	uint64_t h = 0;
+	uint32_t id = assign_scattered(&h, r);
+
+	(void)state;
+	snap_take(&before);
+	hw_smmu_fail_inject(W.smmu, 1);
+	assert_int_equal(attach(id, 0, CHUNK_PAGES, SID_VDEC, true, NULL),
+			 -ENOMEM);
+	snap_assert_same(&before);
+	for (uint32_t k = 0; k < 4; k++) {
+		uint64_t block = SDP_PARTITION_IOVA_BASE + k * piece;
+
+		assert_int_equal(hw_smmu_map(W.smmu, SID_VDEC, HW_SMMU_CTX_S,
+					     block, W.sv_static, PAGE,
+					     HW_SMMU_READ),
+				 0);
+		snap_take(&before);
+		assert_int_equal(attach(id, 0, CHUNK_PAGES, SID_VDEC, true,
+					NULL),
+				 -EBUSY);
+		snap_assert_same(&before);
+		/* Only the blocker is left in the context. */
+		assert_int_equal(hw_smmu_mapping_get(W.smmu, SID_VDEC,
+						     HW_SMMU_CTX_S, 0, &m),
+				 0);
+		assert_true(m.iova == block && m.size == PAGE);
+		assert_int_equal(hw_smmu_unmap(W.smmu, SID_VDEC, HW_SMMU_CTX_S,
+					       block, PAGE),
+				 0);
+	}
+	assert_int_equal(hw_smmu_mapping_count(W.smmu), 0);
+	assert_int_equal(attach(id, 0, CHUNK_PAGES, SID_VDEC, true, &iova), 0);
+	assert_true(iova == SDP_PARTITION_IOVA_BASE);
+	assert_int_equal(hw_smmu_context_mapping_count(W.smmu, SID_VDEC,
+						       HW_SMMU_CTX_S),
+			 4);
+	for (uint32_t k = 0; k < 4; k++) {
+		assert_int_equal(hw_smmu_mapping_get(W.smmu, SID_VDEC,
+						     HW_SMMU_CTX_S, k, &m),
+				 0);
+		assert_true(m.iova == iova + k * piece && m.size == piece &&
+			    m.pa == r[k].address);
+	}
+	assert_int_equal(detach(SID_VDEC, iova), 0);
+	assert_int_equal(release(VM1, h), 0);
+	assert_int_equal(reclaim(h), 0);
+}
+
+/* The partition's own allocation in ASSIGN fails: relinquished, no chunk. */
+static void test_fault_assign_sp_alloc(void **state)
+{
+	uint64_t h = lend(W.sv_dyn, CHUNK_PAGES, RHEAP_USE_CASE_SECURE_VIDEO);
+	struct rheap_ffa_range r[4] = { { 0 } };
+	struct snap before = { 0 };
+	uint64_t h4 = 0;
+
+	(void)state;
+	snap_take(&before);
+	g_sp_alloc_fail = 1;
+	assert_int_equal(assign(VM1, h, RHEAP_USE_CASE_SECURE_VIDEO), -ENOMEM);
+	assert_int_equal(g_sp_alloc_fail, 0); /* it did allocate */
+	snap_assert_same(&before);
+	assert_false(held_by_sdp(h));
+	/* Not half-assigned: the handle is free for the next ASSIGN, and
+	 * the lender could take it back right now. */
+	(void)assign_ok(h, RHEAP_USE_CASE_SECURE_VIDEO);
+	assert_true(held_by_sdp(h));
+	assert_int_equal(release(VM1, h), 0);
+	assert_int_equal(reclaim(h), 0);
+	/* The same with a multi-range chunk: the slot is reusable. */
+	g_sp_alloc_fail = 1;
+	{
+		uint16_t rid = SDP_ID;
+
+		for (uint32_t i = 0; i < 4; i++) {
+			r[i].address = W.sv_dyn + (2 * i + 1) * CHUNK;
+			r[i].page_count = CHUNK_PAGES / 4;
+		}
+		assert_int_equal(nw_send(VM1, RHEAP_FFA_ABI_LEND,
+					 RHEAP_USE_CASE_SECURE_VIDEO, &rid, 1,
+					 r, 4, &h4),
+				 0);
+	}
+	snap_take(&before);
+	assert_int_equal(assign(VM1, h4, RHEAP_USE_CASE_SECURE_VIDEO), -ENOMEM);
+	snap_assert_same(&before);
+	assert_int_equal(reclaim(h4), 0);
+}
+
+static void test_fault_register_param_sp_alloc(void **state)
+{
+	uint64_t h = share_param(VM1, PARAM_PA);
+	struct snap before = { 0 };
+	uint32_t out[4] = { 0 };
+
+	(void)state;
+	snap_take(&before);
+	g_sp_alloc_fail = 1;
+	assert_int_equal(CALL(SDP_CMD_REGISTER_PARAM_SHM, (uint32_t)h,
+			      (uint32_t)(h >> 32), 0, 0, out),
+			 -ENOMEM);
+	assert_int_equal(g_sp_alloc_fail, 0);
+	snap_assert_same(&before);
+	assert_false(held_by_sdp(h));
+	/* No area is registered: UNREGISTER finds none, services refuse. */
+	assert_int_equal(CALL(SDP_CMD_UNREGISTER_PARAM_SHM, 0, 0, 0, 0, NULL),
+			 -ENOENT);
+	assert_int_equal(CALL(SDP_CMD_REGISTER_PARAM_SHM, (uint32_t)h,
+			      (uint32_t)(h >> 32), 0, 0, out),
+			 0);
+	assert_int_equal(out[0], PARAM_PAGES);
+	assert_int_equal(CALL(SDP_CMD_UNREGISTER_PARAM_SHM, 0, 0, 0, 0, NULL),
+			 0);
+	assert_int_equal(reclaim(h), 0);
+}
+
+static void test_fault_create_sp_alloc(void **state)
+{
+	struct sdp_partition_cfg cfg = { 0 };
+	struct sdp_partition *sp = (struct sdp_partition *)&cfg; /* poison */
+	uint32_t fail = 1;
+
+	(void)state;
+	cfg.id = SDP_ID;
+	cfg.spmc = W.spmc;
+	cfg.dram = W.dram;
+	cfg.smmu = W.smmu;
+	cfg.bus = W.bus;
+	cfg.plat = &W.plat;
+	cfg.min_chunk_size = CHUNK;
+	cfg.chunk_alignment = CHUNK;
+	cfg.test_alloc_fail = &fail;
+	assert_int_equal(sdp_partition_create(&cfg, &sp), -ENOMEM);
+	assert_true(sp == (struct sdp_partition *)&cfg); /* untouched */
+	assert_int_equal(fail, 0);
+	assert_int_equal(sdp_partition_create(&cfg, &sp), 0);
+	sdp_partition_destroy(sp);
+}
+
+/*
+ * Walk every SPMC allocation a command makes: the k-th fails for
+ * k = 0, 1, ... until the command no longer reaches it (today one: the
+ * retrieve response). Each failure is the exact -ENOMEM and leaves
+ * everything as it was; the last, clean run succeeds. Returns the
+ * failures seen. The callers then fail the partition's own allocation.
+ */
+static uint32_t fault_walk(uint32_t w3, uint64_t h, uint32_t w6,
+			   struct snap *before)
+{
+	uint32_t failures = 0;
+	int32_t st = 0;
+
+	for (uint32_t k = 0;; k++) {
+		g_spmc_alloc_skip = k;
+		g_spmc_alloc_fail = 1;
+		st = CALL(w3, (uint32_t)h, (uint32_t)(h >> 32), w6, 0, NULL);
+		if (g_spmc_alloc_fail == 1) {
+			/* Fewer than k + 1 SPMC allocations: a clean run. */
+			g_spmc_alloc_skip = 0;
+			g_spmc_alloc_fail = 0;
+			assert_int_equal(st, 0);
+			break;
+		}
+		assert_int_equal(st, -ENOMEM);
+		assert_false(held_by_sdp(h));
+		snap_assert_same(before);
+		failures++;
+		assert_true(k < 64);
+	}
+	return failures;
+}
+
+static void test_fault_assign_every_alloc(void **state)
+{
+	uint64_t h = lend(W.sv_dyn, CHUNK_PAGES, RHEAP_USE_CASE_SECURE_VIDEO);
+	struct snap before = { 0 };
+
+	(void)state;
+	snap_take(&before);
+	assert_true(fault_walk(SDP_CMD_ASSIGN, h, RHEAP_USE_CASE_SECURE_VIDEO,
+			       &before) >= 1);
+	assert_true(held_by_sdp(h));
+	assert_int_equal(release(VM1, h), 0);
+	snap_assert_same(&before);
+	/* And the partition's own allocation after the SPMC's. */
+	g_sp_alloc_fail = 1;
+	assert_int_equal(assign(VM1, h, RHEAP_USE_CASE_SECURE_VIDEO), -ENOMEM);
+	snap_assert_same(&before);
+	(void)assign_ok(h, RHEAP_USE_CASE_SECURE_VIDEO);
+	assert_int_equal(reclaim(h), -EBUSY); /* R5: still assigned */
+	assert_int_equal(release(VM1, h), 0);
+	assert_int_equal(reclaim(h), 0);
+}
+
+static void test_fault_register_param_every_alloc(void **state)
+{
+	uint64_t h = share_param(VM1, PARAM_PA);
+	struct snap before = { 0 };
+
+	(void)state;
+	snap_take(&before);
+	assert_true(fault_walk(SDP_CMD_REGISTER_PARAM_SHM, h, 0, &before) >= 1);
+	assert_true(held_by_sdp(h));
+	assert_int_equal(CALL(SDP_CMD_UNREGISTER_PARAM_SHM, 0, 0, 0, 0, NULL),
+			 0);
+	snap_assert_same(&before);
+	assert_int_equal(reclaim(h), 0);
+}
+
+/*
+ * Faults in a row, then a full cycle: assign fails (SPMC), assign fails
+ * (partition), attach fails (SMMU), and afterwards assign, attach, the
+ * device sees the data, detach, release and reclaim all work and the
+ * world is back to empty.
+ */
+static void test_fault_sequence_then_cycle(void **state)
+{
+	uint64_t h = lend(W.sv_dyn, CHUNK_PAGES, RHEAP_USE_CASE_SECURE_VIDEO);
+	struct snap empty = { 0 };
+	uint8_t pat[32] = { 0 };
+	uint8_t got[32] = { 0 };
+	uint64_t iova = 0;
+	uint32_t id = 0;
+
+	(void)state;
+	snap_take(&empty);
+	g_spmc_alloc_fail = 1;
+	assert_int_equal(assign(VM1, h, RHEAP_USE_CASE_SECURE_VIDEO), -ENOMEM);
+	g_sp_alloc_fail = 1;
+	assert_int_equal(assign(VM1, h, RHEAP_USE_CASE_SECURE_VIDEO), -ENOMEM);
+	snap_assert_same(&empty);
+	id = assign_ok(h, RHEAP_USE_CASE_SECURE_VIDEO);
+	hw_smmu_fail_inject(W.smmu, 1);
+	assert_int_equal(attach(id, 0, CHUNK_PAGES, SID_VDEC, false, NULL),
+			 -ENOMEM);
+	assert_int_equal(attach(id, 0, CHUNK_PAGES, SID_VDEC, false, &iova),
+			 0);
+	fill_rand(pat, sizeof(pat));
+	secure_write(W.sv_dyn + 3 * PAGE, pat, sizeof(pat));
+	assert_int_equal(hw_device_read(W.vdec, true, iova + 3 * PAGE, got,
+					sizeof(got)),
+			 0);
+	assert_memory_equal(got, pat, sizeof(got));
+	assert_int_equal(detach(SID_VDEC, iova), 0);
+	assert_int_equal(release(VM1, h), 0);
+	snap_assert_same(&empty);
+	assert_int_equal(reclaim(h), 0);
+	assert_int_equal(hw_smmu_mapping_count(W.smmu), 0);
+}
+
+/* ------------------------------------------------------------------ */
 
 static void add_rows(struct CMUnitTest *t, size_t *n, const void *rows,
 		     size_t row_size, size_t count,
@@ -2036,6 +2511,17 @@ int main(void)
 		T(test_framing_errors),
 		T(test_smc64),
 		T(test_status_values),
+		T(test_fault_attach_smmu_fail),
+		T(test_fault_attach_fail_then_release),
+		T(test_fault_attach_static_pool_smmu_fail),
+		T(test_fault_attach_keeps_others),
+		T(test_fault_attach_each_piece),
+		T(test_fault_assign_sp_alloc),
+		T(test_fault_register_param_sp_alloc),
+		T(test_fault_create_sp_alloc),
+		T(test_fault_assign_every_alloc),
+		T(test_fault_register_param_every_alloc),
+		T(test_fault_sequence_then_cycle),
 	};
 	static struct CMUnitTest tests[ARRAY_SIZE(fixed) +
 				       ARRAY_SIZE(k_cfg_cases) +
