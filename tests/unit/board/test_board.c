@@ -30,6 +30,7 @@
 #include "board/board_internal.h"
 #include "hw/hw_bus.h"
 #include "hw/hw_dram.h"
+#include "hw/hw_tzasc.h"
 #include "spmc/spmc.h"
 #include "util/json.h"
 
@@ -173,12 +174,14 @@ static uint8_t *pa_ptr(struct fixture *fx, uint64_t pa)
 	return fx->dram0 + (pa - DRAM0_BASE);
 }
 
-static int32_t lend_status(struct fixture *fx, uint64_t pa, uint32_t pages,
-			   uint64_t *handle)
+/* LEND of @count constituents to the SDP partition; FF-A status. */
+static int32_t lend_ranges_status(struct fixture *fx,
+				  const struct rheap_ffa_range *ranges,
+				  uint32_t count, uint64_t *handle)
 {
 	struct rheap_ffa_receiver rx = { .endpoint_id = SDP_ID,
 					 .permissions = FFA_DATA_ACCESS_RW };
-	struct rheap_ffa_range r = { .address = pa, .page_count = pages };
+	struct rheap_ffa_range r[8] = { 0 };
 	struct rheap_ffa_mem m = {
 		.abi = RHEAP_FFA_ABI_LEND,
 		.version = FFA_VERSION_1_1,
@@ -187,15 +190,20 @@ static int32_t lend_status(struct fixture *fx, uint64_t pa, uint32_t pages,
 		.receiver_count = 1,
 		.receivers = &rx,
 		.receiver_cap = 1,
-		.total_page_count = pages,
-		.range_count = 1,
-		.ranges = &r,
-		.range_cap = 1,
+		.range_count = count,
+		.ranges = r,
+		.range_cap = 8,
 	};
 	struct rheap_ffa_call c = { .func = FFA_MEM_LEND_64 };
 	struct rheap_ffa_regs resp = { 0 };
-	int len = rheap_ffa_mem_encode(&m, pa_ptr(fx, TX_PA), FFA_PAGE_SIZE, NULL);
+	int len = 0;
 
+	assert_true(count >= 1 && count <= 8);
+	for (uint32_t i = 0; i < count; i++) {
+		r[i] = ranges[i];
+		m.total_page_count += ranges[i].page_count;
+	}
+	len = rheap_ffa_mem_encode(&m, pa_ptr(fx, TX_PA), FFA_PAGE_SIZE, NULL);
 	assert_true(len > 0);
 	c.args.mem_xfer.total_length = (uint32_t)len;
 	c.args.mem_xfer.fragment_length = (uint32_t)len;
@@ -205,6 +213,14 @@ static int32_t lend_status(struct fixture *fx, uint64_t pa, uint32_t pages,
 		*handle = (resp.x[2] & UINT32_MAX) | (resp.x[3] & UINT32_MAX) << 32;
 	}
 	return ffa_status(&resp);
+}
+
+static int32_t lend_status(struct fixture *fx, uint64_t pa, uint32_t pages,
+			   uint64_t *handle)
+{
+	struct rheap_ffa_range r = { .address = pa, .page_count = pages };
+
+	return lend_ranges_status(fx, &r, 1, handle);
 }
 
 static uint64_t lend(struct fixture *fx, uint64_t pa, uint32_t pages)
@@ -611,6 +627,319 @@ static void test_status_json(void **state)
 	free(json);
 }
 
+/* ---- TZASC exhaustion ---- */
+
+/*
+ * Scattered chunks of the secure-video dynamic pool, three chunks apart:
+ * SLOT(i) + CHUNK touches slot i only, [SLOT(i) + CHUNK, SLOT(i + 1))
+ * bridges two slots.
+ */
+#define CHUNK_BYTES ((uint64_t)CHUNK_PAGES * FFA_PAGE_SIZE)
+#define SLOT(i) (SV_DYN_BASE + (uint64_t)(i) * 3u * CHUNK_BYTES)
+#define MAX_SLOTS 16u
+
+/* Everything a refused call must leave as it was. */
+struct board_snap {
+	struct board_status st;
+	struct hw_tzasc tz;
+	uint64_t digest;
+	uint32_t claims;
+};
+
+static void snap_take(struct fixture *fx, struct board_snap *s)
+{
+	memset(s, 0, sizeof(*s));
+	board_status(fx->b, &s->st);
+	s->tz = fx->b->tzasc;
+	s->digest = spmc_state_digest(board_spmc(fx->b));
+	s->claims = hw_dram_claim_count(fx->b->dram);
+}
+
+static void snap_assert_same(struct fixture *fx, const struct board_snap *a)
+{
+	struct board_snap b = { 0 };
+
+	snap_take(fx, &b);
+	assert_int_equal(b.st.spmc.live_shares, a->st.spmc.live_shares);
+	assert_int_equal(b.st.spmc.total_ranges, a->st.spmc.total_ranges);
+	assert_int_equal(b.st.spmc.protected_pages, a->st.spmc.protected_pages);
+	assert_int_equal(b.st.spmc.pool_pages, a->st.spmc.pool_pages);
+	assert_int_equal(b.st.spmc.scrubbed_pages, a->st.spmc.scrubbed_pages);
+	assert_int_equal(b.st.wedged, a->st.wedged);
+	assert_int_equal(b.st.tzasc_regions, a->st.tzasc_regions);
+	assert_int_equal(b.st.tzasc_used, a->st.tzasc_used);
+	assert_int_equal(b.st.faults_total, a->st.faults_total);
+	assert_int_equal(b.st.smmu_mappings, a->st.smmu_mappings);
+	assert_int_equal(b.st.endpoint_count, a->st.endpoint_count);
+	for (uint32_t i = 0; i < a->st.endpoint_count; i++) {
+		const struct spmc_ep_stats *x = &a->st.endpoints[i].stats;
+		const struct spmc_ep_stats *y = &b.st.endpoints[i].stats;
+
+		assert_int_equal(b.st.endpoints[i].id, a->st.endpoints[i].id);
+		assert_int_equal(y->live_handles, x->live_handles);
+		assert_int_equal(y->pending, x->pending);
+		assert_int_equal(y->pages_shared, x->pages_shared);
+		assert_int_equal(y->pages_lent, x->pages_lent);
+		assert_int_equal(y->pages_donated, x->pages_donated);
+		assert_int_equal(y->pages_borrowed, x->pages_borrowed);
+		assert_int_equal(y->retrievals, x->retrievals);
+	}
+	assert_true(hw_tzasc_eq(&b.tz, &a->tz));
+	assert_true(b.digest == a->digest);
+	assert_int_equal(b.claims, a->claims);
+}
+
+static uint32_t tzasc_used(struct fixture *fx)
+{
+	struct board_status st = { 0 };
+
+	board_status(fx->b, &st);
+	return st.tzasc_used;
+}
+
+/*
+ * Lend SLOT(first), SLOT(first + 1), ... until the TZASC has no free
+ * region; returns how many were lent (handles in @h).
+ */
+static uint32_t fill_tzasc(struct fixture *fx, uint32_t first, uint64_t *h)
+{
+	struct board_status st = { 0 };
+	uint32_t used = 0;
+	uint32_t n = 0;
+
+	board_status(fx->b, &st);
+	used = st.tzasc_used;
+	while (st.tzasc_used < st.tzasc_regions) {
+		assert_true(first + n < MAX_SLOTS);
+		h[n] = lend(fx, SLOT(first + n), CHUNK_PAGES);
+		n++;
+		board_status(fx->b, &st);
+		assert_int_equal(st.tzasc_used, used + n); /* one region each */
+	}
+	return n;
+}
+
+static void reclaim_all(struct fixture *fx, const uint64_t *h, uint32_t n)
+{
+	struct board_status st = { 0 };
+
+	for (uint32_t i = 0; i < n; i++) {
+		if (h[i] != 0) {
+			assert_int_equal(reclaim(fx, h[i]), 0);
+		}
+	}
+	board_status(fx->b, &st);
+	assert_int_equal(st.tzasc_used, 1);
+	assert_int_equal(st.spmc.protected_pages, 0);
+	assert_int_equal(st.spmc.live_shares, 0);
+	assert_int_equal(hw_dram_claim_count(fx->b->dram), 0);
+}
+
+/*
+ * The default board: 8 programmable regions, 1 taken at boot (the two
+ * static pools, coalesced). Seven scattered LENDs fill it; the eighth is
+ * NO_MEMORY and changes nothing: the lender keeps its bytes and its
+ * access. After one reclaim the same LEND goes through.
+ */
+static void test_tzasc_full_lend_no_memory(void **state)
+{
+	struct fixture *fx = *state;
+	struct board_snap before = { 0 };
+	struct board_status st = { 0 };
+	uint64_t h[MAX_SLOTS] = { 0 };
+	uint64_t extra = 0;
+	uint8_t buf[16] = { 0 };
+	uint8_t *nw = NULL;
+	uint32_t n = 0;
+
+	connect_and_map(fx);
+	board_status(fx->b, &st);
+	assert_int_equal(st.tzasc_regions, 8);
+	assert_int_equal(st.tzasc_used, 1);
+	n = fill_tzasc(fx, 0, h);
+	assert_int_equal(n, 7);
+	nw = nw_view(fx, SLOT(n), CHUNK_BYTES);
+	memset(nw, 0x3c, CHUNK_BYTES);
+	snap_take(fx, &before);
+	assert_int_equal(lend_status(fx, SLOT(n), CHUNK_PAGES, &extra),
+			 FFA_NO_MEMORY);
+	snap_assert_same(fx, &before);
+	assert_int_equal(before.st.endpoints[0].stats.live_handles, 7);
+	assert_true(all_bytes(nw, CHUNK_BYTES, 0x3c));
+	assert_int_equal(hw_bus_cpu_read(board_bus(fx->b), false, SLOT(n), buf,
+					 sizeof(buf)),
+			 0);
+	assert_true(all_bytes(buf, sizeof(buf), 0x3c));
+	/* Refused again, still nothing changed (no slot leaked). */
+	assert_int_equal(lend_status(fx, SLOT(n), CHUNK_PAGES, &extra),
+			 FFA_NO_MEMORY);
+	snap_assert_same(fx, &before);
+
+	/* One reclaim frees one region: the same LEND now succeeds. */
+	assert_int_equal(reclaim(fx, h[3]), 0);
+	h[3] = 0;
+	assert_int_equal(tzasc_used(fx), 7);
+	h[n] = lend(fx, SLOT(n), CHUNK_PAGES);
+	assert_int_equal(tzasc_used(fx), 8);
+	assert_true(all_bytes(nw, CHUNK_BYTES, 0));
+	reclaim_all(fx, h, n + 1);
+	munmap(nw, CHUNK_BYTES);
+}
+
+/*
+ * A full TZASC still takes a LEND that needs no new region: one next to
+ * a protected range grows it, one that fills a gap bridges two regions
+ * and frees one.
+ */
+static void test_tzasc_full_lend_coalesces(void **state)
+{
+	struct fixture *fx = *state;
+	struct board_snap before = { 0 };
+	uint64_t h[MAX_SLOTS] = { 0 };
+	uint64_t grow = 0;
+	uint64_t bridge = 0;
+	uint32_t n = 0;
+
+	connect_and_map(fx);
+	n = fill_tzasc(fx, 0, h);
+	snap_take(fx, &before);
+	assert_int_equal(lend_status(fx, SLOT(n), CHUNK_PAGES, &h[n]),
+			 FFA_NO_MEMORY);
+	snap_assert_same(fx, &before);
+	grow = lend(fx, SLOT(0) + CHUNK_BYTES, CHUNK_PAGES);
+	assert_int_equal(tzasc_used(fx), 8);
+	bridge = lend(fx, SLOT(1) + CHUNK_BYTES, 2 * CHUNK_PAGES);
+	assert_int_equal(tzasc_used(fx), 7);
+	h[n] = lend(fx, SLOT(n), CHUNK_PAGES);
+	assert_int_equal(tzasc_used(fx), 8);
+	/* Edges first (trims need no region), then the rest. */
+	assert_int_equal(reclaim(fx, grow), 0);
+	assert_int_equal(reclaim(fx, h[1]), 0);
+	h[1] = 0;
+	assert_int_equal(reclaim(fx, bridge), 0);
+	assert_int_equal(tzasc_used(fx), 8); /* trims: slot 2 stays */
+	reclaim_all(fx, h, n + 1);
+}
+
+/*
+ * One slot left and a LEND of two scattered constituents (two protect
+ * runs): the first run takes the last region, the second finds none, and
+ * the first is undone (TZASC and DRAM claim). NO_MEMORY, nothing changed,
+ * the lender's bytes untouched; with one more region free it succeeds.
+ */
+static void test_tzasc_full_second_run_undone(void **state)
+{
+	struct fixture *fx = *state;
+	struct rheap_ffa_range r[2] = { { 0 } };
+	struct board_snap before = { 0 };
+	uint64_t h[MAX_SLOTS] = { 0 };
+	uint64_t two = 0;
+	uint8_t buf[16] = { 0 };
+	uint8_t *nw0 = NULL;
+	uint8_t *nw1 = NULL;
+	uint32_t n = 0;
+
+	connect_and_map(fx);
+	for (n = 0; n < 6; n++) {
+		h[n] = lend(fx, SLOT(n), CHUNK_PAGES);
+	}
+	assert_int_equal(tzasc_used(fx), 7);
+	r[0].address = SLOT(n);
+	r[0].page_count = CHUNK_PAGES;
+	r[1].address = SLOT(n + 1);
+	r[1].page_count = CHUNK_PAGES;
+	nw0 = nw_view(fx, SLOT(n), CHUNK_BYTES);
+	nw1 = nw_view(fx, SLOT(n + 1), CHUNK_BYTES);
+	memset(nw0, 0x71, CHUNK_BYTES);
+	memset(nw1, 0x72, CHUNK_BYTES);
+	snap_take(fx, &before);
+	assert_int_equal(lend_ranges_status(fx, r, 2, &two), FFA_NO_MEMORY);
+	snap_assert_same(fx, &before);
+	assert_int_equal(tzasc_used(fx), 7);
+	assert_true(all_bytes(nw0, CHUNK_BYTES, 0x71));
+	assert_true(all_bytes(nw1, CHUNK_BYTES, 0x72));
+	/* The region of the first run is gone again: NS access is open. */
+	assert_int_equal(hw_bus_cpu_read(board_bus(fx->b), false, SLOT(n), buf,
+					 sizeof(buf)),
+			 0);
+	assert_true(all_bytes(buf, sizeof(buf), 0x71));
+	/* Free one region: both runs fit. */
+	assert_int_equal(reclaim(fx, h[0]), 0);
+	h[0] = 0;
+	assert_int_equal(lend_ranges_status(fx, r, 2, &two), 0);
+	h[n] = two;
+	assert_int_equal(tzasc_used(fx), 8);
+	assert_true(all_bytes(nw0, CHUNK_BYTES, 0));
+	assert_true(all_bytes(nw1, CHUNK_BYTES, 0));
+	reclaim_all(fx, h, n + 1);
+	munmap(nw0, CHUNK_BYTES);
+	munmap(nw1, CHUNK_BYTES);
+}
+
+/*
+ * Reachable through the SPMC's symmetric protect/unprotect: three
+ * adjacent LENDs (three handles) coalesce into one TZASC region, so
+ * reclaiming the middle one is an unprotect that splits the region and
+ * needs a free slot. With the TZASC full it is NO_MEMORY: the handle
+ * stays live, the memory stays secure and claimed, the accounting is as
+ * before. Reclaiming an edge needs no slot and works when full; after a
+ * slot is freed the middle reclaim goes through.
+ */
+static void test_tzasc_full_reclaim_split_no_memory(void **state)
+{
+	struct fixture *fx = *state;
+	const uint64_t base = SV_DYN_BASE + 64u * CHUNK_BYTES;
+	struct board_snap before = { 0 };
+	uint64_t h[MAX_SLOTS] = { 0 };
+	uint64_t abc[3] = { 0 };
+	uint8_t buf[8] = { 0 };
+	uint32_t n = 0;
+
+	connect_and_map(fx);
+	for (uint32_t i = 0; i < 3; i++) {
+		abc[i] = lend(fx, base + i * CHUNK_BYTES, CHUNK_PAGES);
+	}
+	assert_int_equal(tzasc_used(fx), 2);
+	n = fill_tzasc(fx, 0, h);
+	assert_int_equal(n, 6);
+	assert_int_equal(tzasc_used(fx), 8);
+
+	snap_take(fx, &before);
+	assert_int_equal(reclaim(fx, abc[1]), FFA_NO_MEMORY);
+	snap_assert_same(fx, &before);
+	assert_int_equal(hw_bus_cpu_read(board_bus(fx->b), false,
+					 base + CHUNK_BYTES, buf, sizeof(buf)),
+			 -EPERM);
+	assert_true(hw_dram_is_claimed(fx->b->dram, base + CHUNK_BYTES,
+				       CHUNK_BYTES));
+	/* The refusal leaves no trace: refused again, same state. */
+	snap_take(fx, &before);
+	assert_int_equal(reclaim(fx, abc[1]), FFA_NO_MEMORY);
+	snap_assert_same(fx, &before);
+
+	/* An edge is a trim: no slot needed, fine when full. */
+	assert_int_equal(reclaim(fx, abc[0]), 0);
+	assert_int_equal(tzasc_used(fx), 8);
+	abc[0] = lend(fx, base, CHUNK_PAGES); /* grows back, no slot */
+	assert_int_equal(tzasc_used(fx), 8);
+
+	/* One slot free: the split succeeds and takes it. */
+	assert_int_equal(reclaim(fx, h[2]), 0);
+	h[2] = 0;
+	assert_int_equal(tzasc_used(fx), 7);
+	assert_int_equal(reclaim(fx, abc[1]), 0);
+	assert_int_equal(tzasc_used(fx), 8);
+	assert_int_equal(hw_bus_cpu_read(board_bus(fx->b), false,
+					 base + CHUNK_BYTES, buf, sizeof(buf)),
+			 0);
+	assert_int_equal(hw_bus_cpu_read(board_bus(fx->b), false, base, buf,
+					 sizeof(buf)),
+			 -EPERM);
+	assert_int_equal(reclaim(fx, abc[0]), 0);
+	assert_int_equal(reclaim(fx, abc[2]), 0);
+	reclaim_all(fx, h, n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -623,6 +952,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_disconnect_then_destroy_scrubs, setup,
 						teardown_destroyed),
 		cmocka_unit_test_setup_teardown(test_status_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tzasc_full_lend_no_memory, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tzasc_full_lend_coalesces, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tzasc_full_second_run_undone,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tzasc_full_reclaim_split_no_memory,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, load_tl, free_tl);
