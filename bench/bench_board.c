@@ -49,130 +49,16 @@
 #include "board/nw_client.h"
 #include "hw/hw_dram.h"
 
+#include "bench_harness.h"
+
 #define SDP_ID 0x8001u
 #define POOL_BASE UINT64_C(0x8ef000000) /* secure-video dynamic pool */
 #define PLAIN_BASE UINT64_C(0x880000000) /* ordinary NW DRAM, bank 1 */
 #define TX_PA UINT64_C(0x80000000)
 #define RX_PA (TX_PA + 4096u)
 #define MAX_RANGES 3000u
-#define MAX_VARIANTS 2
-
-struct variant {
-	const char *name;
-	int (*run)(void *ctx);
-	void (*prepare)(void *ctx); /* untimed, before each run; optional */
-	void *ctx;
-	double *samples;
-};
-
-static double now_ns(void)
-{
-	struct timespec ts = { 0 };
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a;
-	double y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double percentile(double *v, size_t n, double p)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return v[(size_t)((double)(n - 1) * p)];
-}
-
-/* One timed run (preparation excluded); exits on failure. */
-static double run_once(struct variant *v)
-{
-	double t0 = 0;
-	int rc = 0;
-
-	if (v->prepare) {
-		v->prepare(v->ctx);
-	}
-	t0 = now_ns();
-	rc = v->run(v->ctx);
-	if (rc != 0) {
-		fprintf(stderr, "bench: %s failed: %s\n", v->name, rheap_err_name(rc));
-		exit(1);
-	}
-	return now_ns() - t0;
-}
-
-/* Batch size so one sample takes about 200 microseconds of timed work. */
-static unsigned int calibrate(struct variant *v)
-{
-	unsigned int batch = 1;
-
-	for (;;) {
-		double t = 0;
-
-		for (unsigned int i = 0; i < batch; i++) {
-			t += run_once(v);
-		}
-		if (t > 200e3 || batch >= (1u << 20)) {
-			return batch;
-		}
-		batch *= 2;
-	}
-}
-
-static void measure(struct variant *vs, size_t count, unsigned int rounds,
-		    double *p50)
-{
-	unsigned int batch[MAX_VARIANTS] = { 0 };
-
-	for (size_t i = 0; i < count; i++) {
-		batch[i] = calibrate(&vs[i]);
-		vs[i].samples = calloc(rounds, sizeof(double));
-		if (!vs[i].samples) {
-			exit(1);
-		}
-	}
-	for (unsigned int r = 0; r < rounds; r++) {
-		for (size_t k = 0; k < count; k++) {
-			size_t i = (k + r) % count; /* rotate the order */
-			double t = 0;
-
-			for (unsigned int b = 0; b < batch[i]; b++) {
-				t += run_once(&vs[i]);
-			}
-			vs[i].samples[r] = t / batch[i];
-		}
-	}
-	for (size_t i = 0; i < count; i++) {
-		p50[i] = percentile(vs[i].samples, rounds, 0.5);
-		free(vs[i].samples);
-	}
-}
 
 /* ---- the board in a child process ---- */
-
-static void *read_file(const char *path, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	void *buf = NULL;
-	long n = 0;
-
-	if (!f || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0) {
-		fprintf(stderr, "bench: cannot read %s\n", path);
-		exit(2);
-	}
-	rewind(f);
-	buf = malloc((size_t)n);
-	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		exit(2);
-	}
-	fclose(f);
-	*size = (size_t)n;
-	return buf;
-}
 
 static pid_t board_spawn(const void *tl, size_t tl_size, int *client_fd)
 {
@@ -256,7 +142,7 @@ static void bench_transport(struct lend_ctx *l, unsigned int rounds)
 	       "frags", "rt p50 ns", "lend+rc ns", "ratio", "goal");
 	for (size_t pl = 0; pl < sizeof(places) / sizeof(places[0]); pl++) {
 		for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++) {
-			struct variant vs[2] = {
+			struct bench_variant vs[2] = {
 				{ .name = "id_get", .run = rt_id_get, .ctx = l },
 				{ .name = "lend_reclaim", .run = rt_lend_reclaim, .ctx = l },
 			};
@@ -268,7 +154,7 @@ static void bench_transport(struct lend_ctx *l, unsigned int rounds)
 						       (uint64_t)i * FFA_PAGE_SIZE;
 				l->ranges[i].page_count = 1;
 			}
-			measure(vs, 2, rounds, p50);
+			bench_measure(vs, 2, rounds, p50);
 			printf("  %-16s %6u %6u %12.0f %12.0f %7.2fx %7ux\n",
 			       places[pl].name, l->count, l->fragments, p50[0],
 			       p50[1], p50[1] / p50[0], l->fragments + 1);
@@ -336,7 +222,7 @@ static void bench_scrub(const void *tl, size_t tl_size, unsigned int rounds)
 			/* Two ranges, so one variant never pre-zeroes the other's. */
 			struct scrub_ctx a = { .dram = dram, .size = sizes[k] };
 			struct scrub_ctx b = { .dram = dram, .size = sizes[k] };
-			struct variant vs[2] = {
+			struct bench_variant vs[2] = {
 				{ .name = "memset", .run = scrub_memset,
 				  .prepare = scrub_prepare, .ctx = &a },
 				{ .name = "hw_dram_scrub", .run = scrub_hw,
@@ -354,7 +240,7 @@ static void bench_scrub(const void *tl, size_t tl_size, unsigned int rounds)
 			}
 			a.ptr = pa;
 			b.ptr = pb;
-			measure(vs, 2, rounds, p50);
+			bench_measure(vs, 2, rounds, p50);
 			printf("  %-10s %10zu %12.0f %12.0f %7.2fx %8s\n",
 			       places[pl].name, sizes[k], p50[0], p50[1],
 			       p50[1] / p50[0], "1.25x");
@@ -387,7 +273,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	tl = read_file(tl_path, &tl_size);
+	tl = bench_read_file(tl_path, &tl_size);
 	l = calloc(1, sizeof(*l));
 	if (!l) {
 		return 1;

@@ -33,92 +33,14 @@
 
 #include "sp/sp_cenc.h"
 
+#include "bench_harness.h"
+
 #define MAX_VARIANTS 2
 #define SAMPLE_MAX (1u << 20)
 #define SUBSAMPLE_MAX (64u * 1024u)
 #define SUBS_MAX (SAMPLE_MAX / SUBSAMPLE_MAX + 1)
 
-struct variant {
-	const char *name;
-	int (*run)(void *ctx);
-	void *ctx;
-	double *samples; /* ns per operation, one per round */
-};
-
 static volatile uint64_t bench_sink;
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a;
-	double y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double percentile(double *v, size_t n, double p)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return v[(size_t)((double)(n - 1) * p)];
-}
-
-/* Calibrate a batch size so one sample takes about 200 microseconds. */
-static unsigned int calibrate(struct variant *v)
-{
-	unsigned int batch = 1;
-
-	for (;;) {
-		double t0 = now_ns();
-
-		for (unsigned int i = 0; i < batch; i++) {
-			if (v->run(v->ctx) != 0) {
-				fprintf(stderr, "bench: %s failed\n", v->name);
-				exit(1);
-			}
-		}
-		if (now_ns() - t0 > 200e3 || batch >= (1u << 24)) {
-			return batch;
-		}
-		batch *= 2;
-	}
-}
-
-/* Runs the variants interleaved; returns the p50 of each in @p50. */
-static void measure(struct variant *vs, size_t count, unsigned int rounds,
-		    double *p50)
-{
-	unsigned int batch[MAX_VARIANTS] = { 0 };
-
-	for (size_t i = 0; i < count; i++) {
-		batch[i] = calibrate(&vs[i]);
-		vs[i].samples = calloc(rounds, sizeof(double));
-		if (!vs[i].samples) {
-			exit(1);
-		}
-	}
-	for (unsigned int r = 0; r < rounds; r++) {
-		for (size_t k = 0; k < count; k++) {
-			size_t i = (k + r) % count; /* rotate the order */
-			double t0 = now_ns();
-
-			for (unsigned int b = 0; b < batch[i]; b++) {
-				vs[i].run(vs[i].ctx);
-			}
-			vs[i].samples[r] = (now_ns() - t0) / batch[i];
-		}
-	}
-	for (size_t i = 0; i < count; i++) {
-		p50[i] = percentile(vs[i].samples, rounds, 0.5);
-		free(vs[i].samples);
-	}
-}
 
 struct cenc_ctx {
 	struct sp_cenc_key key;
@@ -218,13 +140,13 @@ int main(int argc, char **argv)
 	printf("%-10s %6s %10s %9s %12s %9s %7s\n", "sample", "subs",
 	       "raw-ctr ns", "GB/s", "cenc ns", "GB/s", "ratio");
 	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
-		struct variant vs[2] = {
+		struct bench_variant vs[2] = {
 			{ "raw-ctr", raw_ctr, &c, NULL },
 			{ "cenc", cenc_decrypt, &c, NULL },
 		};
 
 		cenc_setup(&c, sizes[s]);
-		measure(vs, 2, rounds, p50);
+		bench_measure(vs, 2, rounds, p50);
 		printf("%-10zu %6" PRIu32 " %10.0f %9.2f %12.0f %9.2f %7.2f\n",
 		       sizes[s], c.sub_count, p50[0],
 		       (double)sizes[s] / p50[0], p50[1],

@@ -29,92 +29,14 @@
 #include <rheap/platform.h>
 #include <rheap/tl.h>
 
+#include "bench_harness.h"
+
 #define MAX_RANGES 3038u /* a 4K NV12 frame as 4 KiB pages */
 #define MAX_VARIANTS 3
 /* Header, one v1.2 EMAD, composite header, constituents. */
 #define DESC_MAX (48u + 32u + 16u + 16u * MAX_RANGES)
 
-struct variant {
-	const char *name;
-	int (*run)(void *ctx);
-	void *ctx;
-	double *samples; /* ns per operation, one per round */
-};
-
 static volatile uint64_t bench_sink;
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a;
-	double y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double percentile(double *v, size_t n, double p)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return v[(size_t)((double)(n - 1) * p)];
-}
-
-/* Calibrate a batch size so one sample takes about 200 microseconds. */
-static unsigned int calibrate(struct variant *v)
-{
-	unsigned int batch = 1;
-
-	for (;;) {
-		double t0 = now_ns();
-
-		for (unsigned int i = 0; i < batch; i++) {
-			if (v->run(v->ctx) != 0) {
-				fprintf(stderr, "bench: %s failed\n", v->name);
-				exit(1);
-			}
-		}
-		if (now_ns() - t0 > 200e3 || batch >= (1u << 24)) {
-			return batch;
-		}
-		batch *= 2;
-	}
-}
-
-/* Runs the variants interleaved; returns the p50 of each in @p50. */
-static void measure(struct variant *vs, size_t count, unsigned int rounds,
-		    double *p50)
-{
-	unsigned int batch[MAX_VARIANTS] = { 0 };
-
-	for (size_t i = 0; i < count; i++) {
-		batch[i] = calibrate(&vs[i]);
-		vs[i].samples = calloc(rounds, sizeof(double));
-		if (!vs[i].samples) {
-			exit(1);
-		}
-	}
-	for (unsigned int r = 0; r < rounds; r++) {
-		for (size_t k = 0; k < count; k++) {
-			size_t i = (k + r) % count; /* rotate the order */
-			double t0 = now_ns();
-
-			for (unsigned int b = 0; b < batch[i]; b++) {
-				vs[i].run(vs[i].ctx);
-			}
-			vs[i].samples[r] = (now_ns() - t0) / batch[i];
-		}
-	}
-	for (size_t i = 0; i < count; i++) {
-		p50[i] = percentile(vs[i].samples, rounds, 0.5);
-		free(vs[i].samples);
-	}
-}
 
 /* ---- FF-A ---- */
 
@@ -247,28 +169,6 @@ static int dtb_decode(void *p)
 	return rheap_platform_decode(c->fdt, c->size, &c->plat, NULL);
 }
 
-static void *read_file(const char *path, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	void *buf = NULL;
-	long n = 0;
-
-	if (!f) {
-		perror(path);
-		return NULL;
-	}
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n)) &&
-	    fread(buf, 1, (size_t)n, f) == (size_t)n) {
-		*size = (size_t)n;
-	} else {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
-
 static void print_row(const char *what, const char *base_name, double base,
 		      const char *cand_name, double cand)
 {
@@ -302,7 +202,7 @@ int main(int argc, char **argv)
 	printf("# rheap codec benchmark: %u interleaved rounds, p50 per operation\n",
 	       rounds);
 	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
-		struct variant vs[3] = {
+		struct bench_variant vs[3] = {
 			{ "read-pass", ffa_read_pass, &ffa, NULL },
 			{ "decode", ffa_decode, &ffa, NULL },
 			{ "encode", ffa_encode, &ffa, NULL },
@@ -312,7 +212,7 @@ int main(int argc, char **argv)
 		if (ffa_setup(&ffa, sizes[s]) != 0) {
 			return 1;
 		}
-		measure(vs, 3, rounds, p50);
+		bench_measure(vs, 3, rounds, p50);
 		snprintf(what, sizeof(what), "ffa lend, %u ranges", sizes[s]);
 		print_row(what, "read-pass", p50[0], "decode", p50[1]);
 		print_row("", "read-pass", p50[0], "encode", p50[2]);
@@ -328,7 +228,7 @@ int main(int argc, char **argv)
 
 	{
 		static uint8_t fdt_payload[4096];
-		struct variant vs[2] = {
+		struct bench_variant vs[2] = {
 			{ "byte-sum", tl_byte_sum, &tl, NULL },
 			{ "validate", tl_validate, &tl, NULL },
 		};
@@ -346,23 +246,23 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		tl.used_size = info.used_size;
-		measure(vs, 2, rounds, p50);
+		bench_measure(vs, 2, rounds, p50);
 		print_row("tl validate (checksum)", "byte-sum", p50[0],
 			  "validate", p50[1]);
 		printf("%-26s list of %u bytes used\n", "", tl.used_size);
 	}
 
-	dtb.fdt = read_file(dtb_path, &dtb.size);
+	dtb.fdt = bench_read_file(dtb_path, &dtb.size);
 	if (!dtb.fdt) {
 		return 1;
 	}
 	{
-		struct variant vs[2] = {
+		struct bench_variant vs[2] = {
 			{ "fdt_check_full", dtb_check_full, &dtb, NULL },
 			{ "decode", dtb_decode, &dtb, NULL },
 		};
 
-		measure(vs, 2, rounds, p50);
+		bench_measure(vs, 2, rounds, p50);
 		print_row("dtb platform decode", "fdt_check_full", p50[0],
 			  "decode", p50[1]);
 	}
