@@ -597,6 +597,88 @@ static int dram_punch(const struct dram_backing *b, uint64_t off,
 	return 0;
 }
 
+/*
+ * Copy the data extents of the memfd range [off, off + size) into @shadow,
+ * which reads as zero. Holes are skipped, so a chunk the normal world never
+ * wrote (a fresh pool chunk, the common case) copies nothing. Without
+ * SEEK_DATA support the whole range is copied.
+ */
+static int dram_copy_in(int fd, uint8_t *shadow, uint64_t size, uint64_t off)
+{
+	uint64_t end = off + size;
+	uint64_t pos = off;
+
+	while (pos < end) {
+		off_t data = lseek(fd, (off_t)pos, SEEK_DATA);
+		off_t hole = 0;
+		uint64_t stop = 0;
+		int rc = 0;
+
+		if (data < 0 && errno == ENXIO) {
+			return 0; /* nothing but holes from @pos on */
+		}
+		if (data < 0) {
+			return dram_io(fd, shadow + (pos - off), end - pos, pos,
+				       false);
+		}
+		if ((uint64_t)data >= end) {
+			return 0;
+		}
+		hole = lseek(fd, data, SEEK_HOLE);
+		stop = hole < 0 || (uint64_t)hole > end ? end : (uint64_t)hole;
+		rc = dram_io(fd, shadow + ((uint64_t)data - off),
+			     stop - (uint64_t)data, (uint64_t)data, false);
+		if (rc) {
+			return rc;
+		}
+		pos = stop;
+	}
+	return 0;
+}
+
+static bool dram_page_is_zero(const uint8_t *p)
+{
+	static const uint8_t zero[DRAM_PAGE];
+
+	return memcmp(p, zero, DRAM_PAGE) == 0;
+}
+
+/*
+ * Give the shadow's bytes back to the memfd range [off, off + size): punch
+ * it first (dropping whatever the normal world wrote into the hole), then
+ * write only the non-zero pages. Scrubbed memory, the common case for pool
+ * chunks, writes nothing. Falls back to writing everything if the punch is
+ * refused.
+ */
+static int dram_copy_out(const struct dram_backing *b, const uint8_t *shadow,
+			 uint64_t size, uint64_t off)
+{
+	uint64_t p = 0;
+
+	if (dram_punch(b, off, size) != 0) {
+		return dram_io(b->fd, (uint8_t *)shadow, size, off, true);
+	}
+	while (p < size) {
+		uint64_t run = p;
+		int rc = 0;
+
+		if (dram_page_is_zero(shadow + p)) {
+			p += DRAM_PAGE;
+			continue;
+		}
+		while (run < size && !dram_page_is_zero(shadow + run)) {
+			run += DRAM_PAGE;
+		}
+		rc = dram_io(b->fd, (uint8_t *)shadow + p, run - p, off + p,
+			     true);
+		if (rc) {
+			return rc;
+		}
+		p = run;
+	}
+	return 0;
+}
+
 int hw_dram_claim(struct hw_dram *dram, uint64_t pa, uint64_t size)
 {
 	struct dram_backing *b = NULL;
@@ -636,7 +718,7 @@ int hw_dram_claim(struct hw_dram *dram, uint64_t pa, uint64_t size)
 	 */
 	off = pa - b->base;
 	shadow = (uint8_t *)b->shadow + off;
-	rc = dram_io(b->fd, shadow, size, off, false);
+	rc = dram_copy_in(b->fd, shadow, size, off);
 	if (rc == 0) {
 		rc = dram_punch(b, off, size);
 	}
@@ -676,7 +758,7 @@ int hw_dram_unclaim(struct hw_dram *dram, uint64_t pa, uint64_t size)
 	off = pa - b->base;
 	shadow = (uint8_t *)b->shadow + off;
 	/* Overwrites whatever the NW wrote into the hole meanwhile. */
-	rc = dram_io(b->fd, shadow, size, off, true);
+	rc = dram_copy_out(b, shadow, size, off);
 	if (rc) {
 		/* Partly written back: hide it again; the claim stays. */
 		(void)dram_punch(b, off, size);
@@ -845,7 +927,14 @@ static int dram_clear(struct hw_dram *dram, uint64_t pa, uint64_t size,
 			   dram->claims[i].base <= last) {
 			piece_last = dram->claims[i].base - 1u;
 		}
-		if (release) {
+		/*
+		 * A claimed piece lives in the private anonymous shadow, where
+		 * MADV_DONTNEED is a scrub: the pages read as zero from then
+		 * on and go back to the host kernel, which zeroes them before
+		 * any reuse. Writing 12 MiB of zeros into a lent chunk cost
+		 * more than the rest of its reclaim.
+		 */
+		if (release || in_claim) {
 			dram_release_piece(b, map, in_claim, pos,
 					   piece_last - pos + 1u);
 		} else {

@@ -171,7 +171,11 @@ bool hw_dram_is_carveout(const struct hw_dram *dram, uint64_t pa,
  * what the SPMC calls on every reclaim, so it stays on the fast path.
  *
  * A range may cover claimed and unclaimed pages (each part is zeroed where
- * it lives: shadow or memfd).
+ * it lives). Whole pages of a claimed range live in the private anonymous
+ * shadow and are scrubbed with MADV_DONTNEED: they read as zero from then
+ * on, and the host kernel zeroes them before giving them to anyone else.
+ * Partial pages, unclaimed NW pages and carve-outs are written with
+ * explicit_bzero().
  *
  * Return: 0; errors as hw_dram_ptr(), except that mixing claimed and
  * unclaimed pages is allowed. Nothing is zeroed on error.
@@ -210,7 +214,8 @@ int hw_dram_release(struct hw_dram *dram, uint64_t pa, uint64_t size);
  * secure side. From then on hw_dram_ptr(), hw_dram_scrub() and
  * hw_dram_release() on the range use the shadow.
  *
- * Cost: a copy of @size bytes and a hole punch.
+ * Cost: a copy of the range's data extents (holes, e.g. a pool chunk the
+ * NW never wrote, are found with SEEK_DATA and skipped) and a hole punch.
  *
  * Return: 0; -EINVAL for a zero or misaligned @pa/@size or a range not
  * inside one NW DRAM range (outside DRAM, touching a carve-out, crossing
@@ -228,8 +233,9 @@ int hw_dram_claim(struct hw_dram *dram, uint64_t pa, uint64_t size);
  *
  * @pa/@size must name exactly one earlier hw_dram_claim() (no sub-range
  * or union of claims: the SPMC unprotects exactly what it protected). The
- * shadow's bytes are written back into the memfd, over anything the NW
- * wrote while the range was claimed, then the shadow pages are freed
+ * memfd range is punched again (dropping anything the NW wrote while the
+ * range was claimed) and the shadow's non-zero pages are written back
+ * (a scrubbed range writes nothing), then the shadow pages are freed
  * (MADV_DONTNEED: they read as zero and the host zeroes them before any
  * reuse). Scrub first if the NW must not see the contents.
  *
