@@ -401,11 +401,80 @@ static bool plat_contains(uint64_t outer_base, uint64_t outer_size,
 /* ---------------------------------------------------------------------- */
 /* Header, root, model                                                     */
 
+static uint32_t plat_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+/*
+ * Walk the structure block's tags before libfdt does. libfdt 1.6.1 (Debian
+ * 12) adds a property's 32-bit length to an int offset in fdt_next_tag(),
+ * so a length such as 0xfffffff4 moves the offset backwards and
+ * fdt_check_full() loops forever (found by fuzz_dtb). Here every step
+ * moves forward by at least one tag, all arithmetic is 64-bit, and every
+ * length is checked against what is left of the block, so the walk ends
+ * and rejects such blobs. Called after fdt_check_header(), which has put
+ * the block inside totalsize.
+ *
+ * Return: 0, or the byte offset in the block of the first bad tag + 1.
+ */
+static uint64_t plat_walk_struct(const uint8_t *fdt)
+{
+	const uint8_t *st = fdt + fdt_off_dt_struct(fdt);
+	uint64_t size = fdt_size_dt_struct(fdt);
+	uint64_t strings = fdt_size_dt_strings(fdt);
+	uint64_t off = 0;
+
+	while (off + FDT_TAGSIZE <= size) {
+		uint64_t at = off;
+		uint32_t tag = plat_be32(st + off);
+
+		off += FDT_TAGSIZE;
+		switch (tag) {
+		case FDT_BEGIN_NODE:
+			/* The name must end inside the block. */
+			while (off < size && st[off] != '\0') {
+				off++;
+			}
+			if (off >= size) {
+				return at + 1u;
+			}
+			off = (off + 1u + FDT_TAGSIZE - 1u) & ~(uint64_t)(FDT_TAGSIZE - 1u);
+			break;
+		case FDT_PROP: {
+			uint64_t len = 0;
+
+			if (size - off < 8u) {
+				return at + 1u;
+			}
+			len = plat_be32(st + off);
+			if (plat_be32(st + off + 4u) >= strings ||
+			    len > size - off - 8u) {
+				return at + 1u;
+			}
+			off += 8u + ((len + FDT_TAGSIZE - 1u) &
+				     ~(uint64_t)(FDT_TAGSIZE - 1u));
+			break;
+		}
+		case FDT_END_NODE:
+		case FDT_NOP:
+			break;
+		case FDT_END:
+			return 0;
+		default:
+			return at + 1u;
+		}
+	}
+	return off + 1u; /* no FDT_END inside the block */
+}
+
 static int plat_check_blob(struct plat_ctx *ctx, size_t fdt_size)
 {
 	const uint8_t *p = ctx->fdt;
 	uint32_t total = 0;
 	uint32_t version = 0;
+	uint64_t bad = 0;
 	int err = 0;
 
 	if (!p) {
@@ -441,6 +510,20 @@ static int plat_check_blob(struct plat_ctx *ctx, size_t fdt_size)
 				 RHEAP_DIAG_NO_INDEX, total,
 				 "totalsize exceeds the buffer of", true,
 				 fdt_size);
+	}
+	err = fdt_check_header(p);
+	if (err != 0) {
+		return plat_fail(ctx, -EINVAL, -1, "fdt", "fdt",
+				 RHEAP_DIAG_NO_INDEX, (uint64_t)-err,
+				 "fails fdt_check_header (libfdt error)", false,
+				 0);
+	}
+	bad = plat_walk_struct(p);
+	if (bad != 0) {
+		return plat_fail(ctx, -EINVAL, -1, "fdt", "fdt",
+				 RHEAP_DIAG_NO_INDEX, bad - 1u,
+				 "is the offset of a malformed structure-block tag",
+				 false, 0);
 	}
 	err = fdt_check_full(p, fdt_size);
 	if (err != 0) {

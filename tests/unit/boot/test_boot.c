@@ -762,6 +762,26 @@ static void test_blob_prop_length_lies(void **state)
 	decode_bad(blob_store, n, -EINVAL, "fdt", "fdt");
 }
 
+/*
+ * A length that is negative as an int (0xfffffff4 = -12) moves libfdt
+ * 1.6.1's tag offset backwards: fdt_check_full() looped forever on it
+ * (found by fuzz_dtb). Decoding must end, with a precise error.
+ */
+static void test_blob_prop_length_wraps_offset(void **state)
+{
+	static const uint32_t lens[] = { 0xfffffff4u, 0xfffffffcu, 0x80000000u,
+					 0xfffffff8u };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		size_t n = load_base();
+		size_t prop = first_prop();
+
+		be32_put((uint8_t *)blob_store + prop + 4, lens[i]);
+		decode_bad(blob_store, n, -EINVAL, "fdt", "fdt");
+	}
+}
+
 static void test_blob_prop_nameoff_out_of_range(void **state)
 {
 	size_t n = load_base();
@@ -1204,7 +1224,8 @@ static const struct CMUnitTest fixed_tests[] = {
 	T(test_blob_strings_offset_out_of_range),
 	T(test_blob_rsvmap_offset_out_of_range),
 	T(test_blob_prop_length_lies),
-	T(test_blob_prop_nameoff_out_of_range),
+	T(test_blob_prop_length_wraps_offset),
+		T(test_blob_prop_nameoff_out_of_range),
 	T(test_blob_bad_token),
 	T(test_blob_missing_end),
 	T(test_mut_phandle),
