@@ -1522,20 +1522,6 @@ static int plat_walk(struct plat_ctx *ctx)
 /* ---------------------------------------------------------------------- */
 /* FF-A partitions                                                         */
 
-static int plat_hex_digit(char c)
-{
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	if (c >= 'A' && c <= 'F') {
-		return c - 'A' + 10;
-	}
-	return -1;
-}
-
 /* Strict 8-4-4-4-12 hex form; bytes in string order (RFC 4122). */
 static bool plat_uuid_parse(const char *s, size_t len, uint8_t uuid[16])
 {
@@ -1556,8 +1542,8 @@ static bool plat_uuid_parse(const char *s, size_t len, uint8_t uuid[16])
 			i++;
 			continue;
 		}
-		hi = plat_hex_digit(s[i]);
-		lo = plat_hex_digit(s[i + 1]);
+		hi = wire_hex_digit(s[i]);
+		lo = wire_hex_digit(s[i + 1]);
 		if (hi < 0 || lo < 0 || n >= 16) {
 			return false;
 		}

@@ -63,6 +63,21 @@ static inline void wire_put64(uint8_t *p, uint64_t v)
 	wire_put32(p + 4, (uint32_t)(v >> 32));
 }
 
+/* Value of one hex digit (either case), or -1: for UUIDs, keys and JSON. */
+static inline int wire_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9') {
+		return c - '0';
+	}
+	if (c >= 'a' && c <= 'f') {
+		return c - 'a' + 10;
+	}
+	if (c >= 'A' && c <= 'F') {
+		return c - 'A' + 10;
+	}
+	return -1;
+}
+
 /* Byte loops instead of libc: the codecs link into freestanding images. */
 static inline void wire_copy(uint8_t *dst, const uint8_t *src, size_t n)
 {

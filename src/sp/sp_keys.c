@@ -47,20 +47,6 @@ static bool keys_blank(uint8_t c)
 	return c == ' ' || c == '\t';
 }
 
-static int keys_hex_digit(uint8_t c)
-{
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	if (c >= 'A' && c <= 'F') {
-		return c - 'A' + 10;
-	}
-	return -1;
-}
-
 /*
  * Decode hex digits into 16 bytes, skipping dashes exactly where a UUID
  * has them when @uuid is set. Returns false on any other character.
@@ -78,7 +64,7 @@ static bool keys_hex16(struct keys_view f, bool uuid, uint8_t out[16])
 			}
 			continue;
 		}
-		d = keys_hex_digit(f.p[i]);
+		d = wire_hex_digit(f.p[i]);
 		if (d < 0) {
 			return false;
 		}

@@ -9,6 +9,7 @@
 
 #include <rheap/err.h>
 
+#include "common/wire.h"
 #include "rheapctl.h"
 
 void ctl_error(const char *ctx, const char *fmt, ...)
@@ -148,28 +149,14 @@ int ctl_write_member_hex(struct json_writer *w, const char *key,
 	return 0;
 }
 
-static int ctl_hex_digit(char c)
-{
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	if (c >= 'A' && c <= 'F') {
-		return c - 'A' + 10;
-	}
-	return -1;
-}
-
 int ctl_hex_decode(const char *hex, size_t hex_len, uint8_t *out, size_t size)
 {
 	if (hex_len / 2 != size || hex_len % 2 != 0) {
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < size; i++) {
-		int hi = ctl_hex_digit(hex[2 * i]);
-		int lo = ctl_hex_digit(hex[2 * i + 1]);
+		int hi = wire_hex_digit(hex[2 * i]);
+		int lo = wire_hex_digit(hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0) {
 			return -EINVAL;
