@@ -1200,6 +1200,26 @@ err_free_buf:
 	return rc;
 }
 
+/*
+ * The complete transaction @handle names: a fragmented send still in
+ * progress is invisible to every call but its sender's reclaim.
+ */
+static int share_find_complete(struct spmc *spmc, uint64_t handle,
+			       struct spmc_share **out,
+			       struct rheap_diag *diag)
+{
+	struct spmc_share *share = spmc_share_lookup(spmc, handle);
+
+	if (!share || share->state == SPMC_SHARE_SENDING) {
+		return wire_reject_err(diag, -ENOENT, "handle",
+				       RHEAP_DIAG_NO_INDEX, handle,
+				       "names no complete transaction", false,
+				       0);
+	}
+	*out = share;
+	return 0;
+}
+
 int spmc_retrieve(struct spmc *spmc, uint16_t caller, const void *req,
 		  size_t req_len, void *resp, size_t resp_cap,
 		  size_t *total_len, size_t *frag_len,
@@ -1235,12 +1255,9 @@ int spmc_retrieve(struct spmc *spmc, uint16_t caller, const void *req,
 	if (rc) {
 		return rc == -ENOSPC ? -EINVAL : rc;
 	}
-	share = spmc_share_lookup(spmc, m.handle);
-	if (!share || share->state == SPMC_SHARE_SENDING) {
-		return wire_reject_err(diag, -ENOENT, "handle",
-				       RHEAP_DIAG_NO_INDEX, m.handle,
-				       "names no complete transaction", false,
-				       0);
+	rc = share_find_complete(spmc, m.handle, &share, diag);
+	if (rc) {
+		return rc;
 	}
 	b = spmc_share_borrower(share, caller);
 	if (!b) {
@@ -1322,12 +1339,9 @@ int spmc_frag_rx(struct spmc *spmc, uint16_t caller, uint64_t handle,
 	if (spmc->wedged) {
 		return -EBUSY;
 	}
-	share = spmc_share_lookup(spmc, handle);
-	if (!share || share->state == SPMC_SHARE_SENDING) {
-		return wire_reject_err(diag, -ENOENT, "handle",
-				       RHEAP_DIAG_NO_INDEX, handle,
-				       "names no complete transaction", false,
-				       0);
+	rc = share_find_complete(spmc, handle, &share, diag);
+	if (rc) {
+		return rc;
 	}
 	b = spmc_share_borrower(share, caller);
 	if (!b || !b->resp) {
@@ -1413,12 +1427,9 @@ int spmc_relinquish(struct spmc *spmc, uint16_t caller, const void *desc,
 		return wire_reject_err(diag, -EPERM, "endpoints", 0, ids[0],
 				       "is not the caller", true, caller);
 	}
-	share = spmc_share_lookup(spmc, rel.handle);
-	if (!share || share->state == SPMC_SHARE_SENDING) {
-		return wire_reject_err(diag, -ENOENT, "handle",
-				       RHEAP_DIAG_NO_INDEX, rel.handle,
-				       "names no complete transaction", false,
-				       0);
+	rc = share_find_complete(spmc, rel.handle, &share, diag);
+	if (rc) {
+		return rc;
 	}
 	b = spmc_share_borrower(share, caller);
 	if (!b) {
@@ -1510,11 +1521,9 @@ int spmc_reclaim(struct spmc *spmc, uint16_t caller, uint64_t handle,
 		share_abort(spmc, share);
 		return 0;
 	}
-	if (!share || share->state == SPMC_SHARE_SENDING) {
-		return wire_reject_err(diag, -ENOENT, "handle",
-				       RHEAP_DIAG_NO_INDEX, handle,
-				       "names no complete transaction", false,
-				       0);
+	rc = share_find_complete(spmc, handle, &share, diag);
+	if (rc) {
+		return rc;
 	}
 	if (share->orphaned ? caller != FFA_ID_HYPERVISOR
 			    : caller != share->sender_id) {
