@@ -236,19 +236,3 @@ void spmc_share_account(struct spmc *spmc, const struct spmc_share *share,
 		break;
 	}
 }
-
-/* Whether any byte of [base, base + size) lies in a restricted pool. */
-bool spmc_range_in_pool(const struct spmc *spmc, uint64_t base, uint64_t size)
-{
-	uint64_t last = base + (size - 1);
-
-	for (uint32_t i = 0; i < spmc->cfg.pool_count; i++) {
-		const struct spmc_range *p = &spmc->cfg.pools[i];
-		uint64_t p_last = p->base + (p->size - 1);
-
-		if (base <= p_last && p->base <= last) {
-			return true;
-		}
-	}
-	return false;
-}

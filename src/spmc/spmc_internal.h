@@ -202,8 +202,4 @@ struct spmc_borrower *spmc_share_borrower(struct spmc_share *share,
 /** spmc_share_holders() - receivers currently holding @share. */
 uint32_t spmc_share_holders(const struct spmc_share *share);
 
-/** spmc_range_in_pool() - whether any byte of the range is in a pool. */
-bool spmc_range_in_pool(const struct spmc *spmc, uint64_t base,
-			uint64_t size);
-
 #endif /* RHEAP_SPMC_SPMC_INTERNAL_H */
