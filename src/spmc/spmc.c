@@ -653,12 +653,18 @@ static int ownership_check(const struct spmc *spmc,
 	/*
 	 * One pass over the live transactions, each of their ranges looked up
 	 * among ours: O(slots + existing ranges x log(new ranges)), where
-	 * checking every new range against every slot cost new x slots.
+	 * checking every new range against every slot cost new x slots. The
+	 * walk stops at the last occupied slot (`live_shares` counts them).
 	 */
-	for (uint32_t s = 0; s < spmc->cfg.limits.max_shares; s++) {
+	for (uint32_t s = 0, seen = 0;
+	     s < spmc->cfg.limits.max_shares && seen < spmc->live_shares; s++) {
 		const struct spmc_share *o = spmc->slots[s];
 
-		if (!o || o->state == SPMC_SHARE_SENDING) {
+		if (!o) {
+			continue;
+		}
+		seen++;
+		if (o->state == SPMC_SHARE_SENDING) {
 			continue;
 		}
 		for (uint32_t k = 0; k < o->range_count; k++) {
