@@ -273,6 +273,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * Same-CPU configuration (PERFORMANCE.md §5.1 rule 2): the board child
+	 * inherits the mask. Across CPUs each round trip waits for an idle
+	 * vCPU to wake, which swings the baseline from ~10 to ~90 us with the
+	 * machine's load and says nothing about rheap.
+	 */
+	bench_pin_to_one_cpu();
 	tl = bench_read_file(tl_path, &tl_size);
 	l = calloc(1, sizeof(*l));
 	if (!l) {

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,26 @@
 #include <rheap/err.h>
 
 #include "bench_harness.h"
+
+void bench_pin_to_one_cpu(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+		for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+			if (CPU_ISSET(cpu, &set)) {
+				CPU_ZERO(&set);
+				CPU_SET(cpu, &set);
+				break;
+			}
+		}
+	}
+	if (sched_setaffinity(0, sizeof(set), &set) != 0) {
+		fprintf(stderr, "bench: cannot pin to one CPU; figures are "
+				"cross-CPU\n");
+	}
+}
 
 double bench_now_ns(void)
 {

@@ -28,6 +28,12 @@ struct bench_variant {
 	void (*prepare)(void *ctx);
 };
 
+/**
+ * bench_pin_to_one_cpu() - run this process (and children forked later) on
+ * the first CPU it may use; prints a line if the kernel refuses.
+ */
+void bench_pin_to_one_cpu(void);
+
 /** bench_now_ns() - CLOCK_MONOTONIC in nanoseconds. */
 double bench_now_ns(void);
 
