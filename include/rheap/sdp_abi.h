@@ -73,6 +73,7 @@
  * @SDP_CMD_GET_LEND_CONFIG:    dynamic lending parameters of a use case
  * @SDP_CMD_ASSIGN:             take a lent chunk as restricted memory
  * @SDP_CMD_RELEASE:            give an assigned chunk back (relinquish)
+ * @SDP_CMD_SCRUB:              zero a page range of a restricted buffer
  * @SDP_CMD_ATTACH:             map a buffer range for a secure device
  * @SDP_CMD_DETACH:             undo one ATTACH
  * @SDP_CMD_REGISTER_PARAM_SHM: retrieve the caller's shared parameter area
@@ -88,6 +89,7 @@ enum sdp_cmd {
 	SDP_CMD_GET_LEND_CONFIG = 0x0003,
 	SDP_CMD_ASSIGN = 0x0010,
 	SDP_CMD_RELEASE = 0x0011,
+	SDP_CMD_SCRUB = 0x0012,
 	SDP_CMD_ATTACH = 0x0020,
 	SDP_CMD_DETACH = 0x0021,
 	SDP_CMD_REGISTER_PARAM_SHM = 0x0030,

@@ -11,6 +11,10 @@
  *   ASSIGNED --RELEASE (attach_count == 0, relinquish ok)--> FREE, gen + 1
  *   ASSIGNED --destroy / endpoint teardown--> FREE (mappings removed first)
  *
+ * SCRUB zeroes a range of an ASSIGNED chunk (or of a static pool) and
+ * leaves the state as it is; it is refused (-EBUSY) while an attachment
+ * overlaps the range.
+ *
  * Illegal: ASSIGN of a handle already held -> -EBUSY; RELEASE while
  * attached -> -EBUSY (the normal world detaches first, so no device can
  * still be reading memory that is about to return to the normal world:
@@ -777,6 +781,67 @@ static int sdp_cmd_release(struct sdp_partition *sp, struct sdp_args *a)
 	return 0;
 }
 
+static int sdp_cmd_scrub(struct sdp_partition *sp, struct sdp_args *a)
+{
+	struct sdp_view v = { 0 };
+	uint64_t offset = (uint64_t)a->w[1] * SDP_PAGE_SIZE;
+	uint64_t size = (uint64_t)a->w[2] * SDP_PAGE_SIZE;
+	uint64_t skip = 0;
+	uint64_t done = 0;
+	int rc = 0;
+
+	if (a->flags || a->w[3]) {
+		return -EINVAL;
+	}
+	if (a->w[0] == SDP_BUF_ID_PARAM) {
+		return -EPERM; /* normal-world memory: not ours to scrub */
+	}
+	rc = sdp_view_resolve(sp, a->sender, a->w[0], &v);
+	if (rc) {
+		return rc;
+	}
+	if (size == 0 || offset > v.desc.size ||
+	    size > v.desc.size - offset) {
+		return -EINVAL;
+	}
+	for (uint32_t i = 0; i < SDP_PARTITION_MAX_ATTACHMENTS; i++) {
+		const struct sdp_attachment *at = &sp->attachments[i];
+
+		if (at->in_use && at->buf_id == a->w[0] &&
+		    at->offset < offset + size && offset < at->offset + at->size) {
+			return -EBUSY; /* a device may still be using it */
+		}
+	}
+	/* Every check passed: zero the range piece by piece, as the secure
+	 * CPU. A piece lies inside one constituent, hence one backing. */
+	skip = offset;
+	for (uint32_t i = 0; i < v.range_count && done < size; i++) {
+		uint64_t len = 0;
+		void *p = NULL;
+
+		if (skip >= v.ranges[i].size) {
+			skip -= v.ranges[i].size;
+			continue;
+		}
+		len = v.ranges[i].size - skip;
+		if (len > size - done) {
+			len = size - done;
+		}
+		if (len > SIZE_MAX) {
+			return -EOVERFLOW;
+		}
+		rc = hw_bus_cpu_map(sp->cfg.bus, true, v.ranges[i].base + skip,
+				    (size_t)len, &p);
+		if (rc) {
+			return rc;
+		}
+		memset(p, 0, (size_t)len);
+		skip = 0;
+		done += len;
+	}
+	return 0;
+}
+
 static int sdp_cmd_attach(struct sdp_partition *sp, struct sdp_args *a)
 {
 	const struct rheap_plat_device *dev = NULL;
@@ -1295,6 +1360,8 @@ static int sdp_dispatch(struct sdp_partition *sp, uint32_t cmd,
 		return sdp_cmd_assign(sp, a);
 	case SDP_CMD_RELEASE:
 		return sdp_cmd_release(sp, a);
+	case SDP_CMD_SCRUB:
+		return sdp_cmd_scrub(sp, a);
 	case SDP_CMD_ATTACH:
 		return sdp_cmd_attach(sp, a);
 	case SDP_CMD_DETACH:

@@ -515,6 +515,7 @@ static const uint32_t k_cmds[] = {
 	SDP_CMD_TRANSFORM,
 	SDP_CMD_DUMP,
 	SDP_CMD_DECRYPT,
+	SDP_CMD_SCRUB,
 };
 
 static uint16_t pick_sender(uint8_t sel)

@@ -1227,6 +1227,146 @@ static void test_multi_range_chunk(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* SCRUB.                                                              */
+
+static int32_t scrub(uint16_t sender, uint32_t flags, uint32_t buf_id,
+		     uint32_t page_off, uint32_t pages, uint32_t w7)
+{
+	return call_as(sender, SDP_CMD_SCRUB | flags << SDP_CMD_FLAGS_SHIFT,
+		       buf_id, page_off, pages, w7, NULL);
+}
+
+static bool bytes_are(uint64_t pa, size_t n, uint8_t v)
+{
+	uint8_t got[PAGE] = { 0 };
+
+	for (size_t done = 0; done < n; done += PAGE) {
+		secure_read(pa + done, got, PAGE);
+		for (size_t i = 0; i < PAGE; i++) {
+			if (got[i] != v) {
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+/* Zeroes exactly the range, across the gap of a two-range chunk. */
+static void test_scrub_zeroes(void **state)
+{
+	struct rheap_ffa_range r[2] = { { 0, CHUNK_PAGES / 2 },
+					{ 0, CHUNK_PAGES / 2 } };
+	uint16_t rid = SDP_ID;
+	uint8_t pat[PAGE] = { 0 };
+	uint32_t out[4] = { 0 };
+	uint64_t h = 0;
+	uint32_t id = 0;
+
+	(void)state;
+	r[0].address = W.sv_dyn + 2 * CHUNK;
+	r[1].address = W.sv_dyn;
+	assert_int_equal(nw_send(VM1, RHEAP_FFA_ABI_LEND,
+				 RHEAP_USE_CASE_SECURE_VIDEO, &rid, 1, r, 2,
+				 &h),
+			 0);
+	assert_int_equal(CALL(SDP_CMD_ASSIGN, (uint32_t)h, (uint32_t)(h >> 32),
+			      RHEAP_USE_CASE_SECURE_VIDEO, 0, out),
+			 0);
+	id = out[0];
+	memset(pat, 0xC7, sizeof(pat));
+	for (uint32_t i = 0; i < CHUNK_PAGES / 2; i++) {
+		secure_write(r[0].address + i * PAGE, pat, PAGE);
+		secure_write(r[1].address + i * PAGE, pat, PAGE);
+	}
+	/* Buffer pages 6..9: the last two of range 0, the first two of 1. */
+	assert_int_equal(scrub(VM1, 0, id, 6, 4, 0), 0);
+	assert_true(bytes_are(r[0].address, 6 * PAGE, 0xC7));
+	assert_true(bytes_are(r[0].address + 6 * PAGE, 2 * PAGE, 0));
+	assert_true(bytes_are(r[1].address, 2 * PAGE, 0));
+	assert_true(bytes_are(r[1].address + 2 * PAGE, 6 * PAGE, 0xC7));
+	/* The whole chunk. */
+	assert_int_equal(scrub(VM1, 0, id, 0, CHUNK_PAGES, 0), 0);
+	assert_true(bytes_are(r[0].address, CHUNK / 2, 0));
+	assert_true(bytes_are(r[1].address, CHUNK / 2, 0));
+	/* A static pool, as any endpoint may. */
+	secure_write(W.sv_static + 3 * PAGE, pat, PAGE);
+	secure_write(W.sv_static + 4 * PAGE, pat, PAGE);
+	assert_int_equal(scrub(VM2, 0, SDP_BUF_ID_STATIC_BIT | W.sv_static_idx,
+			       3, 1, 0),
+			 0);
+	assert_true(bytes_are(W.sv_static + 3 * PAGE, PAGE, 0));
+	assert_true(bytes_are(W.sv_static + 4 * PAGE, PAGE, 0xC7));
+	assert_int_equal(release(VM1, h), 0);
+	assert_int_equal(reclaim(h), 0);
+}
+
+static void test_scrub_errors(void **state)
+{
+	uint64_t h = lend(W.sv_dyn, CHUNK_PAGES, RHEAP_USE_CASE_SECURE_VIDEO);
+	uint32_t id = assign_ok(h, RHEAP_USE_CASE_SECURE_VIDEO);
+	uint32_t sv = SDP_BUF_ID_STATIC_BIT | W.sv_static_idx;
+	uint32_t sv_pages = (uint32_t)(W.plat.pools[W.sv_static_idx].size / PAGE);
+	uint8_t pat[PAGE] = { 0 };
+	const struct {
+		uint16_t sender;
+		uint32_t flags;
+		uint32_t buf_id;
+		uint32_t off;
+		uint32_t pages;
+		uint32_t w7;
+		int32_t want;
+	} cases[] = {
+		{ VM1, 0, id, 0, 0, 0, -EINVAL },                 /* size 0 */
+		{ VM1, 0, id, 0, CHUNK_PAGES + 1, 0, -EINVAL },   /* too long */
+		{ VM1, 0, id, CHUNK_PAGES, 1, 0, -EINVAL },       /* past end */
+		{ VM1, 0, id, UINT32_MAX, UINT32_MAX, 0, -EINVAL },
+		{ VM1, 0, id, 1, UINT32_MAX, 0, -EINVAL },        /* wraps */
+		{ VM1, 0, sv, sv_pages, 1, 0, -EINVAL },
+		{ VM1, 0, id, 0, 1, 1, -EINVAL },                 /* w7 MBZ */
+		{ VM1, 1, id, 0, 1, 0, -EINVAL },                 /* flags */
+		{ VM1, 0x8000, id, 0, 1, 0, -EINVAL },
+		{ VM1, 0, SDP_BUF_ID_PARAM, 0, 1, 0, -EPERM },    /* NS memory */
+		{ VM2, 0, id, 0, 1, 0, -EPERM },                  /* not VM2's */
+		{ VM1, 0, id + 0x10000u, 0, 1, 0, -ENOENT },      /* stale gen */
+		{ VM1, 0, 0x1234u, 0, 1, 0, -ENOENT },            /* no slot */
+		{ VM1, 0, SDP_BUF_ID_STATIC_BIT | 99, 0, 1, 0, -ENOENT },
+	};
+	uint64_t iova = 0;
+
+	(void)state;
+	memset(pat, 0x11, sizeof(pat));
+	for (uint32_t i = 0; i < CHUNK_PAGES; i++) {
+		secure_write(W.sv_dyn + i * PAGE, pat, PAGE);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		assert_int_equal(scrub(cases[i].sender, cases[i].flags,
+				       cases[i].buf_id, cases[i].off,
+				       cases[i].pages, cases[i].w7),
+				 cases[i].want);
+	}
+	/* A refused scrub zeroes nothing. */
+	assert_true(bytes_are(W.sv_dyn, CHUNK, 0x11));
+	/* Attached pages 4..5: an overlapping range is -EBUSY, a
+	 * disjoint one is fine, and so is everything after DETACH. */
+	assert_int_equal(attach(id, 4, 2, SID_VDEC, false, &iova), 0);
+	assert_int_equal(scrub(VM1, 0, id, 0, 5, 0), -EBUSY);
+	assert_int_equal(scrub(VM1, 0, id, 5, 1, 0), -EBUSY);
+	assert_int_equal(scrub(VM1, 0, id, 3, CHUNK_PAGES - 3, 0), -EBUSY);
+	assert_true(bytes_are(W.sv_dyn, CHUNK, 0x11));
+	assert_int_equal(scrub(VM1, 0, id, 0, 4, 0), 0);
+	assert_int_equal(scrub(VM1, 0, id, 6, CHUNK_PAGES - 6, 0), 0);
+	assert_true(bytes_are(W.sv_dyn + 4 * PAGE, 2 * PAGE, 0x11));
+	assert_true(bytes_are(W.sv_dyn, 4 * PAGE, 0));
+	assert_int_equal(detach(SID_VDEC, iova), 0);
+	assert_int_equal(scrub(VM1, 0, id, 0, CHUNK_PAGES, 0), 0);
+	assert_true(bytes_are(W.sv_dyn, CHUNK, 0));
+	/* Released: the ID is stale. */
+	assert_int_equal(release(VM1, h), 0);
+	assert_int_equal(scrub(VM1, 0, id, 0, 1, 0), -ENOENT);
+	assert_int_equal(reclaim(h), 0);
+}
+
+/* ------------------------------------------------------------------ */
 /* Parameter area.                                                     */
 
 static void test_param_register(void **state)
@@ -2491,6 +2631,8 @@ int main(void)
 		T(test_attach_iova_reuse),
 		T(test_detach_errors),
 		T(test_multi_range_chunk),
+		T(test_scrub_zeroes),
+		T(test_scrub_errors),
 		T(test_param_register),
 		T(test_param_register_errors),
 		T(test_param_fetch_errors),

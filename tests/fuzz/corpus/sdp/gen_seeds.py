@@ -6,7 +6,7 @@ import struct
 
 REQ, PARAM, BYTES, LEND, FRAMING, TEARDOWN = range(6)
 (VERSION, PROTMEM, LENDCFG, ASSIGN, RELEASE, ATTACH, ATTACH_W, DETACH,
- REGISTER, UNREGISTER, INJECT, TRANSFORM, DUMP, DECRYPT) = range(14)
+ REGISTER, UNREGISTER, INJECT, TRANSFORM, DUMP, DECRYPT, SCRUB) = range(15)
 VM1, VM2 = 0, 7
 
 
@@ -92,6 +92,13 @@ SEEDS = {
     'static_pool': param(0, 0, mref(PARAM_BUF, 0, 64), mref(SV_STATIC, 0, 64)) +
     param(2, 64, mref(SV_STATIC, 0, 64)) +
     req(ATTACH, (0x40 | 0x1F), small(0), small(1), stream(0)),
+    'scrub': req(SCRUB, buf_id(0), small(0), small(1)) +
+    req(ATTACH, buf_id(0), small(1), small(1), stream(0)) +
+    req(SCRUB, buf_id(0), small(0), small(2)) +
+    req(SCRUB, buf_id(0), small(0), small(0)) +
+    req(SCRUB, small(0), small(0), small(1)) +
+    req(SCRUB, buf_id(0), small(0), small(1), sender=VM2) +
+    req(SCRUB, (0x40 | 0x1F), small(3), small(1)),
     'param_unregister': req(UNREGISTER) + req(REGISTER, handle(2)) +
     req(REGISTER, handle(2)) + bytes([BYTES, 0, 0, 4, 1, 2, 3, 4]) +
     req(UNREGISTER, sender=VM2),
