@@ -8,18 +8,22 @@
  *                LIFO free lists): the baseline;
  *   kalloc       src/kernel/kalloc over the whole pool, contiguous only
  *                (max_extents 1): the same service as the buddy;
- *   kalloc+chunks the rheapd configuration, simulated here over kalloc
- *                (the chunk layer of src/kernel/kheap is not used: the
- *                bench needs no secure world): 16 MiB chunks lent on
- *                demand and given back as soon as they are empty; an
- *                allocation tries one extent, then up to 64 extents
- *                (KHEAP_BUF_MAX_EXTENTS), then lends one more chunk at a
- *                time (the free slot that keeps lent chunks in the fewest
- *                runs, lowest address among equals) until it fits; chunks
- *                lent for an allocation that still fails are given back;
+ *   kalloc+chunks the rheapd configuration, simulated here over kalloc:
+ *                16 MiB chunks lent on demand and given back as soon as
+ *                they are empty; an allocation tries one extent, then up
+ *                to 64 extents (KHEAP_BUF_MAX_EXTENTS), then lends one
+ *                more chunk at a time (the free slot that keeps lent
+ *                chunks in the fewest runs, lowest address among equals)
+ *                until it fits; chunks lent for an allocation that still
+ *                fails are given back;
  *   chunks,no-split the same, but an empty chunk is given back only when
  *                that does not cut a run of lent chunks in two (a policy
- *                experiment for kheap's release).
+ *                experiment for kheap's release);
+ *   kheap        src/kernel/kheap itself: one dynamic pool, 16 MiB chunks,
+ *                idle_release_ns 0 and kheap_tick() after every free, a
+ *                secure world that always succeeds and costs nothing (it
+ *                checks the simulation: the figures must match
+ *                kalloc+chunks).
  *
  * The trace: sizes 4 KiB..64 KiB (30%), 64 KiB..1 MiB (30%), 1..16 MiB
  * (20%, each class log-uniform in pages) and 4K NV12 frames, 3840x2160x1.5
@@ -50,8 +54,10 @@
 #include <string.h>
 
 #include <rheap/err.h>
+#include <rheap/use_case.h>
 
 #include "kernel/kalloc.h"
+#include "kernel/kheap.h"
 
 #include "bench_harness.h"
 
@@ -288,12 +294,20 @@ enum kind {
 	K_KALLOC = 1,
 	K_CHUNKS = 2,
 	K_CHUNKS_EDGE = 3,
-	K_COUNT = 4,
+	K_KHEAP = 4,
+	K_COUNT = 5,
 };
 
 static const char *const kind_name[K_COUNT] = {
-	"buddy", "kalloc", "kalloc+chunks", "chunks,no-split",
+	"buddy", "kalloc", "kalloc+chunks", "chunks,no-split", "kheap",
 };
+
+#define POOL_BASE UINT64_C(0x880000000)
+
+static bool sim_chunks(enum kind k)
+{
+	return k == K_CHUNKS || k == K_CHUNKS_EDGE;
+}
 
 struct figures {
 	uint32_t failures;
@@ -325,11 +339,22 @@ struct replay {
 	/* Pages held per chunk (every kind: for the region count). */
 	uint32_t chunk_used[CHUNK_COUNT];
 	bool lent[CHUNK_COUNT];
+	/* K_KHEAP: the real chunk layer, fake secure world, clock in ns. */
+	struct kheap *kh;
+	struct kheap_buf **bufs;
+	uint32_t heap_id;
+	uint64_t now_ns;
 	uint64_t held;
 	uint64_t requested;
 	uint32_t failures;
 	uint32_t lends;
 };
+
+static void replay_oom(void)
+{
+	fprintf(stderr, "bench_frag: out of memory\n");
+	exit(1);
+}
 
 static void replay_note(struct replay *r, uint64_t first, uint64_t count,
 			bool add)
@@ -353,9 +378,18 @@ static uint32_t chunk_runs(const struct replay *r)
 {
 	uint32_t runs = 0;
 
+	if (r->kind == K_KHEAP) {
+		struct kheap_pool_info pi;
+
+		if (kheap_pool_info(r->kh, 0, &pi) != 0) {
+			replay_oom();
+		}
+		return pi.regions_needed;
+	}
+
 	for (uint32_t c = 0; c < CHUNK_COUNT; c++) {
-		bool in = r->kind >= K_CHUNKS ? r->lent[c] : r->chunk_used[c];
-		bool before = c > 0 && (r->kind >= K_CHUNKS ?
+		bool in = sim_chunks(r->kind) ? r->lent[c] : r->chunk_used[c];
+		bool before = c > 0 && (sim_chunks(r->kind) ?
 						r->lent[c - 1] :
 						r->chunk_used[c - 1] != 0);
 
@@ -386,11 +420,62 @@ static int chunk_pick(const struct replay *r)
 	return best;
 }
 
-static void replay_oom(void)
+/* The secure world kheap sees: every call succeeds, nothing is timed. */
+static int fake_unmap(void *ctx, uint64_t pa, uint64_t size)
 {
-	fprintf(stderr, "bench_frag: out of memory\n");
-	exit(1);
+	(void)ctx;
+	(void)pa;
+	(void)size;
+	return 0;
 }
+
+static void fake_map(void *ctx, uint64_t pa, uint64_t size)
+{
+	(void)ctx;
+	(void)pa;
+	(void)size;
+}
+
+static int fake_lend(void *ctx, uint32_t use_case, uint64_t pa, uint64_t size,
+		     uint64_t *handle, uint32_t *sdp_buf_id)
+{
+	uint32_t *next = ctx;
+
+	(void)use_case;
+	(void)size;
+	*handle = pa;
+	*sdp_buf_id = ++*next;
+	return 0;
+}
+
+static int fake_reclaim(void *ctx, uint64_t handle)
+{
+	(void)ctx;
+	(void)handle;
+	return 0;
+}
+
+static int fake_scrub(void *ctx, uint32_t sdp_buf_id, uint64_t offset,
+		      uint64_t size)
+{
+	(void)ctx;
+	(void)sdp_buf_id;
+	(void)offset;
+	(void)size;
+	return 0;
+}
+
+static uint32_t g_sdp_ids;
+
+static const struct kheap_ops fake_ops = {
+	.ctx = &g_sdp_ids,
+	.unmap = fake_unmap,
+	.map = fake_map,
+	.lend = fake_lend,
+	.reclaim = fake_reclaim,
+	.scrub = fake_scrub,
+};
+
 
 static void replay_start(struct replay *r, enum kind kind,
 			 const struct trace *t)
@@ -409,6 +494,20 @@ static void replay_start(struct replay *r, enum kind kind,
 		buddy_init(r->buddy);
 		return;
 	}
+	if (kind == K_KHEAP) {
+		struct kheap_cfg cfg = { .idle_release_ns = 0 };
+
+		r->now_ns = 0;
+		if (kheap_create(&fake_ops, &cfg, &r->kh) != 0 ||
+		    kheap_heap_add(r->kh, RHEAP_USE_CASE_SECURE_VIDEO_RECORD,
+				   &r->heap_id) != 0 ||
+		    kheap_pool_add_dynamic(r->kh, r->heap_id, POOL_BASE,
+					   (uint64_t)POOL_PAGES * 4096u,
+					   (uint64_t)CHUNK_PAGES * 4096u) != 0) {
+			replay_oom();
+		}
+		return;
+	}
 	if (kalloc_create(POOL_PAGES, &r->ka) != 0) {
 		replay_oom();
 	}
@@ -419,7 +518,11 @@ static void replay_start(struct replay *r, enum kind kind,
 
 static void replay_end(struct replay *r)
 {
-	if (r->kind != K_BUDDY) {
+	if (r->kind == K_KHEAP) {
+		kheap_shutdown(r->kh, ++r->now_ns);
+		kheap_destroy(r->kh);
+		r->kh = NULL;
+	} else if (r->kind != K_BUDDY) {
 		kalloc_destroy(r->ka);
 		r->ka = NULL;
 	}
@@ -486,6 +589,20 @@ static void replay_alloc(struct replay *r, uint32_t id, uint32_t pages)
 		n_out = 1;
 	} else if (r->kind == K_KALLOC) {
 		rc = kalloc_alloc(r->ka, pages, 1, out, &n_out);
+	} else if (r->kind == K_KHEAP) {
+		struct kheap_buf_info bi;
+
+		rc = kheap_alloc(r->kh, r->heap_id, 0, (uint64_t)pages * 4096u,
+				 ++r->now_ns, &r->bufs[id]);
+		if (rc == 0) {
+			kheap_buf_info(r->bufs[id], &bi);
+			n_out = bi.extent_count;
+			for (uint32_t i = 0; i < n_out; i++) {
+				out[i].first = (bi.extents[i].pa - POOL_BASE) /
+					       4096u;
+				out[i].count = bi.extents[i].size / 4096u;
+			}
+		}
 	} else {
 		rc = chunks_alloc(r, pages, out, &n_out);
 	}
@@ -517,8 +634,15 @@ static void replay_free(struct replay *r, uint32_t id)
 	if (r->ext_n[id] == 0) {
 		return; /* its allocation failed */
 	}
+	if (r->kind == K_KHEAP) {
+		kheap_buf_put(r->kh, r->bufs[id], KHEAP_REF_HANDLE,
+			      ++r->now_ns);
+		kheap_tick(r->kh, r->now_ns);
+	}
 	for (uint32_t i = 0; i < r->ext_n[id]; i++) {
-		if (r->kind == K_BUDDY) {
+		if (r->kind == K_KHEAP) {
+			/* Freed above, as one buffer. */
+		} else if (r->kind == K_BUDDY) {
 			buddy_free(r->buddy, (uint32_t)e[i].first,
 				   order_of((uint32_t)e[i].count));
 		} else if (kalloc_free(r->ka, e[i].first, e[i].count) != 0) {
@@ -530,7 +654,7 @@ static void replay_free(struct replay *r, uint32_t id)
 	}
 	r->requested -= r->t->pages_of[id];
 	r->ext_n[id] = 0;
-	if (r->kind < K_CHUNKS) {
+	if (!sim_chunks(r->kind)) {
 		return;
 	}
 	/* Chunks go back as soon as they are empty; no-split: only when that
@@ -615,6 +739,14 @@ static uint64_t largest_free(const struct replay *r)
 	if (r->kind == K_BUDDY) {
 		return buddy_largest(r->buddy);
 	}
+	if (r->kind == K_KHEAP) {
+		struct kheap_pool_info pi;
+
+		if (kheap_pool_info(r->kh, 0, &pi) != 0) {
+			replay_oom();
+		}
+		return pi.largest_free / 4096u;
+	}
 	if (r->kind == K_KALLOC) {
 		kalloc_stats(r->ka, &st);
 		return st.largest_free;
@@ -663,6 +795,12 @@ static void replay_figures(struct replay *r, struct figures *f)
 			      0.0;
 	f->regions_end = chunk_runs(r);
 	f->lends = r->lends;
+	if (r->kind == K_KHEAP) {
+		struct kheap_counters kc;
+
+		kheap_counters(r->kh, &kc);
+		f->lends = (uint32_t)kc.lends;
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -687,7 +825,8 @@ static void replay_init(struct replay *r, const struct trace *t)
 	r->buddy = malloc(sizeof(*r->buddy));
 	r->ext_off = calloc(t->id_count, sizeof(*r->ext_off));
 	r->ext_n = calloc(t->id_count, 1);
-	if (!r->buddy || !r->ext_off || !r->ext_n) {
+	r->bufs = calloc(t->id_count, sizeof(*r->bufs));
+	if (!r->buddy || !r->ext_off || !r->ext_n || !r->bufs) {
 		replay_oom();
 	}
 }
@@ -697,6 +836,7 @@ static void replay_fini(struct replay *r)
 	free(r->buddy);
 	free(r->ext_off);
 	free(r->ext_n);
+	free(r->bufs);
 	free(r->ext);
 }
 
