@@ -1,0 +1,551 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * rheapd benchmark: the normal world's costs against baselines measured in
+ * the same run, through librheap and a real rheap-board + rheapd pair
+ * started in a temporary run directory.
+ *
+ *   warm alloc + close of a restricted       vs  memfd_create + ftruncate +
+ *   buffer ("protected,secure-video": its        close of the same size
+ *   static pool, always lent) at 4 KiB,
+ *   1 MiB, 16 MiB and a 4K NV12 frame
+ *   alloc that grows a dynamic pool           vs  warm alloc of the same size
+ *   ("protected,secure-video-record", 64 MiB,     (static pool); both timed
+ *   chunks lent on demand, rheapd --idle-ms 0:    run by run, the close and
+ *   every run starts with no chunk lent)          the wait for the reclaim
+ *                                                 untimed
+ *   pass a handle to another process          vs  a one-byte round trip on
+ *   (SCM_RIGHTS), which imports it over its       the same socketpair
+ *   own rheapd connection, closes it and
+ *   answers one byte
+ *
+ * The grow runs also check the STATUS counters: exactly one LEND per run
+ * (one chunk) and every chunk reclaimed before the next run.
+ *
+ * Goals (issue 4): warm alloc <= 0.15x memfd at >= 1 MiB and <= 1.5x at
+ * 4 KiB; grow <= 1.5x warm; handle passing <= 2x the round trip.
+ *
+ *   bench_rheapd [--quick] [--no-pin] RHEAP_BOARD RHEAPD DEFAULT_TL
+ *
+ * Everything (board, rheapd, the peer) runs pinned to one CPU unless
+ * --no-pin: the same-CPU configuration bench_board uses.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rheap/err.h>
+#include <rheap/rheap.h>
+
+#include "util/json.h"
+
+#include "bench_harness.h"
+
+#define HEAP_WARM "protected,secure-video"
+#define HEAP_GROW "protected,secure-video-record"
+#define NV12_SIZE ((UINT64_C(3840) * 2160u * 3u / 2u + 4095u) & ~UINT64_C(4095))
+#define STATUS_MAX (1u << 20)
+#define WAIT_MS 10000u
+
+static char g_dir[64];
+static pid_t g_board = -1;
+static pid_t g_rheapd = -1;
+static pid_t g_peer = -1;
+
+/* ---- processes ---- */
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000u,
+			       .tv_nsec = (long)(ms % 1000u) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static void stop(pid_t *pid)
+{
+	int status = 0;
+
+	if (*pid <= 0) {
+		return;
+	}
+	kill(*pid, SIGTERM);
+	for (unsigned int i = 0; i < 500; i++) {
+		if (waitpid(*pid, &status, WNOHANG) == *pid) {
+			*pid = -1;
+			return;
+		}
+		sleep_ms(10);
+	}
+	kill(*pid, SIGKILL);
+	waitpid(*pid, &status, 0);
+	*pid = -1;
+}
+
+static void teardown(void)
+{
+	char path[128];
+	static const char *const files[] = {
+		"rheapd.sock", "board.sock", "rheapd.log", "board.log",
+	};
+
+	stop(&g_peer);
+	stop(&g_rheapd);
+	stop(&g_board);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", g_dir, files[i]);
+		unlink(path);
+	}
+	rmdir(g_dir);
+}
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "bench_rheapd: %s: %s\n", what, rheap_strerror(err));
+	teardown();
+	exit(1);
+}
+
+/* Starts @argv with stdout/stderr to @log; waits for @sock to appear. */
+static pid_t spawn(char *const argv[], const char *log, const char *sock)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		die("fork", -errno);
+	}
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			      0644);
+
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	for (unsigned int i = 0; i < WAIT_MS; i++) {
+		struct stat st;
+		int status = 0;
+
+		if (stat(sock, &st) == 0 && S_ISSOCK(st.st_mode)) {
+			return pid;
+		}
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			fprintf(stderr, "bench_rheapd: %s exited (see %s)\n",
+				argv[0], log);
+			exit(1);
+		}
+		sleep_ms(1);
+	}
+	fprintf(stderr, "bench_rheapd: no %s after %u ms\n", sock, WAIT_MS);
+	kill(pid, SIGKILL);
+	exit(1);
+}
+
+/* ---- STATUS counters ---- */
+
+struct counters {
+	uint64_t lends;
+	uint64_t reclaims;
+	uint64_t allocs;
+};
+
+static void counters_read(struct counters *c)
+{
+	static char buf[STATUS_MAX];
+	const struct json_value *cnt = NULL;
+	struct json_doc *doc = NULL;
+	size_t len = 0;
+	int rc = rheap_status(RHEAP_OPEN_RHEAPD, buf, sizeof(buf), &len);
+
+	if (rc != 0) {
+		die("STATUS", rc);
+	}
+	rc = json_parse(buf, len, &doc, NULL);
+	if (rc != 0) {
+		die("STATUS JSON", rc);
+	}
+	cnt = json_object_get(json_root(doc), "counters");
+	if (json_get_u64(json_object_get(cnt, "lends"), &c->lends) != 0 ||
+	    json_get_u64(json_object_get(cnt, "reclaims"), &c->reclaims) != 0 ||
+	    json_get_u64(json_object_get(cnt, "allocs"), &c->allocs) != 0) {
+		json_free(doc);
+		die("STATUS counters", -EINVAL);
+	}
+	json_free(doc);
+}
+
+/* ---- warm alloc vs memfd ---- */
+
+struct alloc_ctx {
+	struct rheap_heap *heap;
+	uint64_t size;
+	uint64_t retries; /* -ENOMEM while rheapd had not freed yet */
+};
+
+static int run_alloc_close(void *arg)
+{
+	struct alloc_ctx *c = arg;
+	int fd = -1;
+
+	for (;;) {
+		fd = rheap_heap_alloc(c->heap, c->size, O_RDWR | O_CLOEXEC, 0,
+				      NULL);
+		if (fd != -ENOMEM || c->retries > 1000000u) {
+			break;
+		}
+		/* The previous handles' frees are still queued in rheapd. */
+		c->retries++;
+	}
+	if (fd < 0) {
+		return fd;
+	}
+	close(fd);
+	return 0;
+}
+
+static int run_memfd(void *arg)
+{
+	const struct alloc_ctx *c = arg;
+	int fd = memfd_create("bench", MFD_CLOEXEC);
+
+	if (fd < 0) {
+		return -errno;
+	}
+	if (ftruncate(fd, (off_t)c->size) != 0) {
+		close(fd);
+		return -ENOMEM;
+	}
+	close(fd);
+	return 0;
+}
+
+/* ---- grow vs warm (timed run by run; the close is untimed) ---- */
+
+struct grow_ctx {
+	struct rheap_heap *heap;
+	uint64_t size;
+	int fd;
+	bool wait_reclaim;
+	uint64_t runs;
+	uint64_t bad_lends; /* runs whose LEND count was not exactly 1 */
+	struct counters before;
+};
+
+static void grow_settle(struct grow_ctx *g)
+{
+	struct counters c = { 0 };
+
+	if (g->fd >= 0) {
+		close(g->fd);
+		g->fd = -1;
+	}
+	if (!g->wait_reclaim) {
+		return;
+	}
+	/* Every lent chunk of the pool back before the next run. */
+	for (unsigned int i = 0; i < WAIT_MS * 10u; i++) {
+		counters_read(&c);
+		if (c.lends == c.reclaims) {
+			break;
+		}
+		usleep(100);
+	}
+	if (c.lends != c.reclaims) {
+		die("chunk never reclaimed", -EBUSY);
+	}
+	if (g->runs > 0 && c.lends - g->before.lends != 1) {
+		g->bad_lends++;
+	}
+	g->before = c;
+}
+
+static void grow_prepare(void *arg)
+{
+	grow_settle(arg);
+}
+
+static int grow_run(void *arg)
+{
+	struct grow_ctx *g = arg;
+
+	g->fd = rheap_heap_alloc(g->heap, g->size, O_RDWR | O_CLOEXEC, 0, NULL);
+	if (g->fd < 0) {
+		return g->fd;
+	}
+	g->runs++;
+	return 0;
+}
+
+/* ---- handle passing ---- */
+
+static void peer_main(int sock)
+{
+	struct rheap_heap *heap = NULL;
+	int rc = rheap_heap_open(HEAP_WARM, RHEAP_OPEN_RHEAPD, &heap);
+
+	if (rc != 0) {
+		_exit(3);
+	}
+	for (;;) {
+		union {
+			char buf[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} u;
+		char byte = 0;
+		struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+				      .msg_control = u.buf,
+				      .msg_controllen = sizeof(u.buf) };
+		struct cmsghdr *cm = NULL;
+		ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+
+		if (n <= 0) {
+			break;
+		}
+		cm = CMSG_FIRSTHDR(&msg);
+		if (cm && cm->cmsg_type == SCM_RIGHTS) {
+			struct rheap_buf_info info;
+			int fd = -1;
+
+			memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+			rc = rheap_heap_import(heap, fd, &info);
+			close(fd);
+			byte = rc == 0 ? 1 : 2;
+		} else {
+			byte = 1;
+		}
+		if (send(sock, &byte, 1, 0) != 1) {
+			break;
+		}
+	}
+	rheap_heap_close(heap);
+	_exit(0);
+}
+
+struct pass_ctx {
+	int sock;
+	int handle; /* -1: the plain round trip */
+};
+
+static int run_pass(void *arg)
+{
+	const struct pass_ctx *p = arg;
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	char byte = 0;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (p->handle >= 0) {
+		struct cmsghdr *cm = NULL;
+
+		memset(&u, 0, sizeof(u));
+		msg.msg_control = u.buf;
+		msg.msg_controllen = sizeof(u.buf);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &p->handle, sizeof(int));
+	}
+	if (sendmsg(p->sock, &msg, 0) != 1 || recv(p->sock, &byte, 1, 0) != 1) {
+		return -EIO;
+	}
+	return byte == 1 ? 0 : -EINVAL;
+}
+
+/* ---- main ---- */
+
+static void print_row(const char *what, double base, double cand,
+		      double goal)
+{
+	double ratio = cand / base;
+
+	printf("%-44s %10.0f ns %10.0f ns %7.3fx  goal <= %.2fx: %s\n", what,
+	       base, cand, ratio, goal, ratio <= goal ? "met" : "NOT met");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		uint64_t size;
+		double goal;
+	} sizes[] = {
+		{ "4 KiB", 4096, 1.5 },
+		{ "1 MiB", UINT64_C(1) << 20, 0.15 },
+		{ "16 MiB", UINT64_C(16) << 20, 0.15 },
+		{ "4K NV12 frame (12443648 B)", NV12_SIZE, 0.15 },
+	};
+	bool quick = false;
+	bool pin = true;
+	int argi = 1;
+	unsigned int rounds = 0;
+	char board_sock[128];
+	char rheapd_sock[128];
+	char board_log[128];
+	char rheapd_log[128];
+	struct rheap_heap *warm = NULL;
+	struct rheap_heap *grow = NULL;
+	struct counters c0 = { 0 };
+	struct counters c1 = { 0 };
+	int sv[2] = { -1, -1 };
+	double p50[2] = { 0 };
+	int rc = 0;
+
+	while (argi < argc && strncmp(argv[argi], "--", 2) == 0) {
+		if (strcmp(argv[argi], "--quick") == 0) {
+			quick = true;
+		} else if (strcmp(argv[argi], "--no-pin") == 0) {
+			pin = false;
+		}
+		argi++;
+	}
+	if (argc - argi != 3) {
+		fprintf(stderr, "usage: bench_rheapd [--quick] [--no-pin] "
+				"RHEAP_BOARD RHEAPD DEFAULT_TL\n");
+		return 2;
+	}
+	rounds = quick ? 5 : 51;
+	snprintf(g_dir, sizeof(g_dir), "/tmp/rheap-bench-XXXXXX");
+	if (!mkdtemp(g_dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	snprintf(board_sock, sizeof(board_sock), "%s/board.sock", g_dir);
+	snprintf(rheapd_sock, sizeof(rheapd_sock), "%s/rheapd.sock", g_dir);
+	snprintf(board_log, sizeof(board_log), "%s/board.log", g_dir);
+	snprintf(rheapd_log, sizeof(rheapd_log), "%s/rheapd.log", g_dir);
+	setenv("RHEAP_RUN_DIR", g_dir, 1);
+	setenv("RHEAPD_SOCKET", rheapd_sock, 1);
+	if (pin) {
+		bench_pin_to_one_cpu();
+	}
+	printf("bench_rheapd: %s, run dir %s\n",
+	       pin ? "pinned to one CPU" : "not pinned", g_dir);
+
+	{
+		char *bargv[] = { argv[argi], "--tl", argv[argi + 2],
+				  "--socket", board_sock, "--quiet", NULL };
+		char *dargv[] = { argv[argi + 1], "--tl", argv[argi + 2],
+				  "--board", board_sock, "--socket",
+				  rheapd_sock, "--idle-ms", "0", NULL };
+
+		g_board = spawn(bargv, board_log, board_sock);
+		g_rheapd = spawn(dargv, rheapd_log, rheapd_sock);
+	}
+
+	/* The peer first, before this process opens any connection. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+		die("socketpair", -errno);
+	}
+	g_peer = fork();
+	if (g_peer < 0) {
+		die("fork", -errno);
+	}
+	if (g_peer == 0) {
+		close(sv[0]);
+		peer_main(sv[1]);
+	}
+	close(sv[1]);
+
+	rc = rheap_heap_open(HEAP_WARM, RHEAP_OPEN_RHEAPD, &warm);
+	if (rc != 0) {
+		die("open " HEAP_WARM, rc);
+	}
+	rc = rheap_heap_open(HEAP_GROW, RHEAP_OPEN_RHEAPD, &grow);
+	if (rc != 0) {
+		die("open " HEAP_GROW, rc);
+	}
+
+	printf("\n%-44s %13s %13s %8s\n", "warm alloc + close vs memfd",
+	       "memfd p50", "rheapd p50", "ratio");
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct alloc_ctx a = { .heap = warm, .size = sizes[i].size };
+		struct bench_variant v[2] = {
+			{ .name = "memfd", .run = run_memfd, .ctx = &a },
+			{ .name = "rheapd alloc", .run = run_alloc_close,
+			  .ctx = &a },
+		};
+
+		bench_measure(v, 2, rounds, p50);
+		print_row(sizes[i].name, p50[0], p50[1], sizes[i].goal);
+		if (a.retries) {
+			printf("  (%llu allocations retried after -ENOMEM: "
+			       "frees still queued in rheapd)\n",
+			       (unsigned long long)a.retries);
+		}
+	}
+
+	printf("\n%-44s %13s %13s %8s\n", "alloc that grows a pool vs warm",
+	       "warm p50", "grow p50", "ratio");
+	for (size_t i = 0; i < 3; i++) {
+		struct grow_ctx w = { .heap = warm, .size = sizes[i].size,
+				      .fd = -1 };
+		struct grow_ctx g = { .heap = grow, .size = sizes[i].size,
+				      .fd = -1, .wait_reclaim = true };
+		struct bench_variant v[2] = {
+			{ .name = "warm", .run = grow_run, .ctx = &w,
+			  .prepare = grow_prepare },
+			{ .name = "grow", .run = grow_run, .ctx = &g,
+			  .prepare = grow_prepare },
+		};
+
+		counters_read(&c0);
+		bench_measure(v, 2, rounds, p50);
+		grow_settle(&w);
+		grow_settle(&g);
+		counters_read(&c1);
+		print_row(sizes[i].name, p50[0], p50[1], 1.5);
+		printf("  grow runs %llu, LENDs %llu, reclaims %llu, runs "
+		       "without exactly one LEND: %llu\n",
+		       (unsigned long long)g.runs,
+		       (unsigned long long)(c1.lends - c0.lends),
+		       (unsigned long long)(c1.reclaims - c0.reclaims),
+		       (unsigned long long)g.bad_lends);
+	}
+
+	printf("\n%-44s %13s %13s %8s\n", "handle passing vs round trip",
+	       "plain p50", "pass p50", "ratio");
+	{
+		struct pass_ctx plain = { .sock = sv[0], .handle = -1 };
+		struct pass_ctx pass = { .sock = sv[0] };
+		struct bench_variant v[2] = {
+			{ .name = "round trip", .run = run_pass,
+			  .ctx = &plain },
+			{ .name = "pass + import", .run = run_pass,
+			  .ctx = &pass },
+		};
+
+		pass.handle = rheap_heap_alloc(warm, 4096, O_RDWR | O_CLOEXEC,
+					       0, NULL);
+		if (pass.handle < 0) {
+			die("alloc for passing", pass.handle);
+		}
+		bench_measure(v, 2, rounds, p50);
+		print_row("SCM_RIGHTS + IMPORT, 4 KiB buffer", p50[0], p50[1],
+			  2.0);
+		close(pass.handle);
+	}
+
+	close(sv[0]);
+	rheap_heap_close(warm);
+	rheap_heap_close(grow);
+	teardown();
+	return 0;
+}
