@@ -192,7 +192,8 @@ int board_call(struct board *b, uint16_t ep, const struct rheap_ffa_regs *req,
 void board_status(const struct board *b, struct board_status *out);
 
 /**
- * board_status_json() - board_status() plus the TZASC map, as JSON
+ * board_status_json() - board_status() plus the TZASC map, the DRAM
+ * ranges and the platform's pools, as JSON (docs/board-transport.md)
  * @b:    the board
  * @json: out: malloc()ed NUL-terminated text; the caller frees it
  * @len:  out: its length without the NUL
@@ -200,6 +201,22 @@ void board_status(const struct board *b, struct board_status *out);
  * Return: 0; -ENOMEM.
  */
 int board_status_json(const struct board *b, char **json, size_t *len);
+
+/**
+ * board_faults_json() - the bus fault log's held records, as JSON
+ * @b:    the board
+ * @json: out: malloc()ed NUL-terminated text; the caller frees it
+ * @len:  out: its length without the NUL
+ *
+ * {"total": N, "held": N, "dropped": N, "faults": [{"seq", "reason",
+ * "master" ("device" | "cpu"), "device" (the platform device owning the
+ * stream, "" for a CPU or an unknown stream), "stream_id", "secure",
+ * "access" ("read" | "write"), "address" (IOVA for a device, PA for a
+ * CPU), "pa", "pa_valid"}]}, oldest first. Reading does not empty the log.
+ *
+ * Return: 0; -ENOMEM.
+ */
+int board_faults_json(const struct board *b, char **json, size_t *len);
 
 /**
  * board_dram_count() - NW DRAM ranges

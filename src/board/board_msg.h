@@ -21,6 +21,10 @@
  *   STATUS  operator -> board: x1..x17 MBZ.
  *           board -> operator: x1 = status, x2 = JSON length; carries one
  *           sealed memfd holding the JSON text.
+ *   FAULTS  operator -> board: x1..x17 MBZ.
+ *           board -> operator: as STATUS; the JSON lists the bus fault
+ *           log's held records (board_faults_json()). The log is read,
+ *           not emptied.
  */
 #ifndef RHEAP_SRC_BOARD_BOARD_MSG_H
 #define RHEAP_SRC_BOARD_BOARD_MSG_H
@@ -40,6 +44,7 @@
 #define BOARD_MSG_HELLO UINT64_C(0x52480001)
 #define BOARD_MSG_DRAM UINT64_C(0x52480002)
 #define BOARD_MSG_STATUS UINT64_C(0x52480003)
+#define BOARD_MSG_FAULTS UINT64_C(0x52480004)
 
 /** HELLO reply x6 bit: protection is enforced in hardware. */
 #define BOARD_HELLO_FLAG_ENFORCED (UINT64_C(1) << 0)
@@ -49,7 +54,8 @@
 /**
  * enum board_conn_kind - what a connection is for (HELLO x2)
  * @BOARD_CONN_NW:       the NW kernel's FF-A endpoint (one at a time)
- * @BOARD_CONN_OPERATOR: status queries only; not an FF-A endpoint
+ * @BOARD_CONN_OPERATOR: STATUS and FAULTS queries only; not an FF-A
+ *                       endpoint
  */
 enum board_conn_kind {
 	BOARD_CONN_NW = 1,

@@ -455,13 +455,17 @@ static int board_status_memfd(const char *text, size_t len)
 	return fd;
 }
 
-static int board_conn_status(struct board_server *s, struct board_conn *c)
+/* STATUS or FAULTS (@what): the JSON in a sealed memfd with the reply. */
+static int board_conn_status(struct board_server *s, struct board_conn *c,
+			     uint64_t what)
 {
-	struct rheap_ffa_regs rep = { .x = { BOARD_MSG_STATUS } };
+	struct rheap_ffa_regs rep = { .x = { what } };
 	char *json = NULL;
 	size_t len = 0;
 	int fd = -1;
-	int rc = board_status_json(s->board, &json, &len);
+	int rc = what == BOARD_MSG_FAULTS ?
+			 board_faults_json(s->board, &json, &len) :
+			 board_status_json(s->board, &json, &len);
 
 	if (rc == 0) {
 		fd = board_status_memfd(json, len);
@@ -513,11 +517,14 @@ static void board_conn_serve(struct board_server *s, struct board_conn *c)
 		}
 		return;
 	case CONN_OPERATOR:
-		if (req.x[0] != BOARD_MSG_STATUS || !board_regs_zero_from(&req, 1)) {
-			board_conn_close(s, c, "malformed message: STATUS expected", true);
+		if ((req.x[0] != BOARD_MSG_STATUS &&
+		     req.x[0] != BOARD_MSG_FAULTS) ||
+		    !board_regs_zero_from(&req, 1)) {
+			board_conn_close(s, c, "malformed message: STATUS or FAULTS expected",
+					 true);
 			return;
 		}
-		if (board_conn_status(s, c) != 0) {
+		if (board_conn_status(s, c, req.x[0]) != 0) {
 			board_conn_close(s, c, "reply not deliverable", true);
 		}
 		return;

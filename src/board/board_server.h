@@ -2,8 +2,8 @@
 /*
  * The board's socket transport: the SMC conduit over a Unix SOCK_SEQPACKET
  * socket (docs/board-transport.md). A framing layer only: every decision
- * is board_nw_connect(), board_call(), board_nw_disconnect() or
- * board_status_json().
+ * is board_nw_connect(), board_call(), board_nw_disconnect(),
+ * board_status_json() or board_faults_json().
  *
  * Life cycle of a connection:
  *
@@ -14,9 +14,9 @@
  *   HELLO WAIT --HELLO refused (version, kind, MBZ, second NW, other
  *              user)--> reply with the errno, then CLOSED
  *   NW --FF-A call--> NW (one reply per call)
- *   OPERATOR --STATUS--> OPERATOR (reply + JSON memfd)
+ *   OPERATOR --STATUS or FAULTS--> OPERATOR (reply + JSON memfd)
  *   any --EOF, malformed message (size, truncation, ancillary data, not
- *         HELLO first, not STATUS on an operator connection), send
+ *         HELLO first, not STATUS or FAULTS on an operator connection), send
  *         failure--> CLOSED (a log line; NW: board_nw_disconnect())
  *
  * A malformed message changes no board state. Replies are sent without

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * Board status for operators and tests: the SPMC's accounting, the TZASC
- * map, the fault log counters. Read-only: nothing here changes the board.
+ * map, the DRAM and pool layout, the fault log. Read-only: nothing here
+ * changes the board.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include <rheap/err.h>
+#include <rheap/use_case.h>
 
 #include "board/board.h"
 #include "board/board_internal.h"
@@ -84,6 +87,36 @@ static void board_json_tzasc(struct json_writer *w, const struct board *b,
 	json_write_object_end(w);
 }
 
+/* The platform's memory layout: DRAM ranges and pools (for maps). */
+static void board_json_layout(struct json_writer *w, const struct board *b)
+{
+	json_write_key(w, "dram");
+	json_write_array_begin(w);
+	for (uint32_t i = 0; i < b->plat.dram_count; i++) {
+		json_write_object_begin(w);
+		json_write_member_u64(w, "base", b->plat.dram[i].base);
+		json_write_member_u64(w, "size", b->plat.dram[i].size);
+		json_write_object_end(w);
+	}
+	json_write_array_end(w);
+	json_write_key(w, "pools");
+	json_write_array_begin(w);
+	for (uint32_t i = 0; i < b->plat.pool_count; i++) {
+		const struct rheap_plat_pool *p = &b->plat.pools[i];
+
+		json_write_object_begin(w);
+		json_write_member_string(w, "name", p->name);
+		json_write_member_string(w, "kind", p->kind == RHEAP_POOL_STATIC ?
+							    "static" : "dynamic");
+		json_write_member_string(w, "use_case",
+					 rheap_use_case_name(p->use_case));
+		json_write_member_u64(w, "base", p->base);
+		json_write_member_u64(w, "size", p->size);
+		json_write_object_end(w);
+	}
+	json_write_array_end(w);
+}
+
 static void board_json_endpoints(struct json_writer *w,
 				 const struct board_status *st)
 {
@@ -128,6 +161,7 @@ int board_status_json(const struct board *b, char **json, size_t *len)
 	json_write_member_bool(&w, "nw_connected", st.nw_connected);
 	board_json_spmc(&w, &st);
 	board_json_tzasc(&w, b, &st);
+	board_json_layout(&w, b);
 	json_write_key(&w, "faults");
 	json_write_object_begin(&w);
 	json_write_member_u64(&w, "total", st.faults_total);
@@ -138,6 +172,75 @@ int board_status_json(const struct board *b, char **json, size_t *len)
 	board_json_endpoints(&w, &st);
 	json_write_object_end(&w);
 	if (json_writer_finish(&w) != 0 || fclose(f) != 0) {
+		free(text);
+		return -ENOMEM;
+	}
+	*json = text;
+	*len = size;
+	return 0;
+}
+
+/* The platform device that owns @stream_id, or "". */
+static const char *board_stream_device(const struct board *b, uint32_t stream_id)
+{
+	for (uint32_t i = 0; i < b->plat.device_count; i++) {
+		if (b->plat.devices[i].stream_id == stream_id) {
+			return b->plat.devices[i].name;
+		}
+	}
+	return "";
+}
+
+static void board_json_fault(struct json_writer *w, const struct board *b,
+			     const struct hw_fault *f)
+{
+	bool device = f->master == HW_MASTER_DEVICE;
+
+	json_write_object_begin(w);
+	json_write_member_u64(w, "seq", f->seq);
+	json_write_member_string(w, "reason", hw_fault_reason_name(f->reason));
+	json_write_member_string(w, "master", device ? "device" : "cpu");
+	json_write_member_string(w, "device",
+				 device ? board_stream_device(b, f->stream_id) : "");
+	json_write_member_u64(w, "stream_id", f->stream_id);
+	json_write_member_bool(w, "secure", f->secure);
+	json_write_member_string(w, "access", f->write ? "write" : "read");
+	json_write_member_u64(w, "address", f->iova);
+	json_write_member_u64(w, "pa", f->pa_valid ? f->pa : 0);
+	json_write_member_bool(w, "pa_valid", f->pa_valid);
+	json_write_object_end(w);
+}
+
+int board_faults_json(const struct board *b, char **json, size_t *len)
+{
+	struct json_writer w = { 0 };
+	uint32_t held = hw_bus_fault_count(b->bus);
+	char *text = NULL;
+	size_t size = 0;
+	int rc = 0;
+	FILE *f = open_memstream(&text, &size);
+
+	if (!f) {
+		return -ENOMEM;
+	}
+	json_writer_init(&w, f);
+	json_write_object_begin(&w);
+	json_write_member_u64(&w, "total", hw_bus_fault_total(b->bus));
+	json_write_member_u64(&w, "held", held);
+	json_write_member_u64(&w, "dropped", hw_bus_fault_dropped(b->bus));
+	json_write_key(&w, "faults");
+	json_write_array_begin(&w);
+	for (uint32_t i = 0; i < held; i++) {
+		struct hw_fault rec = { 0 };
+
+		if (hw_bus_fault_get(b->bus, i, &rec) == 0) {
+			board_json_fault(&w, b, &rec);
+		}
+	}
+	json_write_array_end(&w);
+	json_write_object_end(&w);
+	rc = json_writer_finish(&w);
+	if (fclose(f) != 0 || rc != 0) {
 		free(text);
 		return -ENOMEM;
 	}

@@ -567,9 +567,11 @@ int nw_client_reclaim(struct nw_client *c, uint64_t handle, uint32_t flags)
 	return nw_client_ffa(c, &call, &resp);
 }
 
-int nw_client_status(struct nw_client *c, char **json, size_t *len)
+/* One operator query (STATUS or FAULTS): the JSON from the reply's memfd. */
+static int nw_client_query(struct nw_client *c, uint64_t what, char **json,
+			   size_t *len)
 {
-	struct rheap_ffa_regs req = { .x = { BOARD_MSG_STATUS } };
+	struct rheap_ffa_regs req = { .x = { what } };
 	struct rheap_ffa_regs rep = { 0 };
 	char *text = NULL;
 	size_t size = 0;
@@ -582,7 +584,7 @@ int nw_client_status(struct nw_client *c, char **json, size_t *len)
 	if (rc) {
 		return rc;
 	}
-	if (rep.x[0] != BOARD_MSG_STATUS) {
+	if (rep.x[0] != what) {
 		rc = -EINVAL;
 		goto out_close;
 	}
@@ -615,4 +617,14 @@ out_close:
 		close(fd);
 	}
 	return rc;
+}
+
+int nw_client_status(struct nw_client *c, char **json, size_t *len)
+{
+	return nw_client_query(c, BOARD_MSG_STATUS, json, len);
+}
+
+int nw_client_faults(struct nw_client *c, char **json, size_t *len)
+{
+	return nw_client_query(c, BOARD_MSG_FAULTS, json, len);
 }

@@ -251,4 +251,15 @@ int nw_client_reclaim(struct nw_client *c, uint64_t handle, uint32_t flags);
  */
 int nw_client_status(struct nw_client *c, char **json, size_t *len);
 
+/**
+ * nw_client_faults() - an operator connection's FAULTS request
+ * @c:    the client (BOARD_CONN_OPERATOR)
+ * @json: out: malloc()ed NUL-terminated JSON of the board's fault log
+ *        (board_faults_json()); the caller frees it
+ * @len:  out: its length
+ *
+ * Return: as nw_client_status().
+ */
+int nw_client_faults(struct nw_client *c, char **json, size_t *len);
+
 #endif /* RHEAP_SRC_BOARD_NW_CLIENT_H */
