@@ -101,3 +101,60 @@ int ctl_args_parse(int argc, char **argv, const char *cmd, unsigned int allow,
 	}
 	return 0;
 }
+
+int ctl_opts_parse(int argc, char **argv, const char *cmd,
+		   const struct ctl_opt *opts, size_t opt_count,
+		   const char **operands, size_t want)
+{
+	bool options_done = false;
+	size_t got = 0;
+
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		bool known = false;
+
+		if (options_done || a[0] != '-' || strcmp(a, "-") == 0) {
+			if (got >= want) {
+				return ctl_usage_error("%s: unexpected operand '%s'",
+						       cmd, a);
+			}
+			operands[got++] = a;
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			options_done = true;
+			continue;
+		}
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			ctl_usage(stdout);
+			return -1;
+		}
+		for (size_t k = 0; k < opt_count && !known; k++) {
+			const struct ctl_opt *o = &opts[k];
+			bool matched = false;
+			int rc = 0;
+
+			if (o->flag) {
+				if (strcmp(a, o->name) == 0) {
+					*o->flag = true;
+					known = true;
+				}
+				continue;
+			}
+			rc = ctl_args_value(argc, argv, &i, o->name, o->value,
+					    &matched);
+			if (rc) {
+				return rc;
+			}
+			known = matched;
+		}
+		if (!known) {
+			return ctl_usage_error("%s: unknown option '%s'", cmd, a);
+		}
+	}
+	if (got != want) {
+		return ctl_usage_error("%s: expected %zu operand%s, got %zu", cmd,
+				       want, want == 1 ? "" : "s", got);
+	}
+	return 0;
+}

@@ -5,6 +5,9 @@
  *   rheapctl decode ffa|tl|dtb ...   binary -> one JSON document on stdout
  *   rheapctl encode ffa|tl ...       the same JSON -> binary
  *   rheapctl show FILE               the platform as plain tables
+ *   rheapctl up | down               start / stop rheap-board and rheapd
+ *   rheapctl status | faults | map   the running platform (docs/rheapctl.md)
+ *   rheapctl alloc HEAP SIZE         allocate through librheap
  *
  * Exit codes: 0 success; 1 the input was rejected (one line on stderr
  * naming the offending field, nothing on stdout); 2 usage error or a file
@@ -32,6 +35,12 @@ void ctl_usage(FILE *f)
 	      "  rheapctl encode ffa [--abi ABI] [-o OUT] JSON_FILE|-\n"
 	      "  rheapctl encode tl [-o OUT] JSON_FILE|-\n"
 	      "  rheapctl show FILE\n"
+	      "  rheapctl up [--tl FILE] [--debug]\n"
+	      "  rheapctl down\n"
+	      "  rheapctl status [--json] [--from FILE]\n"
+	      "  rheapctl faults [--json] [--from FILE]\n"
+	      "  rheapctl map --svg FILE [--from FILE]\n"
+	      "  rheapctl alloc HEAP SIZE [--hold SECONDS]\n"
 	      "  rheapctl help | --help | --version\n"
 	      "\n"
 	      "decode ffa   FILE is one whole FF-A memory transaction descriptor\n"
@@ -46,9 +55,25 @@ void ctl_usage(FILE *f)
 	      "             stdout.\n"
 	      "show         DRAM, pools, TZASC, devices and partitions of a DTB or\n"
 	      "             a Transfer List, as tables.\n"
+	      "up           starts rheap-board and rheapd in the run directory\n"
+	      "             ($RHEAP_RUN_DIR, /run/rheap, $XDG_RUNTIME_DIR/rheap or\n"
+	      "             /tmp/rheap-UID): logs board.log and rheapd.log, pid files\n"
+	      "             board.pid and rheapd.pid. --tl: the platform (default:\n"
+	      "             the built default.tl); --debug: the board answers the\n"
+	      "             SDP partition's dump command (debug only).\n"
+	      "down         stops rheapd, then the board (SIGTERM, then SIGKILL).\n"
+	      "status       heaps, pools, TZASC, clients and buffers of the running\n"
+	      "             platform; --json prints {\"rheapd\": .., \"board\": ..}.\n"
+	      "faults       the board's recorded SMMU/TZASC faults.\n"
+	      "map          draws the DRAM map (pools, chunks, buffers, TZASC\n"
+	      "             regions) as SVG into FILE (\"-\": stdout).\n"
+	      "             --from FILE renders a saved status --json (faults\n"
+	      "             --json for faults) instead of asking the platform.\n"
+	      "alloc        allocates SIZE bytes (K, M, G suffixes) from HEAP,\n"
+	      "             prints the buffer, holds it SECONDS (default 0), frees.\n"
 	      "\n"
-	      "Exit status: 0 ok, 1 input rejected (one line on stderr names the\n"
-	      "field), 2 usage error or unreadable file.\n",
+	      "Exit status: 0 ok, 1 input rejected or operation refused (one line\n"
+	      "on stderr says why), 2 usage error or unreadable file.\n",
 	      f);
 }
 
@@ -78,6 +103,14 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "encode", "ffa", ctl_encode_ffa },
 	{ "encode", "tl", ctl_encode_tl },
 	{ "show", NULL, ctl_show },
+	{ "up", NULL, ctl_up },
+	{ "down", NULL, ctl_down },
+	{ "status", NULL, ctl_status },
+	{ "faults", NULL, ctl_faults },
+	{ "map", NULL, ctl_map },
+#ifdef RHEAPCTL_ALLOC
+	{ "alloc", NULL, ctl_alloc },
+#endif
 };
 
 int main(int argc, char **argv)

@@ -150,6 +150,12 @@ int ctl_decode_dtb(int argc, char **argv);
 int ctl_encode_ffa(int argc, char **argv);
 int ctl_encode_tl(int argc, char **argv);
 int ctl_show(int argc, char **argv);
+int ctl_status(int argc, char **argv);
+int ctl_faults(int argc, char **argv);
+int ctl_map(int argc, char **argv);
+int ctl_up(int argc, char **argv);
+int ctl_down(int argc, char **argv);
+int ctl_alloc(int argc, char **argv);
 
 /** ctl_usage() - print the usage text to @f. */
 void ctl_usage(FILE *f);
