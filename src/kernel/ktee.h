@@ -12,8 +12,9 @@
  * through the SDP parameter area (NS); PARTIAL memrefs name a registration
  * of a handle (TEE_SHM_REGISTER_FD): restricted buffers are passed to the
  * partition by SDP buffer ID and offset, split per extent when a buffer
- * spans chunks; a system buffer is refused where the partition requires
- * restricted memory (the partition's own memref checks answer).
+ * spans chunks; a system buffer (mapped by ktee at registration) or a
+ * TEMP memref where restricted memory is required, and the reverse, is
+ * TEEC_ERROR_BAD_PARAMETERS before any byte moves (docs/tee.md).
  *
  * ktee owns sessions and registrations per client (rheapd's connection
  * number) and drops them in ktee_client_gone().
@@ -106,7 +107,9 @@ void ktee_destroy(struct ktee *t);
  * Return: 0 (the TEE outcome, which may be a TEEC error, is in the
  * payload); -EINVAL malformed request (wrong size, reserved bits, a TEMP
  * memref outside the data area, fd missing or unexpected); -EOPNOTSUPP
- * unknown op; -ENOENT unknown session or shm ID of this client.
+ * unknown op; -ENOENT unknown session or shm ID of this client;
+ * TEE_SHM_REGISTER_FD: buf_get's -EINVAL/-EPERM, -ENOMEM (registration
+ * table full); -ENOSPC @resp_cap too small for the response.
  */
 int ktee_request(struct ktee *t, uint32_t client, uint16_t op, const void *req,
 		 size_t req_len, int fd, void *resp, size_t resp_cap,
