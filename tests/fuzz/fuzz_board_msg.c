@@ -18,15 +18,17 @@
  *   FR_FFA     an FF-A call: w0 from k_funcs, a few registers from input
  *   FR_SIZE    a datagram of input-chosen length (0..299 bytes)
  *   FR_FD      a well-formed HELLO carrying an fd (SCM_RIGHTS)
- *   FR_BOARD   x0 = one of the board's own message IDs, rest from input
+ *   FR_BOARD   x0 = one of the board's own message IDs (FAULTS among
+ *              them) or an unused one, rest from input
  * Properties (abort() on violation; a hang is a libFuzzer timeout):
  *  - the client-side model of the connection (HELLO WAIT, NW, OPERATOR)
  *    predicts every outcome: a malformed frame (size, ancillary data, not
- *    HELLO first, not STATUS on an operator connection) closes the
+ *    HELLO first, not STATUS or FAULTS on an operator connection) closes the
  *    connection without a reply; a refused HELLO gets one reply with the
  *    errno and then the close; an accepted one gets its reply (and the
  *    DRAM messages, each with exactly one fd); an FF-A call on a NW
- *    connection gets exactly one reply; STATUS gets one reply with a fd;
+ *    connection gets exactly one reply; STATUS and FAULTS get one reply
+ *    (echoing the request's x0) with a fd;
  *  - board_status() is unchanged by a rejected frame, except that closing
  *    a NW connection disconnects its endpoint (nw_connected false);
  *  - the SPMC's invariants hold after every frame.
@@ -259,8 +261,8 @@ static const uint32_t k_funcs[] = {
 };
 
 static const uint64_t k_board_ids[] = {
-	BOARD_MSG_HELLO, BOARD_MSG_DRAM, BOARD_MSG_STATUS, 0,
-	0x52480000,	 0x52480004,
+	BOARD_MSG_HELLO, BOARD_MSG_DRAM, BOARD_MSG_STATUS, BOARD_MSG_FAULTS, 0,
+	0x52480000,	 0x52480005,
 };
 
 /*
@@ -410,11 +412,11 @@ static enum model_state step(struct board *b, int fd, enum model_state st,
 		check(spmc_check_invariants(board_spmc(b), NULL) == 0);
 		return M_NW;
 	}
-	if (!malformed && st == M_OPERATOR && req.x[0] == BOARD_MSG_STATUS &&
+	if (!malformed && st == M_OPERATOR &&
+	    (req.x[0] == BOARD_MSG_STATUS || req.x[0] == BOARD_MSG_FAULTS) &&
 	    zero_from(&req, 1)) {
 		expect_reply(fd, &rep, 1);
-		check(rep.x[0] == BOARD_MSG_STATUS && rep.x[1] == 0 &&
-		      rep.x[2] > 0);
+		check(rep.x[0] == req.x[0] && rep.x[1] == 0 && rep.x[2] > 0);
 		board_status(b, &after);
 		check(status_eq(&before, &after));
 		return M_OPERATOR;
