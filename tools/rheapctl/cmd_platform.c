@@ -222,6 +222,11 @@ static int ctl_find_near_self(const char *name, const char *subdir, int mode,
 				   snprintf(out, cap, fmts[i], self, name);
 
 		if (len > 0 && (size_t)len < cap && access(out, mode) == 0) {
+			char real[PATH_MAX] = "";
+
+			if (realpath(out, real) && strlen(real) < cap) {
+				memcpy(out, real, strlen(real) + 1);
+			}
 			return 0;
 		}
 	}
