@@ -108,9 +108,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "status", NULL, ctl_status },
 	{ "faults", NULL, ctl_faults },
 	{ "map", NULL, ctl_map },
-#ifdef RHEAPCTL_ALLOC
 	{ "alloc", NULL, ctl_alloc },
-#endif
 };
 
 int main(int argc, char **argv)
