@@ -240,7 +240,7 @@ static void ctl_log_tail(const char *log)
 	size_t start = 0;
 	unsigned int lines = 0;
 	FILE *f = fopen(log, "re");
-	char chunk[4096];
+	char chunk[4096] = "";
 	size_t n = 0;
 	FILE *m = open_memstream(&buf, &size);
 
