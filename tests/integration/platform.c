@@ -237,7 +237,9 @@ static void remove_dir(const char *path)
 			continue;
 		}
 		snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
-		unlink(file);
+		if (unlink(file) != 0 && (errno == EISDIR || errno == EPERM)) {
+			remove_dir(file); /* rheapd's private handle dir */
+		}
 	}
 	closedir(d);
 	rmdir(path);
