@@ -1177,9 +1177,15 @@ uint32_t kheap_tick(struct kheap *h, uint64_t now_ns)
 		struct kheap_pool *p = &h->pools[i];
 
 		for (uint32_t j = 0; p->dynamic && j < p->chunk_count; j++) {
-			if (kheap_chunk_due(h, &p->chunks[j], now_ns) &&
-			    kheap_chunk_release(h, p, j) == 0) {
+			if (!kheap_chunk_due(h, &p->chunks[j], now_ns)) {
+				continue;
+			}
+			if (kheap_chunk_release(h, p, j) == 0) {
 				released++;
+			} else {
+				/* Retry after another idle period, not in a
+				 * loop (the board may be gone). */
+				p->chunks[j].idle_since_ns = now_ns;
 			}
 		}
 	}

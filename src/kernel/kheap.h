@@ -19,7 +19,8 @@
  *   FREE --grow: unmap, lend (LEND + ASSIGN), kalloc_add--> LENT
  *   LENT (used_pages 0 for idle_release_ns) --kheap_tick(): kalloc_remove,
  *        reclaim (RELEASE + RECLAIM), map--> FREE
- *   LENT --reclaim fails--> LENT (retried by the next tick)
+ *   LENT --reclaim fails--> LENT (idle again from that tick: retried one
+ *        idle_release_ns later)
  *
  * Grow picks the FREE slot that keeps the LENT slots in the fewest runs
  * (a slot between two LENT ones first, then one next to a LENT one, then
@@ -485,7 +486,8 @@ struct kheap_buf *kheap_buf_next(const struct kheap *h,
  * @h:      the kheap
  * @now_ns: the clock
  *
- * A chunk whose reclaim fails stays LENT and is retried next time.
+ * A chunk whose reclaim fails stays LENT and counts as idle from @now_ns
+ * again, so it is retried one idle_release_ns later.
  *
  * Return: chunks reclaimed.
  */

@@ -845,19 +845,22 @@ static void rheapd_serve(struct rheapd *d, uint32_t id)
 /* ---------------------------------------------------------------------- */
 /* Timer                                                                   */
 
+/* Arm the timer at the next idle deadline (0: disarmed), if it moved. */
 static void rheapd_timer_arm(struct rheapd *d)
 {
 	struct itimerspec its = { 0 };
 	uint64_t due = 0;
 
-	if (kheap_next_deadline(d->heap, &due)) {
-		if (due == 0) {
-			due = 1;
-		}
-		its.it_value.tv_sec = (time_t)(due / 1000000000u);
-		its.it_value.tv_nsec = (long)(due % 1000000000u);
+	if (kheap_next_deadline(d->heap, &due) && due == 0) {
+		due = 1;
 	}
+	if (due == d->timer_due) {
+		return;
+	}
+	its.it_value.tv_sec = (time_t)(due / 1000000000u);
+	its.it_value.tv_nsec = (long)(due % 1000000000u);
 	(void)timerfd_settime(d->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
+	d->timer_due = due;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1190,6 +1193,7 @@ static void rheapd_event(struct rheapd *d, uint64_t tag)
 
 		(void)read(d->timer_fd, &ticks, sizeof(ticks));
 		(void)kheap_tick(d->heap, rheapd_now_ns());
+		d->timer_due = 0; /* expired: arm again whatever is next */
 		break;
 	}
 	case RHEAPD_TAG_HANDLES:

@@ -67,6 +67,7 @@ struct rheapd {
 	int board_fd; /* watched for hang-up only */
 	bool board_gone;
 	bool stop;
+	uint64_t timer_due; /* CLOCK_MONOTONIC ns the timer is armed at; 0 off */
 	uint32_t next_client;
 	uint64_t next_attach;
 	struct rheapd_client *clients;

@@ -1058,8 +1058,70 @@ static void test_sigterm(void **state)
 	close(s);
 }
 
+static const char *status_board(void)
+{
+	static char out[16];
+	struct json_doc *doc = rd_status();
+	const char *v = NULL;
+
+	assert_int_equal(json_get_string(json_object_get(
+				 json_object_get(json_root(doc), "rheapd"),
+				 "board"),
+				 &v),
+			 0);
+	snprintf(out, sizeof(out), "%s", v);
+	json_free(doc);
+	return out;
+}
+
+/* The board dies under rheapd: status goes on, restricted ops -ENOENT. */
+static void test_board_gone(void **state)
+{
+	uint8_t list[1024];
+	uint64_t t0 = 0;
+	int st = 0;
+	int rfd = -1;
+	int sfd = -1;
+	int fd = -1;
+	int s = rd_connect();
+
+	(void)state;
+	assert_int_equal(rd_alloc(s, H_SV, 8192, 0, NULL, &rfd), 0);
+	assert_string_equal(status_board(), "connected");
+	kill(board_pid, SIGKILL);
+	waitpid(board_pid, &st, 0);
+	board_pid = -1;
+	t0 = now_ms();
+	while (strcmp(status_board(), "gone") != 0) {
+		assert_true(now_ms() - t0 < 3000);
+		sleep_ms(5);
+	}
+	assert_int_equal(rd_alloc(s, H_SV, 4096, 0, NULL, &fd), -ENOENT);
+	assert_int_equal(rd_alloc(s, H_SVR, 4096, 0, NULL, &fd), -ENOENT);
+	assert_int_equal(rd_alloc(s, H_SYS, 4096, 0, NULL, &sfd), 0);
+	assert_int_equal(rd_call(s, RHEAPD_OP_HEAP_LIST, NULL, 0, -1, list,
+				 sizeof(list), NULL, NULL),
+			 0);
+	/* The restricted buffer cannot be scrubbed now: quarantined. */
+	close(rfd);
+	close(sfd);
+	wait_buffers(0);
+	assert_int_equal(status_counter("quarantined_bytes"), 8192);
+	close(s);
+	assert_int_equal(kill(rheapd_pid, SIGTERM), 0);
+	assert_int_equal(waitpid(rheapd_pid, &st, 0), rheapd_pid);
+	rheapd_pid = -1;
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 int main(int argc, char **argv)
 {
+	const struct CMUnitTest gone_tests[] = {
+		cmocka_unit_test(test_board_gone),
+	};
+	int failed = 0;
+
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_heap_list),
 		cmocka_unit_test(test_restricted_handle),
@@ -1082,5 +1144,8 @@ int main(int argc, char **argv)
 	rheapd_bin = argv[2];
 	tl_path = argv[3];
 	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests(tests, platform_up, platform_down);
+	failed = cmocka_run_group_tests(tests, platform_up, platform_down);
+	failed += cmocka_run_group_tests(gone_tests, platform_up,
+					 platform_down);
+	return failed;
 }

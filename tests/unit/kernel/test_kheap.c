@@ -752,6 +752,31 @@ static void test_fault_injection_release(void **state)
 	}
 }
 
+/* A failed reclaim is retried one idle period later, not at once. */
+static void test_reclaim_backoff(void **state)
+{
+	struct kheap *h = make(1000 * MS);
+	struct kheap_buf *b = NULL;
+	uint64_t dl = 0;
+
+	(void)state;
+	assert_int_equal(kheap_alloc(h, 1, 1, 4096, 0, &b), 0);
+	assert_true(kheap_buf_put(h, b, KHEAP_REF_HANDLE, 0));
+	F.calls = 0;
+	F.fail_at = 1; /* the tick's reclaim */
+	F.fail_rc = -ENOENT;
+	assert_int_equal(kheap_tick(h, 1000 * MS), 0);
+	F.fail_at = 0;
+	assert_true(kheap_next_deadline(h, &dl));
+	assert_int_equal(dl, 2000 * MS);
+	F.calls = 0;
+	assert_int_equal(kheap_tick(h, 1999 * MS), 0);
+	assert_int_equal(F.calls, 0);
+	assert_int_equal(kheap_tick(h, 2000 * MS), 1);
+	assert_int_equal(F.live, 0);
+	kheap_destroy(h);
+}
+
 static void test_shutdown(void **state)
 {
 	struct kheap *h = make(UINT64_MAX);
@@ -788,6 +813,7 @@ int main(void)
 		cmocka_unit_test(test_quota_and_client_gone),
 		cmocka_unit_test(test_fault_injection_alloc),
 		cmocka_unit_test(test_fault_injection_release),
+		cmocka_unit_test(test_reclaim_backoff),
 		cmocka_unit_test(test_shutdown),
 	};
 
