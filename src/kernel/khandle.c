@@ -118,7 +118,7 @@ static int khandle_insert(struct khandle_table *t, int wd, int fd, bool dir,
 
 int khandle_create_restricted(struct khandle_table *t, void *owner, int *fd)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX] = { 0 };
 	int dfd = -1;
 	int wd = -1;
 	int rc = 0;
@@ -160,7 +160,7 @@ err_rmdir:
 int khandle_create_system(struct khandle_table *t, void *owner, uint64_t size,
 			  bool read_only, int *fd)
 {
-	char path[64];
+	char path[64] = { 0 };
 	int mfd = -1;
 	int ro = -1;
 	int wd = -1;

@@ -309,11 +309,11 @@ static int rheapd_send(struct rheapd_client *c, uint16_t op, uint32_t seq,
 		       int fd)
 {
 	struct rheapd_hdr hdr = { 0 };
-	struct iovec iov[2];
+	struct iovec iov[2] = { { 0 } };
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
-	} cm;
+	} cm = { { 0 } };
 	struct msghdr mh = { 0 };
 	ssize_t n = 0;
 
@@ -749,7 +749,7 @@ static bool rheapd_serve_one(struct rheapd *d, struct rheapd_client *c,
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * RHEAPD_MAX_FDS_IN)];
 		struct cmsghdr align;
-	} cm;
+	} cm = { { 0 } };
 	struct iovec iov = { .iov_base = d->msg, .iov_len = RHEAPD_MSG_MAX };
 	struct msghdr mh = { 0 };
 	int fds[RHEAPD_MAX_FDS_IN] = { -1, -1, -1, -1 };
@@ -1044,7 +1044,7 @@ static int rheapd_setup(struct rheapd *d)
 	struct kheap_ops ops = rheapd_kheap_ops;
 	struct kheap_cfg kcfg = { .idle_release_ns = d->cfg->idle_ns };
 	struct ksec_cfg scfg = { 0 };
-	sigset_t mask;
+	sigset_t mask = { 0 };
 	int rc = 0;
 
 	if (p->partition_count == 0) {
@@ -1181,7 +1181,7 @@ static void rheapd_event(struct rheapd *d, uint64_t tag)
 		rheapd_accept(d);
 		break;
 	case RHEAPD_TAG_SIGNAL: {
-		struct signalfd_siginfo si;
+		struct signalfd_siginfo si = { 0 };
 
 		while (read(d->signal_fd, &si, sizeof(si)) == sizeof(si)) {
 			d->stop = true;
@@ -1234,7 +1234,7 @@ int rheapd_run(const struct rheapd_cfg *cfg)
 	}
 	fprintf(stderr, "rheapd: serving %s\n", cfg->socket_path);
 	while (!d.stop) {
-		struct epoll_event ev[RHEAPD_MAX_EVENTS];
+		struct epoll_event ev[RHEAPD_MAX_EVENTS] = { { 0 } };
 		int n = epoll_wait(d.epfd, ev, RHEAPD_MAX_EVENTS, -1);
 
 		for (int i = 0; i < n && !d.stop; i++) {

@@ -212,7 +212,7 @@ static void rheapd_status_counters(const struct rheapd *d,
 static int rheapd_status_write(const struct rheapd *d, uint64_t now_ns,
 			       uint64_t limit, char **text, size_t *len)
 {
-	struct json_writer w;
+	struct json_writer w = { 0 };
 	FILE *f = open_memstream(text, len);
 	bool cut = false;
 	int rc = 0;
