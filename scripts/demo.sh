@@ -6,7 +6,12 @@
 #      partitions);
 #   3. round-trip each codec through rheapctl: the Transfer List, the DTB
 #      it carries, and an FF-A LEND descriptor for the first chunk of the
-#      dynamic secure-video pool.
+#      dynamic secure-video pool;
+#   4. start the platform (rheap-board + rheapd) with `rheapctl up`, allocate
+#      restricted buffers from two heaps in two client processes (the second
+#      grows a dynamic pool: chunks lent to the SDP partition), show the
+#      heaps, pools, TZASC regions, clients and buffers, draw the DRAM map,
+#      let the clients exit (their buffers are freed) and stop the platform.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -81,4 +86,23 @@ print(f"ffa: LEND of {a['total_page_count']} pages to endpoint "
       "decodes to the JSON it was encoded from")
 PY
 echo
-echo "Outputs are in $out/ (default.tl, platform.json, lend.bin, ...)."
+echo "== The normal world: rheapd heaps on the running platform"
+export RHEAP_RUN_DIR=$PWD/$out/run
+"$rheapctl" down >/dev/null 2>&1 || true
+"$rheapctl" up
+trap '"$rheapctl" down >/dev/null 2>&1 || true' EXIT
+echo
+"$rheapctl" alloc protected,secure-video 8M --hold 3 &
+sleep 0.3
+"$rheapctl" alloc protected,secure-video-record 20M --hold 3 &
+sleep 1
+echo
+"$rheapctl" status
+"$rheapctl" map --svg "$out/dram-map.svg"
+wait
+"$rheapctl" down
+trap - EXIT
+
+echo
+echo "Outputs are in $out/ (default.tl, platform.json, lend.bin," \
+	"dram-map.svg, run/*.log)."
