@@ -271,8 +271,20 @@ void kpolicy_destroy(struct kpolicy *p)
 	free(p);
 }
 
+static bool kpolicy_id_listed(const uint32_t *ids, uint32_t count,
+			      uint32_t id)
+{
+	for (uint32_t i = 0; i < count; i++) {
+		if (ids[i] == id) {
+			return true;
+		}
+	}
+	return false;
+}
+
 bool kpolicy_heap_allowed(const struct kpolicy *p, const char *heap,
-			  uint32_t uid, uint32_t gid)
+			  uint32_t uid, const uint32_t *gids,
+			  uint32_t gid_count)
 {
 	const struct kpolicy_heap *h = NULL;
 
@@ -288,13 +300,11 @@ bool kpolicy_heap_allowed(const struct kpolicy *p, const char *heap,
 	if (!h) {
 		return true;
 	}
-	for (uint32_t i = 0; i < h->uid_count; i++) {
-		if (h->uids[i] == uid) {
-			return true;
-		}
+	if (kpolicy_id_listed(h->uids, h->uid_count, uid)) {
+		return true;
 	}
-	for (uint32_t i = 0; i < h->gid_count; i++) {
-		if (h->gids[i] == gid) {
+	for (uint32_t i = 0; i < gid_count; i++) {
+		if (kpolicy_id_listed(h->gids, h->gid_count, gids[i])) {
 			return true;
 		}
 	}

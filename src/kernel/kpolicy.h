@@ -63,15 +63,21 @@ void kpolicy_destroy(struct kpolicy *p);
 
 /**
  * kpolicy_heap_allowed() - may this caller use this heap?
- * @p:    the policy, or NULL (everything allowed)
- * @heap: heap name
- * @uid:  the caller's uid (SO_PEERCRED)
- * @gid:  the caller's gid (SO_PEERCRED)
+ * @p:         the policy, or NULL (everything allowed)
+ * @heap:      heap name
+ * @uid:       the caller's uid (SO_PEERCRED)
+ * @gids:      the caller's groups: its gid (SO_PEERCRED) and supplementary
+ *             groups (SO_PEERGROUPS), in any order
+ * @gid_count: entries in @gids
+ *
+ * A listed heap admits a caller whose uid is listed or any of whose groups
+ * is listed, as file permissions do.
  *
  * Return: true if allowed.
  */
 bool kpolicy_heap_allowed(const struct kpolicy *p, const char *heap,
-			  uint32_t uid, uint32_t gid);
+			  uint32_t uid, const uint32_t *gids,
+			  uint32_t gid_count);
 
 /**
  * kpolicy_quota() - bytes a client of @uid may hold at once

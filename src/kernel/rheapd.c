@@ -37,9 +37,7 @@
 #include "kheap.h"
 #include "kpolicy.h"
 #include "ksec.h"
-#ifdef RHEAPD_HAVE_KTEE
 #include "ktee.h"
-#endif
 #include "rheapd.h"
 #include "rheapd_internal.h"
 
@@ -200,7 +198,7 @@ static bool rheapd_heap_allowed(const struct rheapd *d,
 		return false;
 	}
 	return kpolicy_heap_allowed(d->cfg->policy, hi.name, (uint32_t)c->uid,
-				    (uint32_t)c->gid);
+				    c->gids, c->gid_count);
 }
 
 /* A handle fd a client sent -> its live buffer, policy checked. */
@@ -225,7 +223,6 @@ static int rheapd_buf_from_fd(struct rheapd *d, const struct rheapd_client *c,
 /* ---------------------------------------------------------------------- */
 /* TEE                                                                     */
 
-#ifdef RHEAPD_HAVE_KTEE
 struct rheapd_tee_ref {
 	struct kheap_buf *buf;
 	uint32_t client;
@@ -294,7 +291,6 @@ static void rheapd_tee_buf_put(void *ctx, void *ref)
 	free(r->ext);
 	free(r);
 }
-#endif
 
 /* ---------------------------------------------------------------------- */
 /* Sending                                                                 */
@@ -609,7 +605,6 @@ static int rheapd_do_tee(struct rheapd *d, struct rheapd_client *c,
 			 const struct rheapd_req *req, int fd,
 			 size_t *resp_len)
 {
-#ifdef RHEAPD_HAVE_KTEE
 	int rc = 0;
 
 	if (d->board_gone) {
@@ -633,14 +628,6 @@ static int rheapd_do_tee(struct rheapd *d, struct rheapd_client *c,
 		c->tee_sessions--;
 	}
 	return rc;
-#else
-	(void)d;
-	(void)c;
-	(void)req;
-	(void)fd;
-	(void)resp_len;
-	return -EOPNOTSUPP;
-#endif
 }
 
 /* ---------------------------------------------------------------------- */
@@ -657,10 +644,8 @@ static void rheapd_client_close(struct rheapd *d, struct rheapd_client *c)
 			l = &(*l)->next;
 		}
 	}
-#ifdef RHEAPD_HAVE_KTEE
 	ktee_client_gone(d->tee, c->id);
 	rheapd_check_board(d);
-#endif
 	kheap_client_remove(d->heap, c->id);
 	(void)epoll_ctl(d->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
@@ -670,7 +655,45 @@ static void rheapd_client_close(struct rheapd *d, struct rheapd_client *c)
 			break;
 		}
 	}
+	free(c->gids);
 	free(c);
+}
+
+/*
+ * The peer's groups for the heap policy: its gid (SO_PEERCRED) and its
+ * supplementary groups as they were at connect (SO_PEERGROUPS). On a
+ * failure the client keeps only its gid: a smaller set can only deny.
+ */
+static int rheapd_peer_groups(int fd, gid_t gid, uint32_t **gids,
+			      uint32_t *count)
+{
+	socklen_t len = 0;
+	uint32_t *list = NULL;
+	uint32_t n = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, NULL, &len) != 0 &&
+	    errno != ERANGE) {
+		len = 0;
+	}
+	list = calloc(1 + len / sizeof(gid_t), sizeof(*list));
+	if (!list) {
+		return -ENOMEM;
+	}
+	list[n++] = (uint32_t)gid;
+	if (len > 0) {
+		gid_t *sup = calloc(len / sizeof(gid_t), sizeof(*sup));
+
+		if (sup && getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, sup,
+				      &len) == 0) {
+			for (size_t i = 0; i < len / sizeof(gid_t); i++) {
+				list[n++] = (uint32_t)sup[i];
+			}
+		}
+		free(sup);
+	}
+	*gids = list;
+	*count = n;
+	return 0;
 }
 
 static void rheapd_accept(struct rheapd *d)
@@ -696,6 +719,10 @@ static void rheapd_accept(struct rheapd *d)
 		c->pid = cred.pid;
 		c->uid = cred.uid;
 		c->gid = cred.gid;
+		if (rheapd_peer_groups(fd, cred.gid, &c->gids,
+				       &c->gid_count) != 0) {
+			goto err_close;
+		}
 		if (kheap_client_add(d->heap, c->id,
 				     kpolicy_quota(d->cfg->policy,
 						   (uint32_t)cred.uid)) != 0) {
@@ -711,6 +738,9 @@ static void rheapd_accept(struct rheapd *d)
 		d->clients = c;
 		continue;
 err_close:
+		if (c) {
+			free(c->gids);
+		}
 		free(c);
 		close(fd);
 	}
@@ -1084,7 +1114,6 @@ static int rheapd_setup(struct rheapd *d)
 			rheap_err_name(rc));
 		return rc;
 	}
-#ifdef RHEAPD_HAVE_KTEE
 	{
 		struct ktee_host_ops host = { .ctx = d,
 					      .buf_get = rheapd_tee_buf_get,
@@ -1095,7 +1124,6 @@ static int rheapd_setup(struct rheapd *d)
 			return rc;
 		}
 	}
-#endif
 	rc = khandle_table_create(d->cfg->priv_dir, rheapd_handle_gone, d,
 				  &d->handles);
 	if (rc) {
@@ -1143,9 +1171,7 @@ static void rheapd_teardown(struct rheapd *d)
 	while (d->clients) {
 		rheapd_client_close(d, d->clients);
 	}
-#ifdef RHEAPD_HAVE_KTEE
 	ktee_destroy(d->tee);
-#endif
 	if (d->heap) {
 		rc = kheap_shutdown(d->heap, rheapd_now_ns());
 		if (rc) {

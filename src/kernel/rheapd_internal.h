@@ -37,6 +37,8 @@ struct rheapd_client {
 	pid_t pid;
 	uid_t uid;
 	gid_t gid;
+	uint32_t *gids; /* gid, then the supplementary groups (SO_PEERGROUPS) */
+	uint32_t gid_count;
 	uint32_t attachments;
 	uint32_t tee_sessions;
 	uint32_t registrations;

@@ -86,7 +86,8 @@ static void check_policy(const uint8_t *data, size_t size)
 		if (!name || strlen(name) >= KPOLICY_HEAP_NAME_MAX) {
 			abort();
 		}
-		(void)kpolicy_heap_allowed(p, name, 0, 0);
+		(void)kpolicy_heap_allowed(p, name, 0,
+					   (const uint32_t[]){ 0, 44 }, 2);
 	}
 	(void)kpolicy_quota(p, 1000);
 	kpolicy_destroy(p);

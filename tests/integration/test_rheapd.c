@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -407,7 +408,8 @@ static uint64_t board_status_u64(const char *obj, const char *key)
 static int platform_up(void **state)
 {
 	static const char policy[] =
-		"{\"heaps\": {\"protected,trusted-ui\": {\"uids\": [4242]}},\n"
+		"{\"heaps\": {\"protected,trusted-ui\": {\"uids\": [4242],"
+		" \"gids\": [4343]}},\n"
 		" \"quota\": {\"default\": 67108864}}\n";
 	FILE *f = NULL;
 
@@ -995,6 +997,52 @@ static void test_quota(void **state)
 	check_clean();
 }
 
+/*
+ * A heap listed for group 4343 admits a caller for whom 4343 is only a
+ * supplementary group (SO_PEERGROUPS), and refuses the same caller without
+ * it. The child changes its groups, so this needs root (as CI runs).
+ */
+static int alloc_tui_with_groups(const gid_t *groups, size_t count)
+{
+	pid_t pid = fork();
+	int status = 0;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int s = -1;
+		int fd = -1;
+		int rc = 0;
+
+		if (setgroups(count, groups) != 0) {
+			_exit(100);
+		}
+		s = rd_connect();
+		rc = rd_alloc(s, H_TUI, 4096, 0, NULL, &fd);
+		if (fd >= 0) {
+			close(fd);
+		}
+		close(s);
+		_exit(rc == 0 ? 0 : rc == -EPERM ? 1 : 2);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+static void test_policy_supplementary_group(void **state)
+{
+	static const gid_t with[] = { 5, 4343 };
+	static const gid_t without[] = { 5, 4344 };
+
+	(void)state;
+	if (geteuid() != 0) {
+		fail_msg("needs root to change groups");
+	}
+	assert_int_equal(alloc_tui_with_groups(with, 2), 0);
+	assert_int_equal(alloc_tui_with_groups(without, 2), 1);
+	check_clean();
+}
+
 static void test_dynamic_idle_release(void **state)
 {
 	uint64_t lends = 0;
@@ -1132,6 +1180,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_handle_survives_allocator),
 		cmocka_unit_test(test_client_killed),
 		cmocka_unit_test(test_quota),
+		cmocka_unit_test(test_policy_supplementary_group),
 		cmocka_unit_test(test_dynamic_idle_release),
 		cmocka_unit_test(test_sigterm),
 	};

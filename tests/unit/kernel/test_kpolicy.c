@@ -120,6 +120,13 @@ static void test_too_many(void **state)
 	assert_int_equal(kpolicy_parse(text, n, &p, &err), -ENOSPC);
 }
 
+/* The caller with one group (its SO_PEERCRED gid). */
+static bool allowed1(const struct kpolicy *p, const char *heap, uint32_t uid,
+		     uint32_t gid)
+{
+	return kpolicy_heap_allowed(p, heap, uid, &gid, 1);
+}
+
 static void test_decisions(void **state)
 {
 	static const char text[] =
@@ -141,28 +148,35 @@ static void test_decisions(void **state)
 	assert_string_equal(kpolicy_heap_name(p, 1), "protected,trusted-ui");
 	assert_null(kpolicy_heap_name(p, 2));
 	/* Listed heap: uid or gid admits. */
-	assert_true(kpolicy_heap_allowed(p, "protected,secure-video", 1000, 5));
-	assert_true(kpolicy_heap_allowed(p, "protected,secure-video", 1001, 5));
-	assert_true(kpolicy_heap_allowed(p, "protected,secure-video", 7, 44));
-	assert_false(kpolicy_heap_allowed(p, "protected,secure-video", 7, 45));
-	assert_false(kpolicy_heap_allowed(p, "protected,secure-video", 0, 0));
+	assert_true(allowed1(p, "protected,secure-video", 1000, 5));
+	assert_true(allowed1(p, "protected,secure-video", 1001, 5));
+	assert_true(allowed1(p, "protected,secure-video", 7, 44));
+	assert_false(allowed1(p, "protected,secure-video", 7, 45));
+	assert_false(allowed1(p, "protected,secure-video", 0, 0));
 	/* Listed with no lists: nobody. */
-	assert_false(kpolicy_heap_allowed(p, "protected,trusted-ui", 1000, 44));
+	assert_false(allowed1(p, "protected,trusted-ui", 1000, 44));
+	/* A supplementary group admits too; none of several does not. */
+	assert_true(kpolicy_heap_allowed(p, "protected,secure-video", 7,
+					 (const uint32_t[]){ 5, 6, 44 }, 3));
+	assert_false(kpolicy_heap_allowed(p, "protected,secure-video", 7,
+					  (const uint32_t[]){ 5, 6, 45 }, 3));
+	assert_false(kpolicy_heap_allowed(p, "protected,secure-video", 7,
+					  NULL, 0));
 	/* Not listed: everyone. */
-	assert_true(kpolicy_heap_allowed(p, "system", 7, 7));
+	assert_true(allowed1(p, "system", 7, 7));
 	/* Quotas. */
 	assert_int_equal(kpolicy_quota(p, 1000), 0);
 	assert_int_equal(kpolicy_quota(p, 4294967295u), 4096);
 	assert_int_equal(kpolicy_quota(p, 1), 1048576);
 	kpolicy_destroy(p);
 	/* No policy: everything, unlimited. */
-	assert_true(kpolicy_heap_allowed(NULL, "protected,trusted-ui", 1, 1));
+	assert_true(allowed1(NULL, "protected,trusted-ui", 1, 1));
 	assert_int_equal(kpolicy_quota(NULL, 1), 0);
 	assert_int_equal(kpolicy_heap_count(NULL), 0);
 	/* The empty policy. */
 	assert_int_equal(kpolicy_parse("{}", 2, &p, &err), 0);
 	assert_int_equal(kpolicy_quota(p, 1), 0);
-	assert_true(kpolicy_heap_allowed(p, "system", 1, 1));
+	assert_true(allowed1(p, "system", 1, 1));
 	kpolicy_destroy(p);
 }
 
