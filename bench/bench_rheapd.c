@@ -4,19 +4,29 @@
  * the same run, through librheap and a real rheap-board + rheapd pair
  * started in a temporary run directory.
  *
- *   warm alloc + close of a restricted       vs  memfd_create + ftruncate +
- *   buffer ("protected,secure-video": its        close of the same size
- *   static pool, always lent) at 4 KiB,
- *   1 MiB, 16 MiB and a 4K NV12 frame
+ *   warm alloc of a restricted buffer         vs  a memfd allocation of the
+ *   ("protected,secure-video": its static         same size: memfd_create +
+ *   pool, always lent) at 4 KiB, 1 MiB,           ftruncate + fallocate (the
+ *   16 MiB and a 4K NV12 frame; the close         pages allocated and zeroed,
+ *   and rheapd's free of the previous             as a dma-heap allocation
+ *   buffer (its scrub) untimed: each run          provides them); the close
+ *   starts with the pool settled                  untimed. A memfd that is
+ *                                                 only ftruncate'd is printed
+ *                                                 too (it allocates nothing)
+ *   the whole cycle: alloc + close, the free  vs  memfd_create + ftruncate +
+ *   and its scrub landing in the next alloc       fallocate + close
+ *   (no goal; what a loop of alloc/free pays)
  *   alloc that grows a dynamic pool           vs  warm alloc of the same size
  *   ("protected,secure-video-record", 64 MiB,     (static pool); both timed
  *   chunks lent on demand, rheapd --idle-ms 0:    run by run, the close and
- *   every run starts with no chunk lent)          the wait for the reclaim
- *                                                 untimed
+ *   every run starts with no chunk lent)          the free (and, for the
+ *                                                 grow, the wait for the
+ *                                                 reclaim) untimed
  *   pass a handle to another process          vs  a one-byte round trip on
- *   (SCM_RIGHTS), which imports it over its       the same socketpair
- *   own rheapd connection, closes it and
- *   answers one byte
+ *   (SCM_RIGHTS), which closes it and answers     the same socketpair
+ *   one byte; and the same where the peer
+ *   first imports it over its own rheapd
+ *   connection (a second round trip, to rheapd)
  *
  * The grow runs also check the STATUS counters: exactly one LEND per run
  * (one chunk) and every chunk reclaimed before the next run.
@@ -116,10 +126,26 @@ static void die(const char *what, int err)
 	exit(1);
 }
 
+/* Copies a child's log to stderr (it is removed at teardown). */
+static void cat_log(const char *log)
+{
+	char buf[512];
+	FILE *f = fopen(log, "r");
+	size_t n = 0;
+
+	if (!f) {
+		return;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		fwrite(buf, 1, n, stderr);
+	}
+	fclose(f);
+}
+
 /* Starts @argv with stdout/stderr to @log; waits for @sock to appear. */
 static pid_t spawn(char *const argv[], const char *log, const char *sock)
 {
-	pid_t pid = fork();
+	pid_t pid = (fflush(NULL), fork());
 
 	if (pid < 0) {
 		die("fork", -errno);
@@ -143,14 +169,18 @@ static pid_t spawn(char *const argv[], const char *log, const char *sock)
 			return pid;
 		}
 		if (waitpid(pid, &status, WNOHANG) == pid) {
-			fprintf(stderr, "bench_rheapd: %s exited (see %s)\n",
-				argv[0], log);
+			fprintf(stderr, "bench_rheapd: %s exited, its log:\n",
+				argv[0]);
+			cat_log(log);
+			teardown();
 			exit(1);
 		}
 		sleep_ms(1);
 	}
 	fprintf(stderr, "bench_rheapd: no %s after %u ms\n", sock, WAIT_MS);
 	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	teardown();
 	exit(1);
 }
 
@@ -189,12 +219,76 @@ static void counters_read(struct counters *c)
 
 /* ---- warm alloc vs memfd ---- */
 
+/*
+ * One allocation per run, the buffer of the previous run closed in the
+ * untimed prepare. For rheapd the prepare also settles the pool: a HEAP_LIST
+ * round trip (rheap_heap_query), before which rheapd drains its inotify
+ * queue, so the previous buffer's free and scrub are done before the clock
+ * starts.
+ */
 struct alloc_ctx {
-	struct rheap_heap *heap;
+	struct rheap_heap *heap; /* NULL: memfd */
 	uint64_t size;
+	int fd;
 	uint64_t retries; /* -ENOMEM while rheapd had not freed yet */
 };
 
+static void alloc_settle(struct alloc_ctx *c)
+{
+	struct rheap_heap_desc desc = { 0 };
+	int rc = 0;
+
+	if (c->fd >= 0) {
+		close(c->fd);
+		c->fd = -1;
+	}
+	if (c->heap) {
+		rc = rheap_heap_query(c->heap, &desc);
+		if (rc != 0) {
+			die("query", rc);
+		}
+	}
+}
+
+static void alloc_prepare(void *arg)
+{
+	alloc_settle(arg);
+}
+
+static int memfd_alloc(uint64_t size, int *out)
+{
+	int fd = memfd_create("bench", MFD_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0) {
+		return -errno;
+	}
+	if (ftruncate(fd, (off_t)size) != 0) {
+		close(fd);
+		return -ENOMEM;
+	}
+	rc = fallocate(fd, 0, 0, (off_t)size);
+	if (rc != 0) {
+		close(fd);
+		return -ENOMEM;
+	}
+	*out = fd;
+	return 0;
+}
+
+static int run_alloc(void *arg)
+{
+	struct alloc_ctx *c = arg;
+
+	if (!c->heap) {
+		return memfd_alloc(c->size, &c->fd);
+	}
+	c->fd = rheap_heap_alloc(c->heap, c->size, O_RDWR | O_CLOEXEC, 0, NULL);
+	return c->fd < 0 ? c->fd : 0;
+}
+
+/* The whole cycle, batched: rheapd's free of the previous buffer and its
+ * scrub land in the next alloc (rheapd drains before serving it). */
 static int run_alloc_close(void *arg)
 {
 	struct alloc_ctx *c = arg;
@@ -216,7 +310,20 @@ static int run_alloc_close(void *arg)
 	return 0;
 }
 
-static int run_memfd(void *arg)
+static int run_memfd_cycle(void *arg)
+{
+	const struct alloc_ctx *c = arg;
+	int fd = -1;
+	int rc = memfd_alloc(c->size, &fd);
+
+	if (rc == 0) {
+		close(fd);
+	}
+	return rc;
+}
+
+/* memfd_create + ftruncate + close: no page is allocated. */
+static int run_memfd_lazy(void *arg)
 {
 	const struct alloc_ctx *c = arg;
 	int fd = memfd_create("bench", MFD_CLOEXEC);
@@ -247,10 +354,17 @@ struct grow_ctx {
 static void grow_settle(struct grow_ctx *g)
 {
 	struct counters c = { 0 };
+	struct rheap_heap_desc desc = { 0 };
+	int rc = 0;
 
 	if (g->fd >= 0) {
 		close(g->fd);
 		g->fd = -1;
+	}
+	/* The free (and scrub) of the buffer just closed, done untimed. */
+	rc = rheap_heap_query(g->heap, &desc);
+	if (rc != 0) {
+		die("query", rc);
 	}
 	if (!g->wait_reclaim) {
 		return;
@@ -291,6 +405,10 @@ static int grow_run(void *arg)
 
 /* ---- handle passing ---- */
 
+/* The byte sent with a handle: what the peer does with it. */
+#define PASS_CLOSE 'c'
+#define PASS_IMPORT 'i'
+
 static void peer_main(int sock)
 {
 	struct rheap_heap *heap = NULL;
@@ -321,7 +439,8 @@ static void peer_main(int sock)
 			int fd = -1;
 
 			memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
-			rc = rheap_heap_import(heap, fd, &info);
+			rc = byte == PASS_IMPORT ?
+				     rheap_heap_import(heap, fd, &info) : 0;
 			close(fd);
 			byte = rc == 0 ? 1 : 2;
 		} else {
@@ -338,6 +457,7 @@ static void peer_main(int sock)
 struct pass_ctx {
 	int sock;
 	int handle; /* -1: the plain round trip */
+	char mode;  /* PASS_CLOSE or PASS_IMPORT */
 };
 
 static int run_pass(void *arg)
@@ -347,7 +467,7 @@ static int run_pass(void *arg)
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	char byte = 0;
+	char byte = p->mode;
 	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 
@@ -376,6 +496,11 @@ static void print_row(const char *what, double base, double cand,
 {
 	double ratio = cand / base;
 
+	if (goal <= 0) {
+		printf("%-44s %10.0f ns %10.0f ns %7.3fx  (no goal)\n", what,
+		       base, cand, ratio);
+		return;
+	}
 	printf("%-44s %10.0f ns %10.0f ns %7.3fx  goal <= %.2fx: %s\n", what,
 	       base, cand, ratio, goal, ratio <= goal ? "met" : "NOT met");
 }
@@ -454,6 +579,7 @@ int main(int argc, char **argv)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
 		die("socketpair", -errno);
 	}
+	fflush(NULL);
 	g_peer = fork();
 	if (g_peer < 0) {
 		die("fork", -errno);
@@ -473,22 +599,53 @@ int main(int argc, char **argv)
 		die("open " HEAP_GROW, rc);
 	}
 
-	printf("\n%-44s %13s %13s %8s\n", "warm alloc + close vs memfd",
-	       "memfd p50", "rheapd p50", "ratio");
+	printf("\n%-44s %13s %13s %8s\n",
+	       "warm alloc vs memfd allocation (fallocate)", "memfd p50",
+	       "rheapd p50", "ratio");
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		struct alloc_ctx a = { .heap = warm, .size = sizes[i].size };
+		struct alloc_ctx lazy = { .size = sizes[i].size, .fd = -1 };
+		struct alloc_ctx m = { .size = sizes[i].size, .fd = -1 };
+		struct alloc_ctx r = { .heap = warm, .size = sizes[i].size,
+				       .fd = -1 };
+		struct bench_variant v[3] = {
+			{ .name = "memfd", .run = run_alloc, .ctx = &m,
+			  .prepare = alloc_prepare },
+			{ .name = "rheapd alloc", .run = run_alloc, .ctx = &r,
+			  .prepare = alloc_prepare },
+			{ .name = "memfd lazy", .run = run_memfd_lazy,
+			  .ctx = &lazy },
+		};
+		double p3[3] = { 0 };
+
+		bench_measure(v, 3, rounds, p3);
+		alloc_settle(&m);
+		alloc_settle(&r);
+		print_row(sizes[i].name, p3[0], p3[1], sizes[i].goal);
+		printf("  memfd without fallocate (no page allocated): %.0f ns; "
+		       "rheapd / that: %.3fx\n", p3[2], p3[1] / p3[2]);
+	}
+
+	printf("\n%-44s %13s %13s %8s\n",
+	       "cycle: alloc + close, incl. free + scrub", "memfd p50",
+	       "rheapd p50", "ratio");
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct alloc_ctx m = { .size = sizes[i].size, .fd = -1 };
+		struct alloc_ctx r = { .heap = warm, .size = sizes[i].size,
+				       .fd = -1 };
 		struct bench_variant v[2] = {
-			{ .name = "memfd", .run = run_memfd, .ctx = &a },
-			{ .name = "rheapd alloc", .run = run_alloc_close,
-			  .ctx = &a },
+			{ .name = "memfd cycle", .run = run_memfd_cycle,
+			  .ctx = &m },
+			{ .name = "rheapd cycle", .run = run_alloc_close,
+			  .ctx = &r },
 		};
 
 		bench_measure(v, 2, rounds, p50);
-		print_row(sizes[i].name, p50[0], p50[1], sizes[i].goal);
-		if (a.retries) {
+		alloc_settle(&r);
+		print_row(sizes[i].name, p50[0], p50[1], 0);
+		if (r.retries) {
 			printf("  (%llu allocations retried after -ENOMEM: "
 			       "frees still queued in rheapd)\n",
-			       (unsigned long long)a.retries);
+			       (unsigned long long)r.retries);
 		}
 	}
 
@@ -499,19 +656,28 @@ int main(int argc, char **argv)
 				      .fd = -1 };
 		struct grow_ctx g = { .heap = grow, .size = sizes[i].size,
 				      .fd = -1, .wait_reclaim = true };
-		struct bench_variant v[2] = {
+		struct alloc_ctx m = { .size = sizes[i].size, .fd = -1 };
+		struct bench_variant v[3] = {
 			{ .name = "warm", .run = grow_run, .ctx = &w,
 			  .prepare = grow_prepare },
 			{ .name = "grow", .run = grow_run, .ctx = &g,
 			  .prepare = grow_prepare },
+			{ .name = "memfd", .run = run_alloc, .ctx = &m,
+			  .prepare = alloc_prepare },
 		};
+		double p3[3] = { 0 };
 
 		counters_read(&c0);
-		bench_measure(v, 2, rounds, p50);
+		bench_measure(v, 3, rounds, p3);
 		grow_settle(&w);
 		grow_settle(&g);
+		alloc_settle(&m);
 		counters_read(&c1);
-		print_row(sizes[i].name, p50[0], p50[1], 1.5);
+		print_row(sizes[i].name, p3[0], p3[1], 1.5);
+		printf("  grow against a memfd allocation (fallocate) of the "
+		       "same size: %.0f ns, %.3fx (goal <= 1.50x: %s)\n",
+		       p3[2], p3[1] / p3[2],
+		       p3[1] / p3[2] <= 1.5 ? "met" : "NOT met");
 		printf("  grow runs %llu, LENDs %llu, reclaims %llu, runs "
 		       "without exactly one LEND: %llu\n",
 		       (unsigned long long)g.runs,
@@ -523,22 +689,29 @@ int main(int argc, char **argv)
 	printf("\n%-44s %13s %13s %8s\n", "handle passing vs round trip",
 	       "plain p50", "pass p50", "ratio");
 	{
-		struct pass_ctx plain = { .sock = sv[0], .handle = -1 };
-		struct pass_ctx pass = { .sock = sv[0] };
-		struct bench_variant v[2] = {
+		struct pass_ctx plain = { .sock = sv[0], .handle = -1,
+					  .mode = 0 };
+		struct pass_ctx pass = { .sock = sv[0], .mode = PASS_CLOSE };
+		struct pass_ctx imp = { .sock = sv[0], .mode = PASS_IMPORT };
+		struct bench_variant v[3] = {
 			{ .name = "round trip", .run = run_pass,
 			  .ctx = &plain },
+			{ .name = "pass", .run = run_pass, .ctx = &pass },
 			{ .name = "pass + import", .run = run_pass,
-			  .ctx = &pass },
+			  .ctx = &imp },
 		};
+		double p3[3] = { 0 };
 
 		pass.handle = rheap_heap_alloc(warm, 4096, O_RDWR | O_CLOEXEC,
 					       0, NULL);
 		if (pass.handle < 0) {
 			die("alloc for passing", pass.handle);
 		}
-		bench_measure(v, 2, rounds, p50);
-		print_row("SCM_RIGHTS + IMPORT, 4 KiB buffer", p50[0], p50[1],
+		imp.handle = pass.handle;
+		bench_measure(v, 3, rounds, p3);
+		print_row("SCM_RIGHTS, peer closes, 4 KiB buffer", p3[0],
+			  p3[1], 2.0);
+		print_row("SCM_RIGHTS + IMPORT, 4 KiB buffer", p3[0], p3[2],
 			  2.0);
 		close(pass.handle);
 	}
