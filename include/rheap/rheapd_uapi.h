@@ -86,6 +86,8 @@ struct rheapd_hdr {
  * @RHEAPD_OP_IMPORT:      fd -> struct rheapd_buf_info
  * @RHEAPD_OP_ATTACH:      struct rheapd_attach_req + fd -> rheapd_attach_resp
  * @RHEAPD_OP_DETACH:      struct rheapd_detach_req -> (empty)
+ * @RHEAPD_OP_DEVICE:      struct rheapd_device_req (+ fd for GPU_READ) ->
+ *                         struct rheapd_device_resp (include/rheap/device_abi.h)
  * @RHEAPD_OP_TEE_OPEN:    struct rheapd_tee_open_req -> rheapd_tee_open_resp
  * @RHEAPD_OP_TEE_CLOSE:   struct rheapd_tee_close_req -> (empty)
  * @RHEAPD_OP_TEE_INVOKE:  struct rheapd_tee_invoke + data -> same + data
@@ -100,6 +102,7 @@ enum rheapd_op {
 	RHEAPD_OP_IMPORT = 0x03,
 	RHEAPD_OP_ATTACH = 0x04,
 	RHEAPD_OP_DETACH = 0x05,
+	RHEAPD_OP_DEVICE = 0x06,
 	RHEAPD_OP_TEE_OPEN = 0x10,
 	RHEAPD_OP_TEE_CLOSE = 0x11,
 	RHEAPD_OP_TEE_INVOKE = 0x12,
@@ -237,6 +240,28 @@ struct rheapd_detach_req {
 };
 
 /**
+ * struct rheapd_device_req - DEVICE request (112 bytes)
+ * @device:   the device's DT name ("vdec", "display", "gpu")
+ * @cmd:      enum device_cmd
+ * @reserved: 0
+ * @args:     the command's rheapd-side argument slots (device_abi.h):
+ *            buffers as (attachment ID, offset) of this connection's
+ *            attachments to @device
+ */
+struct rheapd_device_req {
+	char device[RHEAPD_DEVICE_NAME_MAX];
+	uint32_t cmd;
+	uint32_t reserved;
+	uint64_t args[8];
+	uint64_t reserved2;
+};
+
+/** struct rheapd_device_resp - DEVICE response (64 bytes): res[0..7] */
+struct rheapd_device_resp {
+	uint64_t res[8];
+};
+
+/**
  * struct rheapd_tee_open_req - TEE_OPEN request (24 bytes)
  * @uuid:     the trusted application / partition, RFC 4122 byte order
  * @login:    TEEC_LOGIN_* (only TEEC_LOGIN_PUBLIC and _USER are accepted)
@@ -355,6 +380,8 @@ _Static_assert(sizeof(struct rheapd_alloc_resp) == 24, "alloc resp is 24");
 _Static_assert(sizeof(struct rheapd_buf_info) == 88, "buf info is 88");
 _Static_assert(sizeof(struct rheapd_attach_req) == 40, "attach req is 40");
 _Static_assert(sizeof(struct rheapd_attach_resp) == 16, "attach resp is 16");
+_Static_assert(sizeof(struct rheapd_device_req) == 112, "device req is 112");
+_Static_assert(sizeof(struct rheapd_device_resp) == 64, "device resp is 64");
 _Static_assert(sizeof(struct rheapd_tee_open_req) == 24, "open req is 24");
 _Static_assert(sizeof(struct rheapd_tee_open_resp) == 16, "open resp is 16");
 _Static_assert(sizeof(struct rheapd_tee_param) == 32, "tee param is 32");

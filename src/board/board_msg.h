@@ -25,6 +25,11 @@
  *           board -> operator: as STATUS; the JSON lists the bus fault
  *           log's held records (board_faults_json()). The log is read,
  *           not emptied.
+ *   DEVICE  NW -> board: x1 = the device's stream ID, x2 = command
+ *           (enum device_cmd, include/rheap/device_abi.h), x3..x10 =
+ *           args[0..7] (board-side slots); x11..x17 MBZ.
+ *           board -> NW: x1 = status (0 or a negative errno,
+ *           sign-extended), x2..x9 = res[0..7]; x10..x17 zero.
  */
 #ifndef RHEAP_SRC_BOARD_BOARD_MSG_H
 #define RHEAP_SRC_BOARD_BOARD_MSG_H
@@ -45,6 +50,7 @@
 #define BOARD_MSG_DRAM UINT64_C(0x52480002)
 #define BOARD_MSG_STATUS UINT64_C(0x52480003)
 #define BOARD_MSG_FAULTS UINT64_C(0x52480004)
+#define BOARD_MSG_DEVICE UINT64_C(0x52480005)
 
 /** HELLO reply x6 bit: protection is enforced in hardware. */
 #define BOARD_HELLO_FLAG_ENFORCED (UINT64_C(1) << 0)
