@@ -8,22 +8,22 @@
  *                LIFO free lists): the baseline;
  *   kalloc       src/kernel/kalloc over the whole pool, contiguous only
  *                (max_extents 1): the same service as the buddy;
- *   kalloc+chunks the rheapd configuration, simulated here over kalloc:
- *                16 MiB chunks lent on demand and given back as soon as
- *                they are empty; an allocation tries one extent, then up
- *                to 64 extents (KHEAP_BUF_MAX_EXTENTS), then lends one
- *                more chunk at a time (the free slot that keeps lent
- *                chunks in the fewest runs, lowest address among equals)
- *                until it fits; chunks lent for an allocation that still
- *                fails are given back;
+ *   kalloc+chunks rheapd's chunk layer before the no-split rule,
+ *                simulated here over kalloc: 16 MiB chunks lent on demand
+ *                and given back as soon as they are empty; an allocation
+ *                tries one extent, then up to 64 extents
+ *                (KHEAP_BUF_MAX_EXTENTS), then lends one more chunk at a
+ *                time (the free slot that keeps lent chunks in the fewest
+ *                runs, lowest address among equals) until it fits; chunks
+ *                lent for an allocation that still fails are given back;
  *   chunks,no-split the same, but an empty chunk is given back only when
- *                that does not cut a run of lent chunks in two (a policy
- *                experiment for kheap's release);
+ *                that does not cut a run of lent chunks in two (kheap's
+ *                release rule since issue 4's no-split change);
  *   kheap        src/kernel/kheap itself: one dynamic pool, 16 MiB chunks,
  *                idle_release_ns 0 and kheap_tick() after every free, a
  *                secure world that always succeeds and costs nothing (it
  *                checks the simulation: the figures must match
- *                kalloc+chunks).
+ *                chunks,no-split, and the bench says whether they do).
  *
  * The trace: sizes 4 KiB..64 KiB (30%), 64 KiB..1 MiB (30%), 1..16 MiB
  * (20%, each class log-uniform in pages) and 4K NV12 frames, 3840x2160x1.5
@@ -840,6 +840,19 @@ static void replay_fini(struct replay *r)
 	free(r->ext);
 }
 
+/* Every figure but time equal (same trace, same decisions). */
+static bool figures_same(const struct figures *a, const struct figures *b)
+{
+	return a->failures == b->failures && a->peak_held == b->peak_held &&
+	       a->peak_requested == b->peak_requested &&
+	       a->end_held == b->end_held &&
+	       a->regions_end == b->regions_end &&
+	       a->regions_max == b->regions_max &&
+	       a->ops_over_4 == b->ops_over_4 && a->lends == b->lends &&
+	       a->frag_end == b->frag_end && a->frag_max == b->frag_max &&
+	       a->regions_mean == b->regions_mean;
+}
+
 static double mib(uint64_t pages)
 {
 	return (double)pages * 4096.0 / 1048576.0;
@@ -907,6 +920,10 @@ int main(int argc, char **argv)
 		       f[K_KALLOC].frag_max / f[K_BUDDY].frag_max :
 		       0.0,
 	       p50[K_KALLOC] / p50[K_BUDDY]);
+	printf("kheap against its simulation (chunks,no-split): %s\n",
+	       figures_same(&f[K_KHEAP], &f[K_CHUNKS_EDGE]) ?
+		       "same figures" :
+		       "DIFFERENT figures");
 	for (int k = K_CHUNKS; k < K_COUNT; k++) {
 		printf("TZASC regions, %s: max %u (goal <= 4): %s\n",
 		       kind_name[k], f[k].regions_max,

@@ -617,6 +617,22 @@ static uint32_t kheap_chunk_of(const struct kheap_pool *p, uint64_t off)
 	return (uint32_t)(off / p->chunk_size);
 }
 
+/* Chunk @i of dynamic pool @p is LENT (false past the last slot). */
+static bool kheap_chunk_is_lent(const struct kheap_pool *p, uint32_t i)
+{
+	return i < p->chunk_count && p->chunks[i].state == KHEAP_CHUNK_LENT;
+}
+
+/*
+ * Giving chunk @i back would cut its run of LENT chunks in two (both
+ * neighbours LENT): one more TZASC region (see kheap_tick()).
+ */
+static bool kheap_chunk_splits(const struct kheap_pool *p, uint32_t i)
+{
+	return i > 0 && kheap_chunk_is_lent(p, i - 1) &&
+	       kheap_chunk_is_lent(p, i + 1);
+}
+
 /*
  * The FREE slot to lend next: one between two LENT slots, else one next
  * to a LENT slot, else the lowest; lowest address within a class.
@@ -885,6 +901,7 @@ static int kheap_pool_grow_take(struct kheap *h, struct kheap_pool *p,
 	struct kalloc_stats st = { 0 };
 	uint32_t *grown = NULL; /* slots lent by this call, in order */
 	uint32_t grown_count = 0;
+	bool undo_clean = true;
 	int rc = 0;
 
 	kalloc_stats(p->alloc, &st);
@@ -920,9 +937,19 @@ static int kheap_pool_grow_take(struct kheap *h, struct kheap_pool *p,
 		}
 		grown[grown_count++] = idx;
 	}
+	/* Undo in reverse order, which restores the runs as they were. Once
+	 * a reclaim has failed that chunk stays LENT (idle), and a chunk
+	 * whose release would now cut a run in two stays too: kheap_tick()
+	 * gives them back from the ends (no-split). */
 	while (rc && grown_count > 0) {
-		grown_count--;
-		(void)kheap_chunk_release(h, p, grown[grown_count]);
+		uint32_t idx = grown[--grown_count];
+
+		if (!undo_clean && kheap_chunk_splits(p, idx)) {
+			continue;
+		}
+		if (kheap_chunk_release(h, p, idx) != 0) {
+			undo_clean = false;
+		}
 	}
 	free(grown);
 	return rc;
@@ -1169,27 +1196,92 @@ static bool kheap_chunk_due(const struct kheap *h, const struct kheap_chunk *c,
 	       now_ns >= c->idle_since_ns;
 }
 
+/*
+ * The no-split rule. The TZASC protects each maximal run of LENT chunks
+ * of a pool with one region (adjacent lent ranges coalesce), so giving back
+ * an idle chunk whose two neighbours are LENT cuts its run in two and costs
+ * one more region; and the hole it leaves is the slot kheap_chunk_pick()
+ * fills first on the next grow, so it also costs a LEND + RECLAIM round
+ * for nothing. kheap_tick() therefore gives back due idle chunks only from
+ * the ends of runs, inward: an idle chunk inside a run keeps idling (its
+ * idle time still counts) and goes in the tick where every chunk between
+ * it and an end of its run has gone. A grow lends next to the run (or the
+ * lowest slot when none is lent), its undo after a failed reclaim keeps
+ * any chunk whose release would split, and a tick only shortens a run from
+ * its ends: so the lent chunks of a pool stay in one run, one TZASC
+ * region, whatever fails (kheap_shutdown() aside: it gives back all).
+ */
+
+/*
+ * Give back the due idle chunks of the run [first, last] from its ends
+ * inward; each chunk is tried at most once per tick. A failed reclaim
+ * leaves the chunk LENT, idle again from @now_ns (retried one idle period
+ * later), and stops that side of the walk: the chunks behind it are no end.
+ */
+static uint32_t kheap_run_trim(struct kheap *h, struct kheap_pool *p,
+			       uint32_t first, uint32_t last, uint64_t now_ns)
+{
+	uint32_t released = 0;
+	uint32_t lo = first;
+	uint32_t hi = last;
+
+	while (lo <= hi && kheap_chunk_due(h, &p->chunks[lo], now_ns)) {
+		if (kheap_chunk_release(h, p, lo) != 0) {
+			p->chunks[lo].idle_since_ns = now_ns;
+			break;
+		}
+		released++;
+		lo++;
+	}
+	/* lo is kept (not due, or its reclaim failed) or past the run. */
+	while (hi > lo && kheap_chunk_due(h, &p->chunks[hi], now_ns)) {
+		if (kheap_chunk_release(h, p, hi) != 0) {
+			p->chunks[hi].idle_since_ns = now_ns;
+			break;
+		}
+		released++;
+		hi--;
+	}
+	return released;
+}
+
 uint32_t kheap_tick(struct kheap *h, uint64_t now_ns)
 {
 	uint32_t released = 0;
 
 	for (uint32_t i = 0; i < h->pool_count; i++) {
 		struct kheap_pool *p = &h->pools[i];
+		uint32_t j = 0;
 
-		for (uint32_t j = 0; p->dynamic && j < p->chunk_count; j++) {
-			if (!kheap_chunk_due(h, &p->chunks[j], now_ns)) {
+		while (p->dynamic && j < p->chunk_count) {
+			uint32_t last = j;
+
+			if (!kheap_chunk_is_lent(p, j)) {
+				j++;
 				continue;
 			}
-			if (kheap_chunk_release(h, p, j) == 0) {
-				released++;
-			} else {
-				/* Retry after another idle period, not in a
-				 * loop (the board may be gone). */
-				p->chunks[j].idle_since_ns = now_ns;
+			while (kheap_chunk_is_lent(p, last + 1)) {
+				last++;
 			}
+			released += kheap_run_trim(h, p, j, last, now_ns);
+			j = last + 1;
 		}
 	}
 	return released;
+}
+
+/* When idle chunk @c is due, or false if it is not idle. */
+static bool kheap_chunk_deadline(const struct kheap *h,
+				 const struct kheap_chunk *c, uint64_t *due)
+{
+	if (c->state != KHEAP_CHUNK_LENT || c->used_pages != 0) {
+		return false;
+	}
+	if (__builtin_add_overflow(c->idle_since_ns, h->cfg.idle_release_ns,
+				   due)) {
+		*due = UINT64_MAX;
+	}
+	return true;
 }
 
 bool kheap_next_deadline(const struct kheap *h, uint64_t *deadline_ns)
@@ -1200,16 +1292,14 @@ bool kheap_next_deadline(const struct kheap *h, uint64_t *deadline_ns)
 		const struct kheap_pool *p = &h->pools[i];
 
 		for (uint32_t j = 0; p->dynamic && j < p->chunk_count; j++) {
-			const struct kheap_chunk *c = &p->chunks[j];
 			uint64_t due = 0;
 
-			if (c->state != KHEAP_CHUNK_LENT || c->used_pages != 0) {
+			/* Only the ends of runs can go next (no-split). */
+			if (kheap_chunk_splits(p, j)) {
 				continue;
 			}
-			if (__builtin_add_overflow(c->idle_since_ns,
-						   h->cfg.idle_release_ns,
-						   &due)) {
-				due = UINT64_MAX;
+			if (!kheap_chunk_deadline(h, &p->chunks[j], &due)) {
+				continue;
 			}
 			if (!any || due < *deadline_ns) {
 				*deadline_ns = due;

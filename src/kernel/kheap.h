@@ -17,14 +17,21 @@
  * slots of a fixed size (the last one may be shorter). A slot's life cycle:
  *
  *   FREE --grow: unmap, lend (LEND + ASSIGN), kalloc_add--> LENT
- *   LENT (used_pages 0 for idle_release_ns) --kheap_tick(): kalloc_remove,
- *        reclaim (RELEASE + RECLAIM), map--> FREE
+ *   LENT (used_pages 0 for idle_release_ns, and an end of its run of LENT
+ *        slots) --kheap_tick(): kalloc_remove, reclaim (RELEASE +
+ *        RECLAIM), map--> FREE
  *   LENT --reclaim fails--> LENT (idle again from that tick: retried one
  *        idle_release_ns later)
  *
- * Grow picks the FREE slot that keeps the LENT slots in the fewest runs
- * (a slot between two LENT ones first, then one next to a LENT one, then
- * any; lowest address among equals), so the TZASC can coalesce them.
+ * Each maximal run of LENT slots needs one TZASC region. Grow picks the
+ * FREE slot that keeps the LENT slots in the fewest runs (a slot between
+ * two LENT ones first, then one next to a LENT one, then any; lowest
+ * address among equals), so the TZASC can coalesce them. Release never
+ * splits a run ("no-split"): an idle slot whose two neighbours are LENT
+ * stays LENT (still idling) until the slots between it and an end of its
+ * run have gone, then goes in that same tick if it is due. Together: a
+ * pool's LENT slots stay in one run, one TZASC region, even when lends or
+ * reclaims fail (a grow's undo keeps a chunk whose release would split).
  *
  * Buffers. Page-granular, carved from one pool with kalloc (contiguous
  * when possible, else up to KHEAP_BUF_MAX_EXTENTS extents, which may span
@@ -482,12 +489,18 @@ struct kheap_buf *kheap_buf_next(const struct kheap *h,
 				 const struct kheap_buf *prev);
 
 /**
- * kheap_tick() - give back chunks idle for idle_release_ns
+ * kheap_tick() - give back chunks idle for idle_release_ns, from the ends
+ * of runs of LENT chunks inward (never cutting a run in two)
  * @h:      the kheap
  * @now_ns: the clock
  *
- * A chunk whose reclaim fails stays LENT and counts as idle from @now_ns
- * again, so it is retried one idle_release_ns later.
+ * In each run of LENT chunks of a dynamic pool, due chunks go from the
+ * lowest end up and from the highest end down, each stopping at the first
+ * chunk that is not due; a due chunk with LENT neighbours on both sides
+ * after that stays LENT. So a pool's regions_needed never grows in a tick.
+ * A chunk whose reclaim fails stays LENT, counts as idle from @now_ns
+ * again (retried one idle_release_ns later), and the walk from its side
+ * stops there. Each chunk is tried at most once per call.
  *
  * Return: chunks reclaimed.
  */
@@ -496,9 +509,15 @@ uint32_t kheap_tick(struct kheap *h, uint64_t now_ns);
 /**
  * kheap_next_deadline() - when kheap_tick() next has work
  * @h:           the kheap
- * @deadline_ns: out: the earliest time an idle chunk is due
+ * @deadline_ns: out: the earliest time an idle chunk at an end of its run
+ *               is due
  *
- * Return: true if some chunk is idle (then @deadline_ns is set).
+ * An idle chunk with LENT neighbours on both sides is not counted: it
+ * cannot go before an end does (nothing to do for it until then, so no
+ * timer fires for it in vain).
+ *
+ * Return: true if some idle chunk is at an end of its run (then
+ * @deadline_ns is set).
  */
 bool kheap_next_deadline(const struct kheap *h, uint64_t *deadline_ns);
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * kheap unit tests: heaps, static and dynamic pools, chunk lending and idle
- * release with a fake clock, TZASC runs, buffers spanning chunks, scrub on
- * free and quarantine, quotas, accounting, fault injection at every ops
- * call.
+ * release with a fake clock, TZASC runs and the no-split release rule,
+ * buffers spanning chunks, scrub on free and quarantine, quotas,
+ * accounting, fault injection at every ops call.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,6 +28,11 @@
 struct fake {
 	uint64_t calls;    /* every ops call */
 	uint64_t fail_at;  /* 1-based call that fails; 0 never */
+	uint64_t fail_also; /* another one; 0 none */
+	uint32_t fail_odds; /* also fail 1 call in fail_odds at random (not
+			     * scrubs); 0 never */
+	uint64_t rng;       /* for fail_odds (xorshift64, non-zero) */
+	uint32_t failed;    /* calls failed */
 	int fail_rc;
 	bool scrub_fails;  /* every scrub fails */
 	uint32_t lends;
@@ -47,10 +52,30 @@ struct fake {
 
 static struct fake F;
 
+static uint64_t rnd(void)
+{
+	F.rng ^= F.rng << 13;
+	F.rng ^= F.rng >> 7;
+	F.rng ^= F.rng << 17;
+	return F.rng;
+}
+
+/* @odds: this call may also fail at random (fail_odds). */
+static bool fake_fail_odds(bool odds)
+{
+	bool fail = false;
+
+	F.calls++;
+	fail = (F.fail_at != 0 && F.calls == F.fail_at) ||
+	       (F.fail_also != 0 && F.calls == F.fail_also) ||
+	       (odds && F.fail_odds != 0 && rnd() % F.fail_odds == 0);
+	F.failed += fail;
+	return fail;
+}
+
 static bool fake_fail(void)
 {
-	F.calls++;
-	return F.fail_at != 0 && F.calls == F.fail_at;
+	return fake_fail_odds(true);
 }
 
 static int fake_unmap(void *ctx, uint64_t pa, uint64_t size)
@@ -107,7 +132,8 @@ static int fake_reclaim(void *ctx, uint64_t handle)
 static int fake_scrub(void *ctx, uint32_t id, uint64_t off, uint64_t size)
 {
 	(void)ctx;
-	if (fake_fail() || F.scrub_fails) {
+	/* Not at random: a quarantined page pins its chunk for good. */
+	if (fake_fail_odds(false) || F.scrub_fails) {
 		return F.fail_rc ? F.fail_rc : -ENOENT;
 	}
 	F.scrubs++;
@@ -423,6 +449,7 @@ static void test_runs_and_span(void **state)
 	struct kheap_buf *big = NULL;
 	struct kheap_buf_info bi = { 0 };
 	struct kheap_pool_info pi = { 0 };
+	uint64_t dl = 0;
 
 	(void)state;
 	/* Fill chunks 0, 1, 2 with one 16 MiB buffer each. */
@@ -435,26 +462,35 @@ static void test_runs_and_span(void **state)
 	assert_int_equal(kheap_pool_info(h, 2, &pi), 0);
 	assert_int_equal(pi.regions_needed, 1);
 	assert_int_equal(pi.lent, 48 * MIB);
-	/* Free the middle one: it idles out, leaving two runs. */
+	/* Free the middle one: both its neighbours are lent, so giving it
+	 * back would cut the run in two (no-split): it stays, and no
+	 * deadline is reported for it (no timer firing for nothing). */
 	assert_true(kheap_buf_put(h, b[1], KHEAP_REF_HANDLE, 0));
-	assert_int_equal(kheap_tick(h, 0), 1);
+	assert_int_equal(kheap_tick(h, 0), 0);
 	assert_true(lent(h, 0));
-	assert_false(lent(h, 1));
-	assert_true(lent(h, 2));
-	assert_int_equal(kheap_pool_info(h, 2, &pi), 0);
-	assert_int_equal(pi.regions_needed, 2);
-	assert_int_equal(pi.largest_free, 16 * MIB);
-	/* The next grow bridges the runs (slot 1, not slot 3). */
-	assert_int_equal(kheap_alloc(h, 1, 1, 4096, 0, &b[1]), 0);
 	assert_true(lent(h, 1));
-	assert_false(lent(h, 3));
+	assert_true(lent(h, 2));
+	assert_false(kheap_next_deadline(h, &dl));
 	assert_int_equal(kheap_pool_info(h, 2, &pi), 0);
 	assert_int_equal(pi.regions_needed, 1);
+	assert_int_equal(pi.lent, 48 * MIB);
+	assert_int_equal(pi.largest_free, 16 * MIB);
+	/* Its pages serve the next allocation without a LEND. */
+	assert_int_equal(kheap_alloc(h, 1, 1, 4096, 0, &b[1]), 0);
+	kheap_buf_info(b[1], &bi);
+	assert_int_equal(bi.extents[0].pa, SVR_BASE + 16 * MIB);
+	assert_int_equal(F.lends, 3);
 	assert_true(kheap_buf_put(h, b[1], KHEAP_REF_HANDLE, 0));
+	/* Free chunk 0's buffer: chunk 0 is an end, then chunk 1 is: both
+	 * go in one tick, from the end inward; chunk 2 alone remains. */
 	assert_true(kheap_buf_put(h, b[0], KHEAP_REF_HANDLE, 0));
-	/* Free chunk 0 too; chunk 2 alone remains. */
+	assert_true(kheap_next_deadline(h, &dl));
+	assert_int_equal(dl, 0);
 	assert_int_equal(kheap_tick(h, 0), 2);
 	assert_int_equal(F.live, 1);
+	assert_false(lent(h, 0));
+	assert_false(lent(h, 1));
+	assert_true(lent(h, 2));
 	/* A 24 MiB buffer: chunk 2 is busy; the grow takes slot 1 or 3
 	 * (next to 2: slot 1 is lower) and then slot 0 or 3. It spans two
 	 * chunks: two SDP pieces with their own IDs. */
@@ -777,6 +813,300 @@ static void test_reclaim_backoff(void **state)
 	kheap_destroy(h);
 }
 
+/*
+ * No-split: an idle chunk inside a run stays lent (idling) while both its
+ * neighbours are lent and goes once it is an end, in the same tick if it
+ * is due by then, else at its own deadline; runs are trimmed from both
+ * ends.
+ */
+static void test_nosplit_middle_kept(void **state)
+{
+	struct kheap *h = make(1000 * MS);
+	struct kheap_buf *b[4] = { NULL };
+	struct kheap_chunk_info ci = { 0 };
+	struct kheap_pool_info pi = { 0 };
+	uint64_t dl = 0;
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(kheap_alloc(h, 1, 1, 16 * MIB, 0, &b[i]), 0);
+	}
+	assert_true(kheap_buf_put(h, b[1], KHEAP_REF_HANDLE, 10 * MS));
+	/* Long past its delay, chunk 1 stays: 0 and 2 are lent. */
+	assert_false(kheap_next_deadline(h, &dl));
+	assert_int_equal(kheap_tick(h, 2000 * MS), 0);
+	assert_int_equal(F.reclaims, 0);
+	assert_true(lent(h, 1));
+	assert_int_equal(kheap_chunk_info(h, 2, 1, 2000 * MS, &ci), 0);
+	assert_int_equal(ci.idle_ms, 1990); /* its idle time still counts */
+	/* Chunk 2 idles: it is an end; chunk 1 is not yet. */
+	assert_true(kheap_buf_put(h, b[2], KHEAP_REF_HANDLE, 3000 * MS));
+	assert_true(kheap_next_deadline(h, &dl));
+	assert_int_equal(dl, 4000 * MS);
+	assert_int_equal(kheap_tick(h, 3999 * MS), 0);
+	/* Chunk 2 goes, then chunk 1 (due long ago) in the same tick. */
+	assert_int_equal(kheap_tick(h, 4000 * MS), 2);
+	assert_int_equal(F.reclaims, 2);
+	assert_true(lent(h, 0));
+	assert_false(lent(h, 1));
+	assert_false(lent(h, 2));
+	assert_false(kheap_next_deadline(h, &dl));
+	assert_int_equal(kheap_pool_info(h, 2, &pi), 0);
+	assert_int_equal(pi.regions_needed, 1);
+	assert_int_equal(pi.lent, 16 * MIB);
+
+	/* Middle idle but not yet due when it becomes an end: it waits for
+	 * its own deadline. Chunks 1 and 2 again (next to chunk 0). */
+	assert_int_equal(kheap_alloc(h, 1, 1, 16 * MIB, 5000 * MS, &b[1]), 0);
+	assert_int_equal(kheap_alloc(h, 1, 1, 16 * MIB, 5000 * MS, &b[2]), 0);
+	assert_true(lent(h, 1));
+	assert_true(lent(h, 2));
+	assert_int_equal(F.lends, 5);
+	assert_true(kheap_buf_put(h, b[2], KHEAP_REF_HANDLE, 5000 * MS));
+	assert_true(kheap_buf_put(h, b[1], KHEAP_REF_HANDLE, 5500 * MS));
+	assert_true(kheap_next_deadline(h, &dl));
+	assert_int_equal(dl, 6000 * MS);
+	assert_int_equal(kheap_tick(h, 6000 * MS), 1);
+	assert_false(lent(h, 2));
+	assert_true(lent(h, 1));
+	assert_true(kheap_next_deadline(h, &dl));
+	assert_int_equal(dl, 6500 * MS);
+	assert_int_equal(kheap_tick(h, 6499 * MS), 0);
+	assert_int_equal(kheap_tick(h, 6500 * MS), 1);
+	assert_false(lent(h, 1));
+
+	/* From the low end: chunks 0, 1, 2 lent, 2 busy; 0 and 1 idle go
+	 * upward in one tick. */
+	assert_int_equal(kheap_alloc(h, 1, 1, 16 * MIB, 7000 * MS, &b[1]), 0);
+	assert_int_equal(kheap_alloc(h, 1, 1, 16 * MIB, 7000 * MS, &b[2]), 0);
+	assert_true(kheap_buf_put(h, b[1], KHEAP_REF_HANDLE, 7000 * MS));
+	assert_true(kheap_buf_put(h, b[0], KHEAP_REF_HANDLE, 7000 * MS));
+	assert_int_equal(kheap_tick(h, 8000 * MS), 2);
+	assert_false(lent(h, 0));
+	assert_false(lent(h, 1));
+	assert_true(lent(h, 2));
+	assert_true(kheap_buf_put(h, b[2], KHEAP_REF_HANDLE, 8000 * MS));
+	assert_int_equal(kheap_tick(h, 9000 * MS), 1);
+	assert_int_equal(F.live, 0);
+	check_zero(h);
+	kheap_destroy(h);
+}
+
+/*
+ * A grow whose undo meets a failed reclaim keeps the run whole: chunk 0
+ * busy, a 48 MiB alloc lends 1 and 2, the lend of 3 fails, the reclaim of
+ * 2 fails; giving 1 back would cut {0, 1, 2} in two, so it stays until
+ * tick trims the run from its end.
+ */
+static void test_nosplit_grow_undo(void **state)
+{
+	struct kheap *h = make(0);
+	struct kheap_buf *pre = NULL;
+	struct kheap_buf *b = NULL;
+	struct kheap_pool_info pi = { 0 };
+	uint64_t dl = 0;
+
+	(void)state;
+	assert_int_equal(kheap_alloc(h, 1, 1, 8 * MIB, 0, &pre), 0);
+	F.calls = 0;
+	F.fail_at = 6;   /* unmap 1, lend 1, unmap 2, lend 2, unmap 3, LEND 3 */
+	F.fail_also = 7; /* the undo's first reclaim (chunk 2) */
+	F.fail_rc = -EPERM;
+	assert_int_equal(kheap_alloc(h, 1, 1, 48 * MIB, 0, &b), -EPERM);
+	F.fail_at = 0;
+	F.fail_also = 0;
+	assert_int_equal(F.calls, 7);
+	assert_true(lent(h, 0));
+	assert_true(lent(h, 1));
+	assert_true(lent(h, 2));
+	assert_false(lent(h, 3));
+	assert_int_equal(F.live, 3);
+	assert_int_equal(kheap_pool_info(h, 2, &pi), 0);
+	assert_int_equal(pi.regions_needed, 1);
+	assert_int_equal(pi.used, 8 * MIB);
+	/* Chunk 2 was idle from the alloc; chunk 1 is inside. */
+	assert_true(kheap_next_deadline(h, &dl));
+	assert_int_equal(dl, 0);
+	assert_int_equal(kheap_tick(h, 0), 2);
+	assert_true(lent(h, 0));
+	assert_false(lent(h, 1));
+	assert_false(lent(h, 2));
+	assert_int_equal(F.live, 1);
+	assert_true(kheap_buf_put(h, pre, KHEAP_REF_HANDLE, 0));
+	assert_int_equal(kheap_tick(h, 0), 1);
+	assert_int_equal(F.live, 0);
+	check_zero(h);
+	kheap_destroy(h);
+}
+
+/*
+ * Fail each reclaim of a tick that trims a run {0 busy, 1, 2, 3 idle}
+ * (order: 3, 2, 1): the failing chunk and every chunk between it and the
+ * busy one stay exactly as they were (lent, same handle, idle, pages
+ * free), the run stays whole, the accounting is unchanged; one idle
+ * period later the rest goes.
+ */
+static void test_nosplit_fault_injection_tick(void **state)
+{
+	(void)state;
+	for (uint64_t k = 1; k <= 3; k++) {
+		struct kheap *h = make(1000 * MS);
+		struct kheap_buf *pre = NULL;
+		struct kheap_buf *b = NULL;
+		struct snap before = { 0 };
+		struct snap after = { 0 };
+		struct kheap_pool_info pi = { 0 };
+		uint64_t dl = 0;
+		uint32_t kept = 4 - (uint32_t)(k - 1);
+
+		assert_int_equal(kheap_alloc(h, 1, 1, 4096, 0, &pre), 0);
+		assert_int_equal(kheap_alloc(h, 1, 1, 60 * MIB, 0, &b), 0);
+		assert_true(kheap_buf_put(h, b, KHEAP_REF_HANDLE, 0));
+		assert_int_equal(F.live, 4);
+		take_snap(h, &before);
+		F.calls = 0;
+		F.fail_at = k;
+		F.fail_rc = -ENOENT;
+		assert_int_equal(kheap_tick(h, 1000 * MS), k - 1);
+		F.fail_at = 0;
+		assert_int_equal(F.calls, k);
+		take_snap(h, &after);
+		for (uint32_t c = 0; c < 4; c++) {
+			bool stays = c < kept;
+
+			assert_int_equal(after.chunk[2][c].lent, stays);
+			if (stays) {
+				assert_int_equal(after.chunk[2][c].handle,
+						 before.chunk[2][c].handle);
+				assert_int_equal(after.chunk[2][c].used,
+						 before.chunk[2][c].used);
+			}
+		}
+		assert_int_equal(after.pool[2].used, before.pool[2].used);
+		assert_int_equal(after.pool[2].free, before.pool[2].free);
+		assert_int_equal(after.pool[2].largest_free,
+				 before.pool[2].largest_free);
+		assert_int_equal(after.pool[2].regions_needed, 1);
+		assert_int_equal(after.heap[1].used, before.heap[1].used);
+		assert_int_equal(after.client.bytes, before.client.bytes);
+		assert_int_equal(F.live, kept);
+		/* The failed one is idle again from the tick. */
+		assert_true(kheap_next_deadline(h, &dl));
+		assert_int_equal(dl, 2000 * MS);
+		assert_int_equal(kheap_tick(h, 1999 * MS), 0);
+		assert_int_equal(kheap_tick(h, 2000 * MS), kept - 1);
+		assert_int_equal(kheap_pool_info(h, 2, &pi), 0);
+		assert_int_equal(pi.lent, 16 * MIB);
+		assert_int_equal(pi.regions_needed, 1);
+		assert_true(kheap_buf_put(h, pre, KHEAP_REF_HANDLE, 0));
+		kheap_destroy(h);
+	}
+}
+
+/* regions_needed of pool 0 of a one-pool kheap. */
+static uint32_t regions(struct kheap *h)
+{
+	struct kheap_pool_info pi = { 0 };
+
+	assert_int_equal(kheap_pool_info(h, 0, &pi), 0);
+	return pi.regions_needed;
+}
+
+/*
+ * Property, on a seeded random load (32 slots of 1 MiB, allocations of
+ * 4 KiB..3 MiB, frees, ticks at random times, phases of 500 steps that
+ * fill and drain the pool, every unmap, lend and reclaim failing 1 in
+ * 16): a tick never raises regions_needed, a pool's lent chunks stay in
+ * one run (one TZASC region) whatever fails, and the deadline is exact:
+ * a tick at or after it reclaims something unless a reclaim failed, a
+ * tick before it reclaims nothing.
+ */
+static void test_nosplit_property(void **state)
+{
+	struct kheap_cfg cfg = { .idle_release_ns = 5 * MS };
+	struct kheap *h = NULL;
+	struct kheap_buf *live[64] = { NULL };
+	struct kheap_heap_info hi = { 0 };
+	uint64_t now = 0;
+	uint64_t live_bytes = 0;
+	uint32_t id = 0;
+	uint32_t ticks_released = 0;
+	uint32_t max_regions = 0;
+
+	(void)state;
+	memset(&F, 0, sizeof(F));
+	F.fail_rc = -EIO;
+	F.rng = UINT64_C(0x9e3779b97f4a7c15);
+	assert_int_equal(kheap_create(&fake_ops, &cfg, &h), 0);
+	assert_int_equal(
+		kheap_heap_add(h, RHEAP_USE_CASE_SECURE_VIDEO_RECORD, &id), 0);
+	assert_int_equal(kheap_pool_add_dynamic(h, id, SVR_BASE, 32 * MIB, MIB),
+			 0);
+	F.fail_odds = 16;
+	for (uint32_t step = 0; step < 20000; step++) {
+		uint64_t r = rnd();
+		uint32_t slot = (uint32_t)(r >> 8) % 64;
+
+		now += (r >> 20) % (4 * MS);
+		if (r % 4 == 0) {
+			uint32_t before = regions(h);
+			uint32_t failed = F.failed;
+			uint64_t dl = 0;
+			bool have = kheap_next_deadline(h, &dl);
+			uint32_t n = kheap_tick(h, now);
+
+			assert_true(regions(h) <= before);
+			if (!have || dl > now) {
+				assert_int_equal(n, 0);
+			} else if (F.failed == failed) {
+				assert_true(n >= 1);
+			}
+			ticks_released += n;
+		} else if (live[slot]) {
+			struct kheap_buf_info bi = { 0 };
+
+			kheap_buf_info(live[slot], &bi);
+			live_bytes -= bi.size;
+			assert_true(kheap_buf_put(h, live[slot],
+						  KHEAP_REF_HANDLE, now));
+			live[slot] = NULL;
+		} else if ((step / 500) % 2 == 0) {
+			/* Fill phase (the other one drains). */
+			uint64_t len = 4096 + (r >> 32) % (3 * MIB);
+			int rc = kheap_alloc(h, id, 0, len, now, &live[slot]);
+
+			if (rc == 0) {
+				struct kheap_buf_info bi = { 0 };
+
+				kheap_buf_info(live[slot], &bi);
+				live_bytes += bi.size;
+			} else {
+				assert_true(rc == -ENOMEM || rc == -EIO);
+				live[slot] = NULL;
+			}
+		}
+		assert_true(regions(h) <= 1);
+		max_regions = regions(h) > max_regions ? regions(h) :
+							  max_regions;
+		assert_int_equal(kheap_heap_info(h, id, &hi), 0);
+		assert_int_equal(hi.used, live_bytes);
+	}
+	F.fail_odds = 0;
+	/* The load did exercise lending, releasing and failing. */
+	assert_int_equal(max_regions, 1);
+	assert_true(ticks_released > 100);
+	assert_true(F.failed > 100);
+	for (uint32_t i = 0; i < 64; i++) {
+		if (live[i]) {
+			assert_true(kheap_buf_put(h, live[i], KHEAP_REF_HANDLE,
+						  now));
+		}
+	}
+	assert_int_equal(kheap_shutdown(h, now), 0);
+	assert_int_equal(F.live, 0);
+	kheap_destroy(h);
+}
+
 static void test_shutdown(void **state)
 {
 	struct kheap *h = make(UINT64_MAX);
@@ -814,6 +1144,10 @@ int main(void)
 		cmocka_unit_test(test_fault_injection_alloc),
 		cmocka_unit_test(test_fault_injection_release),
 		cmocka_unit_test(test_reclaim_backoff),
+		cmocka_unit_test(test_nosplit_middle_kept),
+		cmocka_unit_test(test_nosplit_grow_undo),
+		cmocka_unit_test(test_nosplit_fault_injection_tick),
+		cmocka_unit_test(test_nosplit_property),
 		cmocka_unit_test(test_shutdown),
 	};
 
