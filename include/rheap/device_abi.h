@@ -75,11 +75,14 @@
  * enum device_cmd - commands (slots: args[i] / res[i])
  *
  * vdec (stream 0x10 on the default board):
- * @DEVICE_CMD_VDEC_OPEN: args[0] codec, args[1]/[2] codec config [buf]
- *     (NS memory, e.g. an avcC record; board side: a PA in NW DRAM read by
- *     the device as non-secure data; 0/0 if none), args[3] config size
- *     (<= 64 KiB), args[4] width, args[5] height (from the container),
- *     args[6] output format (DEVICE_FMT_*). res[0] context ID.
+ * @DEVICE_CMD_VDEC_OPEN: args[0] codec, args[1]/[2] codec config (NS
+ *     bytes, e.g. an avcC record; rheapd side: args[1] = args[2] = 0 and
+ *     the bytes come in a memfd sent with the request, which rheapd copies
+ *     to a staging range of NW DRAM; board side: args[1] = that PA, read
+ *     by the device as non-secure data, args[2] = 0; no config: no memfd,
+ *     size 0), args[3] config size (<= 64 KiB), args[4] width, args[5]
+ *     height (from the container), args[6] output format (DEVICE_FMT_*).
+ *     res[0] context ID.
  *     Errors: -EOPNOTSUPP codec or format; -ENOMEM contexts (8) used up.
  * @DEVICE_CMD_VDEC_QUEUE_OUT: args[0] context, args[1] tag (the NW's name
  *     for the buffer), args[2]/[3] output buffer [buf], args[4] its size.
