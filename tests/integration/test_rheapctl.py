@@ -39,16 +39,16 @@ def check(name, ok, detail=""):
 
 class Ctl:
     def __init__(self, path, run_dir):
-        self.path = path
+        self.path = os.path.abspath(path)
         self.env = dict(os.environ)
         self.env.pop("RHEAPD_SOCKET", None)
         self.env.pop("RHEAP_BACKEND", None)
         self.env["RHEAP_RUN_DIR"] = run_dir
         self.run_dir = run_dir
 
-    def __call__(self, *args, timeout=60):
+    def __call__(self, *args, timeout=60, cwd=None):
         p = subprocess.run([self.path, *args], capture_output=True,
-                           env=self.env, timeout=timeout)
+                           env=self.env, timeout=timeout, cwd=cwd)
         return p.returncode, p.stdout.decode(errors="replace"), \
             p.stderr.decode(errors="replace")
 
@@ -407,6 +407,84 @@ def test_up_down(ctl, tmp):
     check("down again: not running", rc == 0 and out.endswith("was not running\n"), out)
 
 
+def proc_cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return [a.decode() for a in f.read().split(b"\0")[:-1]]
+    except OSError:
+        return []
+
+
+def test_up_keys_sink(ctl, board_bin, tmp):
+    """up --keys FILE --sink-dir DIR: checked before anything starts, passed
+    to rheap-board as absolute paths, printed; a key file the board rejects
+    fails `up` with the board's log."""
+    def nothing_left(name):
+        check(f"{name}: nothing left",
+              not os.path.exists(ctl.file("board.pid")) and
+              not os.path.exists(ctl.file("rheapd.pid")))
+
+    rc, out, err = ctl("up", "--keys", os.path.join(tmp, "no-such-keys"))
+    check("up --keys missing file: exit 2",
+          rc == 2 and "--keys " + os.path.join(tmp, "no-such-keys") in err, err)
+    nothing_left("up --keys missing file")
+    rc, out, err = ctl("up", "--keys")
+    check("up --keys without value: exit 2", rc == 2 and "needs a value" in err, err)
+    rc, out, err = ctl("up", "--sink-dir", "")
+    check("up --sink-dir empty: exit 2", rc == 2 and "--sink-dir" in err, err)
+    nothing_left("up --sink-dir empty")
+
+    bad = os.path.join(tmp, "bad-keys.txt")
+    with open(bad, "w") as f:
+        f.write("10000000000000000000000000000001 not-a-key\n")
+    rc, out, err = ctl("up", "--keys", bad)
+    check("up, rejected key file: exit 1", rc == 1, out + err)
+    check("up, rejected key file: board exit reported",
+          "rheap-board exited with status 1 before answering" in err, err)
+    nothing_left("up, rejected key file")
+
+    keys = os.path.join(tmp, "keys.txt")
+    with open(keys, "w") as f:
+        f.write("# test\n10000000000000000000000000000001 "
+                "8f1b3c2d4e5f60718293a4b5c6d7e8f9\n")
+    help_out = subprocess.run([board_bin, "--help"], capture_output=True, text=True)
+    has_sink = "--sink-dir" in help_out.stdout + help_out.stderr
+    sink_abs = os.path.join(tmp, "sink-here")
+    args = ["up", "--keys", "keys.txt"]
+    if has_sink:
+        args += ["--sink-dir", "sink-here"]
+    else:
+        print("SKIP up --sink-dir: rheap-board has no --sink-dir yet")
+    rc, out, err = ctl(*args, cwd=tmp)
+    check("up --keys --sink-dir: exit 0", rc == 0, out + err)
+    if rc != 0:
+        return
+    try:
+        bpid = read_pid(ctl.file("board.pid"))
+        check("up --keys: printed (absolute)",
+              f"  keys        {keys} (read by the board only)\n" in out, out)
+        argv = proc_cmdline(bpid)
+        check("up --keys: passed to the board",
+              "--keys" in argv and argv[argv.index("--keys") + 1] == keys, argv)
+        if has_sink:
+            check("up --sink-dir: printed (absolute)",
+                  f"  sink dir    {sink_abs}\n" in out, out)
+            check("up --sink-dir: passed to the board",
+                  "--sink-dir" in argv and
+                  argv[argv.index("--sink-dir") + 1] == sink_abs, argv)
+            doc = status_json(ctl)
+            board = doc.get("board") if doc else None
+            if board and "sink_dir" in board:
+                check("up --sink-dir: board STATUS sink_dir",
+                      board["sink_dir"] == sink_abs, board["sink_dir"])
+        check("up --keys: order ends with the stop hint",
+              out.endswith("stop it with `rheapctl down`\n"), out)
+    finally:
+        rc, out, err = ctl("down", timeout=60)
+    check("down after up --keys: exit 0", rc == 0, err)
+    nothing_left("down after up --keys")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rheapctl", required=True)
@@ -424,6 +502,7 @@ def main():
         test_board_only(ctl, a.board, a.tl, tmp)
         if os.access(rheapd_bin, os.X_OK):
             test_up_down(ctl, tmp)
+            test_up_keys_sink(ctl, a.board, tmp)
         else:
             print("SKIP up/down/alloc: rheapd is not built")
     print(f"{PASSED} passed, {FAILED} failed")

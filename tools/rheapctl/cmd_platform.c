@@ -7,6 +7,7 @@
  * Files in the run directory:
  *
  *   board.sock  board.log  board.pid     rheap-board --socket board.sock
+ *                                               [--keys FILE] [--sink-dir DIR]
  *   rheapd.sock rheapd.log rheapd.pid    rheapd --board board.sock
  *                                               --socket rheapd.sock
  *
@@ -18,7 +19,8 @@
  *     or not the expected program    -> STALE (the file is removed)
  *   pid file, live expected program  -> UP
  *
- * up:   both DOWN (after removing stale files) -> start the board, wait
+ * up:   both DOWN (after removing stale files) -> start the board (with
+ *       --keys / --sink-dir when given, as absolute paths), wait
  *       until its socket answers STATUS; start rheapd, wait until it
  *       answers STATUS; on a failure stop what was started, print the
  *       log's tail, exit 1. Any UP -> refuse, exit 1.
@@ -488,27 +490,60 @@ static int ctl_up_one(const struct ctl_proc *p, char *const argv[], bool board,
 	return CTL_EXIT_OK;
 }
 
+/*
+ * Makes @path absolute in @out without requiring it to exist (the board
+ * creates the sink directory): realpath() when it exists, else the current
+ * directory joined with @path.
+ */
+static int ctl_abs_path(const char *path, char *out, size_t cap)
+{
+	char buf[PATH_MAX] = "";
+	int len = 0;
+
+	if (realpath(path, buf)) {
+		len = snprintf(out, cap, "%s", buf);
+	} else if (path[0] == '/') {
+		len = snprintf(out, cap, "%s", path);
+	} else if (getcwd(buf, sizeof(buf))) {
+		len = snprintf(out, cap, "%s/%s", buf, path);
+	} else {
+		return -ENOENT;
+	}
+	return len > 0 && (size_t)len < cap ? 0 : -ENOSPC;
+}
+
+/* The board's command line: --tl, --socket, then the optional ones. */
+#define CTL_BOARD_ARGC_MAX 12
+
 int ctl_up(int argc, char **argv)
 {
 	struct ctl_proc board = { 0 };
 	struct ctl_proc rheapd = { 0 };
 	char dir[CTL_PATH_MAX] = "";
 	char tl[PATH_MAX] = "";
+	char keys[PATH_MAX] = "";
+	char sink[PATH_MAX] = "";
 	char board_bin[PATH_MAX] = "";
 	char rheapd_bin[PATH_MAX] = "";
 	const char *tl_arg = NULL;
+	const char *keys_arg = NULL;
+	const char *sink_arg = NULL;
 	bool debug = false;
 	pid_t board_pid = 0;
 	pid_t rheapd_pid = 0;
 	const struct ctl_opt opts[] = {
 		{ "--tl", &tl_arg, NULL },
 		{ "--debug", NULL, &debug },
+		{ "--keys", &keys_arg, NULL },
+		{ "--sink-dir", &sink_arg, NULL },
 	};
-	char *board_argv[] = { board_bin, "--tl", tl, "--socket", board.sock,
-			       NULL, NULL };
+	char *board_argv[CTL_BOARD_ARGC_MAX] = { board_bin, "--tl", tl, "--socket",
+						 board.sock, NULL };
+	size_t board_argc = 5;
 	char *rheapd_argv[] = { rheapd_bin, "--tl", tl, "--board", board.sock,
 				"--socket", rheapd.sock, NULL };
-	int rc = ctl_opts_parse(argc, argv, "up", opts, 2, NULL, 0);
+	int rc = ctl_opts_parse(argc, argv, "up", opts, sizeof(opts) / sizeof(opts[0]),
+				NULL, 0);
 
 	if (rc != 0) {
 		return rc < 0 ? CTL_EXIT_OK : rc;
@@ -534,6 +569,17 @@ int ctl_up(int argc, char **argv)
 		ctl_error("up", "no default Transfer List found next to rheapctl; pass --tl FILE");
 		return CTL_EXIT_USAGE;
 	}
+	/* The board reads the key file; checking it here gives the error
+	 * before anything starts (its content is the board's to judge). */
+	if (keys_arg && (!realpath(keys_arg, keys) || access(keys, R_OK) != 0)) {
+		ctl_error("up", "--keys %s: %s", keys_arg, strerror(errno));
+		return CTL_EXIT_USAGE;
+	}
+	if (sink_arg && (sink_arg[0] == '\0' ||
+			 ctl_abs_path(sink_arg, sink, sizeof(sink)) != 0)) {
+		ctl_error("up", "--sink-dir %s: path empty or too long", sink_arg);
+		return CTL_EXIT_USAGE;
+	}
 	if (ctl_find_near_self("rheap-board", "rheap-board", X_OK, board_bin,
 			       sizeof(board_bin)) != 0 ||
 	    ctl_find_near_self("rheapd", "rheapd", X_OK, rheapd_bin,
@@ -547,8 +593,17 @@ int ctl_up(int argc, char **argv)
 		return CTL_EXIT_USAGE;
 	}
 	if (debug) {
-		board_argv[5] = "--debug-dump";
+		board_argv[board_argc++] = "--debug-dump";
 	}
+	if (keys_arg) {
+		board_argv[board_argc++] = "--keys";
+		board_argv[board_argc++] = keys;
+	}
+	if (sink_arg) {
+		board_argv[board_argc++] = "--sink-dir";
+		board_argv[board_argc++] = sink;
+	}
+	board_argv[board_argc] = NULL;
 	rc = ctl_up_one(&board, board_argv, true, &board_pid);
 	if (rc != CTL_EXIT_OK) {
 		return rc;
@@ -562,10 +617,16 @@ int ctl_up(int argc, char **argv)
 	       "  platform    %s\n"
 	       "  run dir     %s\n"
 	       "  board       pid %d, socket %s, log %s\n"
-	       "  rheapd      pid %d, socket %s, log %s\n"
-	       "stop it with `rheapctl down`\n",
+	       "  rheapd      pid %d, socket %s, log %s\n",
 	       debug ? " (debug: SDP dump enabled)" : "", tl, dir, (int)board_pid,
 	       board.sock, board.log, (int)rheapd_pid, rheapd.sock, rheapd.log);
+	if (keys_arg) {
+		printf("  keys        %s (read by the board only)\n", keys);
+	}
+	if (sink_arg) {
+		printf("  sink dir    %s\n", sink);
+	}
+	printf("stop it with `rheapctl down`\n");
 	return CTL_EXIT_OK;
 }
 
