@@ -628,3 +628,62 @@ int nw_client_faults(struct nw_client *c, char **json, size_t *len)
 {
 	return nw_client_query(c, BOARD_MSG_FAULTS, json, len);
 }
+
+/* A status word of the board: 0 or a negative errno of the closed set. */
+static bool nw_client_status_ok(uint64_t w)
+{
+	switch ((int64_t)w) {
+	case 0:
+	case -EPERM:
+	case -ENOENT:
+	case -ENOMEM:
+	case -EBUSY:
+	case -EINVAL:
+	case -ENOSPC:
+	case -EOVERFLOW:
+	case -EOPNOTSUPP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+int nw_client_device(struct nw_client *c, uint32_t stream, uint32_t cmd,
+		     const uint64_t args[8], uint64_t res[8], int *status)
+{
+	struct rheap_ffa_regs req = { .x = { BOARD_MSG_DEVICE, stream, cmd } };
+	struct rheap_ffa_regs rep = { 0 };
+	int rc = 0;
+
+	if (res) {
+		memset(res, 0, 8 * sizeof(res[0]));
+	}
+	if (!c || !args || !res || !status) {
+		return -EINVAL;
+	}
+	*status = 0;
+	for (unsigned int i = 0; i < 8; i++) {
+		req.x[3 + i] = args[i];
+	}
+	rc = nw_client_call(c, &req, &rep);
+	if (rc) {
+		return rc;
+	}
+	if ((uint32_t)rep.x[0] == FFA_ERROR && rep.x[0] <= UINT32_MAX) {
+		*status = nw_client_ffa_errno(&rep);
+		return 0;
+	}
+	if (rep.x[0] != BOARD_MSG_DEVICE || !nw_client_status_ok(rep.x[1])) {
+		return -EINVAL;
+	}
+	for (unsigned int i = 10; i < RHEAP_FFA_REG_COUNT; i++) {
+		if (rep.x[i] != 0) {
+			return -EINVAL;
+		}
+	}
+	for (unsigned int i = 0; i < 8; i++) {
+		res[i] = rep.x[2 + i];
+	}
+	*status = (int)(int64_t)rep.x[1];
+	return 0;
+}

@@ -262,4 +262,26 @@ int nw_client_status(struct nw_client *c, char **json, size_t *len);
  */
 int nw_client_faults(struct nw_client *c, char **json, size_t *len);
 
+/**
+ * nw_client_device() - one BOARD_MSG_DEVICE job (include/rheap/
+ * device_abi.h): what a NW kernel driver writes to a device model
+ * @c:      the client (a NW connection)
+ * @stream: the device's SMMU stream ID (x1)
+ * @cmd:    enum device_cmd (x2)
+ * @args:   DEVICE_ARGS board-side argument slots (x3..x10)
+ * @res:    out: DEVICE_RESULTS result slots (x2..x9 of the reply); zeroed
+ *          first, set whatever the status
+ * @status: out: the device's status, 0 or a negative errno of
+ *          include/rheap/err.h; a board without the DEVICE message
+ *          answers FFA_ERROR, reported here as its errno (NOT_SUPPORTED:
+ *          -EOPNOTSUPP)
+ *
+ * Return: 0 (the outcome is in *@status); -ENOENT the board is gone (the
+ * client is then GONE); -EINVAL a malformed reply (a status outside the
+ * closed errno set, x10..x17 not zero, an x0 that is neither
+ * BOARD_MSG_DEVICE nor FFA_ERROR) or a NULL argument.
+ */
+int nw_client_device(struct nw_client *c, uint32_t stream, uint32_t cmd,
+		     const uint64_t args[8], uint64_t res[8], int *status);
+
 #endif /* RHEAP_SRC_BOARD_NW_CLIENT_H */

@@ -588,3 +588,26 @@ int ksec_detach(struct ksec *s, uint32_t stream_id, uint64_t iova)
 	return ksec_sdp(s, SDP_CMD_DETACH, stream_id, (uint32_t)iova,
 			(uint32_t)(iova >> 32), 0, NULL);
 }
+
+int ksec_device(struct ksec *s, uint32_t stream, uint32_t cmd,
+		const uint64_t args[8], uint64_t res[8])
+{
+	int status = 0;
+	int rc = 0;
+
+	if (res) {
+		memset(res, 0, 8 * sizeof(res[0]));
+	}
+	if (!s || !args || !res) {
+		return -EINVAL;
+	}
+	if (s->gone) {
+		return -ENOENT;
+	}
+	rc = nw_client_device(s->client, stream, cmd, args, res, &status);
+	if (rc == -ENOENT) {
+		s->gone = true;
+		return rc;
+	}
+	return rc ? rc : status;
+}

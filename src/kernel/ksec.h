@@ -197,4 +197,20 @@ int ksec_detach(struct ksec *s, uint32_t stream_id, uint64_t iova);
  */
 void ksec_param_area(struct ksec *s, uint8_t **ptr, size_t *size);
 
+/**
+ * ksec_device() - one device job on the board (nw_client_device()), with
+ * the backend's gone-board bookkeeping
+ * @s:      the backend
+ * @stream: the device's SMMU stream ID
+ * @cmd:    enum device_cmd
+ * @args:   the board-side argument slots (DEVICE_ARGS)
+ * @res:    out: the result slots (DEVICE_RESULTS), zeroed first
+ *
+ * Return: the device's status (0 or a negative errno); -ENOENT also when
+ * the board is gone (ksec_gone() tells the two apart); -EINVAL a
+ * malformed reply.
+ */
+int ksec_device(struct ksec *s, uint32_t stream, uint32_t cmd,
+		const uint64_t args[8], uint64_t res[8]);
+
 #endif /* RHEAP_SRC_KERNEL_KSEC_H */
