@@ -31,16 +31,23 @@
 /*
  * SDP_TA_CMD_DECRYPT - one CENC 'cenc' (AES-128-CTR) sample into a
  * restricted buffer.
- *   [0] MEMREF_TEMP_INPUT   the encrypted sample (NS)
- *   [1] MEMREF_PARTIAL_OUTPUT  the restricted destination; its size must be
- *                           >= the sample's; on success the size is set to
- *                           the bytes written (the sample's size)
+ *   [0] MEMREF_TEMP_INPUT   the encrypted sample (NS); or
+ *       MEMREF_PARTIAL_INPUT of a registered system buffer (rheapd's
+ *                           TEMP bytes travel in its 128 KiB request:
+ *                           larger samples come this way)
+ *   [1] MEMREF_PARTIAL_OUTPUT  the restricted destination, inside ONE
+ *                           extent (SDP piece) of its buffer; its size must
+ *                           be >= the sample's; on success the size is set
+ *                           to the bytes written (the sample's size)
  *   [2] MEMREF_TEMP_INPUT   struct sdp_ta_decrypt_info, then
  *                           subsample_count struct sdp_abi_subsample
  *   [3] NONE
  * Results: TEEC_ERROR_ITEM_NOT_FOUND no key for the KID (the board's key
  * file); TEEC_ERROR_BAD_PARAMETERS malformed info, subsamples not adding
- * up to the sample, memrefs out of bounds or of the wrong kind;
+ * up to the sample, memrefs out of bounds or of the wrong kind, an output
+ * across two extents; TEEC_ERROR_SHORT_BUFFER output smaller than the
+ * sample; TEEC_ERROR_EXCESS_DATA a sample that cannot be split at
+ * keystream block boundaries to fit the parameter area (docs/tee.md);
  * TEEC_ERROR_ACCESS_DENIED the output is not restricted memory of a use
  * case the partition decrypts into (secure-video, secure-video-record).
  */

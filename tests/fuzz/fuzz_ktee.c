@@ -13,8 +13,11 @@
  *
  * Input: a sequence of operations, one selector byte each: OPEN, CLOSE,
  * REGISTER, RELEASE, CANCEL (fields picked from small tables and the IDs
- * seen so far), INVOKE (a structured invocation: command, four parameters
- * with types, IDs, offsets and sizes from the input, a data area), RAW (op,
+ * seen so far), INVOKE (a structured invocation: command incl. DECRYPT,
+ * four parameters with types, IDs, offsets and sizes from the input, a
+ * data area: a counting pattern, or bytes from the input when the command
+ * byte's bit 7 is set, so that a DECRYPT info and map can be written; the
+ * board has one key, KID all zero), RAW (op,
  * length and bytes straight from the input, with or without an fd), and
  * CLIENT_GONE, for two clients.
  *
@@ -38,6 +41,7 @@
 
 #include <rheap/err.h>
 #include <rheap/rheapd_uapi.h>
+#include <rheap/sdp_ta.h>
 #include <rheap/tee_client_api.h>
 #include <rheap/use_case.h>
 
@@ -133,6 +137,8 @@ static void world_init(void)
 	struct board_opts opts = { .dram_flags = HW_DRAM_NO_SECRET,
 				   .quiet = true, .debug_dump = true };
 	char sock[96] = { 0 };
+	char keys[96] = { 0 };
+	FILE *kf = NULL;
 	struct nw_client *c = NULL;
 	struct ksec_cfg cfg = { 0 };
 	FILE *f = fopen(RHEAP_DEFAULT_TL, "rb");
@@ -146,9 +152,17 @@ static void world_init(void)
 	check(tl && fread(tl, 1, (size_t)n, f) == (size_t)n);
 	fclose(f);
 	opts.log = fopen("/dev/null", "w");
-	check(board_create(tl, (size_t)n, &opts, &W.b) == 0);
-	free(tl);
 	check(mkdtemp(dir) != NULL);
+	/* One content key, KID all zero, for DECRYPT. */
+	snprintf(keys, sizeof(keys), "%s/keys", dir);
+	kf = fopen(keys, "w");
+	check(kf != NULL);
+	fprintf(kf, "%032x 000102030405060708090a0b0c0d0e0f\n", 0u);
+	fclose(kf);
+	opts.keys_path = keys;
+	check(board_create(tl, (size_t)n, &opts, &W.b) == 0);
+	(void)unlink(keys);
+	free(tl);
 	snprintf(sock, sizeof(sock), "%s/board.sock", dir);
 	check(board_server_create(W.b, sock, &W.srv) == 0);
 	check(pthread_create(&W.th, NULL, serve, W.srv) == 0);
@@ -388,9 +402,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct rheapd_tee_invoke out = { 0 };
 			size_t data_size = rd16(&r) % 24000u;
 			size_t len = sizeof(inv) + data_size;
+			uint8_t cmd = 0;
 
 			inv.session = ids_pick(&sessions, rd8(&r));
-			inv.command = rd8(&r) % 4;
+			cmd = rd8(&r);
+			/* 0..3: sdp_basic's and an unknown one; 4: DECRYPT.
+			 * Bit 7: the data area comes from the input. */
+			inv.command = (cmd & 0x7Fu) % 5u == 4u ?
+					      SDP_TA_CMD_DECRYPT :
+					      (cmd & 0x7Fu) % 5u;
 			for (uint32_t i = 0; i < RHEAPD_TEE_PARAMS; i++) {
 				uint8_t ty = rd8(&r);
 				uint8_t form = rd8(&r);
@@ -410,7 +430,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			memcpy(W.req, &inv, sizeof(inv));
 			for (size_t i = 0; i < data_size; i++) {
-				W.req[sizeof(inv) + i] = (uint8_t)i;
+				W.req[sizeof(inv) + i] =
+					(cmd & 0x80u) ? rd8(&r) : (uint8_t)i;
 			}
 			rc = send_req(t, client, RHEAPD_OP_TEE_INVOKE, W.req,
 				      len, -1, len);

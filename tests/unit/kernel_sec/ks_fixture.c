@@ -77,10 +77,16 @@ struct nw_client *ks_connect(struct ks_fixture *fx)
 
 struct ks_fixture *ks_start(int with_ksec)
 {
+	return ks_start_keys(with_ksec, NULL);
+}
+
+struct ks_fixture *ks_start_keys(int with_ksec, const char *keys_path)
+{
 	struct ks_fixture *fx = calloc(1, sizeof(*fx));
 	struct board_opts opts = { .dram_flags = HW_DRAM_NO_SECRET,
 				   .quiet = true,
-				   .debug_dump = true };
+				   .debug_dump = true,
+				   .keys_path = keys_path };
 
 	assert_non_null(fx);
 	snprintf(fx->dir, sizeof(fx->dir), "/tmp/rheap-ks-XXXXXX");

@@ -56,6 +56,9 @@ int ks_tl_free(void **state);
 /* Boot a board, start the server thread, connect; @with_ksec also makes
  * fx->sec. */
 struct ks_fixture *ks_start(int with_ksec);
+/* ks_start() with the SDP partition's content keys read from @keys_path
+ * (src/sp/sp_keys.h format; NULL: none). */
+struct ks_fixture *ks_start_keys(int with_ksec, const char *keys_path);
 void ks_stop(struct ks_fixture *fx);
 
 /* Stop the server: every connection closes (the board "dies" for the

@@ -35,8 +35,46 @@ def op_invoke(cmd, params, data_size=0, session=0, client=0):
             bytes([session, cmd]) + b''.join(params))
 
 
+def op_invoke_data(cmd, params, data, session=0, client=0):
+    """An invocation whose data area comes from the seed (cmd bit 7)."""
+    params = list(params) + [param(NONE)] * (4 - len(params))
+    return (bytes([INVOKE | client]) + struct.pack('<H', len(data)) +
+            bytes([session, cmd | 0x80]) + b''.join(params) + data)
+
+
+DECRYPT = 4
+
+
+def info(subs, iv=b'\1' * 8, kid=bytes(16)):
+    return (kid + iv.ljust(16, b'\0') + struct.pack('<II', len(iv), len(subs)) +
+            b''.join(struct.pack('<II', c, p) for c, p in subs))
+
+
 N = 5000
+S = 3000
+SUBS = [(5, 1000), (0, 17), (1978, 0)]
 SEEDS = {
+    'decrypt_temp_subsamples': op_open() + op_register(BUF_SPAN) +
+    op_invoke_data(DECRYPT, [param(T_IN, 0, S), param(P_OUT, 100, S, shm=0),
+                             param(T_IN, S, 40 + 8 * len(SUBS))],
+                   bytes(range(256)) * 11 + bytes(S - 2816) + info(SUBS)),
+    'decrypt_system_whole': op_open() + op_register(BUF_SPAN) +
+    op_register(BUF_SYS) +
+    op_invoke_data(DECRYPT, [param(P_IN, 0, 4096, shm=1),
+                             param(P_OUT, 0, 4096, shm=0),
+                             param(T_IN, 0, 40)], info([], iv=b'\7' * 16)),
+    'decrypt_across_extents': op_open() + op_register(BUF_SPAN) +
+    op_invoke_data(DECRYPT, [param(T_IN, 0, 64),
+                             param(P_OUT, 3 * 4096 - 32, 64, shm=0),
+                             param(T_IN, 64, 40)], bytes(64) + info([])),
+    'decrypt_bad_map': op_open() + op_register(BUF_PAGE) +
+    op_invoke_data(DECRYPT, [param(T_IN, 0, 64), param(P_OUT, 0, 64, shm=0),
+                             param(T_IN, 64, 48)],
+                   bytes(64) + info([(70000, 0)])),
+    'decrypt_no_key': op_open() + op_register(BUF_PAGE) +
+    op_invoke_data(DECRYPT, [param(T_IN, 0, 64), param(P_OUT, 0, 64, shm=0),
+                             param(T_IN, 64, 40)],
+                   bytes(64) + info([], kid=b'\xee' * 16)),
     'inject_transform_dump': op_open() + op_register(BUF_SPAN) +
     op_invoke(0, [param(T_IN, 0, N), param(P_OUT, 200, N, shm=0)], N) +
     op_invoke(1, [param(P_INOUT, 200, N, shm=0)]) +
