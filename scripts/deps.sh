@@ -10,6 +10,8 @@ packages=(
 	libcmocka-dev              # unit tests
 	libfdt-dev device-tree-compiler
 	libmbedtls-dev             # AES for the SDP partition (src/sp)
+	ffmpeg libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
+	                           # the board's vdec/display (src/hw), test clips
 	spin                       # model check of the share life cycle (tests/model)
 )
 

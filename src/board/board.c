@@ -497,6 +497,15 @@ int board_create(const void *tl, size_t tl_size, const struct board_opts *opts,
 			  rheap_err_name(rc));
 		goto err_teardown;
 	}
+	rc = board_media_create(b, opts->sink_dir);
+	if (rc) {
+		board_log(b, "cannot start the media devices: %s",
+			  rheap_err_name(rc));
+		goto err_teardown;
+	}
+	if (!b->quiet && opts->sink_dir) {
+		board_log(b, "display sink: %s", opts->sink_dir);
+	}
 	rc = board_spmc_create(b);
 	if (rc) {
 		goto err_teardown;
@@ -594,6 +603,7 @@ void board_destroy(struct board *b)
 	if (!b) {
 		return;
 	}
+	board_media_destroy(b);
 	spmc_abi_destroy(b->abi);
 	sdp_partition_destroy(b->sdp);
 	spmc_destroy(b->spmc);
@@ -631,6 +641,7 @@ void board_nw_disconnect(struct board *b, uint16_t ep)
 	if (!b->nw_connected || ep != BOARD_NW_ENDPOINT) {
 		return;
 	}
+	board_media_disconnect(b, ep);
 	spmc_abi_endpoint_remove(b->abi, ep);
 	b->nw_connected = false;
 }

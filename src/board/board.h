@@ -58,6 +58,10 @@ struct hw_bus;
  * @dram_flags: hw_dram_create() flags (HW_DRAM_NO_SECRET in tests)
  * @debug_dump: let the SDP partition answer its debug dump command
  * @quiet:      log only errors and the protection warning
+ * @sink_dir:   the display's protected sink directory (docs/devices.md),
+ *              created mode 0700 if missing (an existing one must be a
+ *              directory of the board's user; it is made 0700); NULL: no
+ *              sink, DISPLAY_OPEN answers -EOPNOTSUPP
  */
 struct board_opts {
 	const char *keys_path;
@@ -65,6 +69,41 @@ struct board_opts {
 	uint32_t dram_flags;
 	bool debug_dump;
 	bool quiet;
+	const char *sink_dir;
+};
+
+/**
+ * struct board_device_status - the media devices' counters (docs/devices.md)
+ * @vdec_contexts:     decoder contexts open
+ * @vdec_opened:       contexts ever opened
+ * @vdec_packets:      access units decoded
+ * @vdec_frames:       frames written (decoded frames)
+ * @vdec_errors:       decode errors (bitstreams that did not decode)
+ * @vdec_faults:       vdec bus faults (bitstream reads, frame writes)
+ * @display_sessions:  display sessions open
+ * @display_opened:    sessions ever opened
+ * @display_frames:    frames shown
+ * @display_snapshots: PNG snapshots written
+ * @display_faults:    display bus faults
+ * @display_sink_errors: sink writes that failed on the host
+ * @gpu_reads:         GPU_READ jobs that completed
+ * @gpu_faults:        GPU_READ jobs the bus refused
+ */
+struct board_device_status {
+	uint32_t vdec_contexts;
+	uint64_t vdec_opened;
+	uint64_t vdec_packets;
+	uint64_t vdec_frames;
+	uint64_t vdec_errors;
+	uint64_t vdec_faults;
+	uint32_t display_sessions;
+	uint64_t display_opened;
+	uint64_t display_frames;
+	uint64_t display_snapshots;
+	uint64_t display_faults;
+	uint64_t display_sink_errors;
+	uint64_t gpu_reads;
+	uint64_t gpu_faults;
 };
 
 /**
@@ -92,6 +131,7 @@ struct board_ep_status {
  * @secret:         every carve-out is in memfd_secret memory
  * @endpoint_count: entries in @endpoints
  * @endpoints:      per-endpoint accounting, NW endpoints first
+ * @devices:        the media devices' counters
  */
 struct board_status {
 	struct spmc_stats spmc;
@@ -107,6 +147,7 @@ struct board_status {
 	bool secret;
 	uint32_t endpoint_count;
 	struct board_ep_status endpoints[SPMC_MAX_ENDPOINTS];
+	struct board_device_status devices;
 };
 
 /**
@@ -167,7 +208,8 @@ int board_nw_connect(struct board *b, uint16_t *ep);
  * @ep: the ID board_nw_connect() gave; anything else is ignored
  *
  * Unmaps its mailbox and tears its state down in the SPMC: incomplete
- * transactions are dropped, complete ones stay secure and accounted.
+ * transactions are dropped, complete ones stay secure and accounted. Its
+ * decoder contexts and display sessions are closed (sinks flushed).
  */
 void board_nw_disconnect(struct board *b, uint16_t ep);
 
@@ -183,6 +225,38 @@ void board_nw_disconnect(struct board *b, uint16_t ep);
  */
 int board_call(struct board *b, uint16_t ep, const struct rheap_ffa_regs *req,
 	       struct rheap_ffa_regs *resp);
+
+/**
+ * board_device_call() - BOARD_MSG_DEVICE: one media device command
+ * @b:    the board
+ * @ep:   caller endpoint ID, as the transport established it (trusted)
+ * @req:  the registers: x0 BOARD_MSG_DEVICE, x1 stream ID, x2 command
+ *        (enum device_cmd), x3..x10 args[0..7] (board-side slots),
+ *        x11..x17 MBZ (untrusted content)
+ * @resp: out: x0 BOARD_MSG_DEVICE, x1 status (sign-extended), x2..x9
+ *        res[0..7], x10..x17 zero
+ *
+ * Checks, in order: @ep is the connected NW endpoint (-EPERM);
+ * x11..x17 MBZ (-EINVAL); the stream is a platform device (-ENOENT); the
+ * command belongs to that device's model (-EOPNOTSUPP; a device without
+ * a model, e.g. `dma`, answers it to every command); argument slots the
+ * command does not use are MBZ and a [buf] flags slot has only
+ * DEVICE_BUF_SECURE (-EINVAL); then the command's own checks
+ * (docs/devices.md lists every error).
+ *
+ * Return: the status also put in @resp->x[1] (0 or a negative errno).
+ */
+int board_device_call(struct board *b, uint16_t ep,
+		      const struct rheap_ffa_regs *req,
+		      struct rheap_ffa_regs *resp);
+
+/**
+ * board_sink_dir() - the display's sink directory
+ * @b: the board
+ *
+ * Return: the path, or NULL when the board has no sink.
+ */
+const char *board_sink_dir(const struct board *b);
 
 /**
  * board_status() - snapshot of the accounting

@@ -15,7 +15,9 @@
 
 struct hw_bus;
 struct hw_device;
+struct hw_display;
 struct hw_dram;
+struct hw_vdec;
 struct hw_smmu;
 struct sdp_partition;
 struct spmc;
@@ -53,6 +55,43 @@ struct board {
 	struct spmc_abi *abi;
 	/** BOARD_NW_ENDPOINT is connected (added to the ABI handler). */
 	bool nw_connected;
+	/*
+	 * Media devices (board_device.c), chosen by DT node name: the
+	 * decoder on "vdec", the display on "display", GPU_READ on "gpu".
+	 * NULL when the platform has no such (suitable) device.
+	 */
+	struct hw_vdec *vdec;
+	uint32_t vdec_stream;
+	struct hw_display *display;
+	uint32_t display_stream;
+	struct hw_device *gpu;
+	uint32_t gpu_stream;
+	/** GPU_READ jobs completed and refused by the bus. */
+	uint64_t gpu_reads;
+	uint64_t gpu_faults;
 };
+
+/**
+ * board_media_create() - the media devices on their device models
+ * @b:        the board, devices created
+ * @sink_dir: board_opts.sink_dir (created here when missing)
+ *
+ * Return: 0; -EINVAL / -EPERM for a sink directory that cannot be made
+ * or is not ours (logged); -ENOMEM.
+ */
+int board_media_create(struct board *b, const char *sink_dir);
+
+/**
+ * board_media_destroy() - close every context and session, free models
+ * @b: the board
+ */
+void board_media_destroy(struct board *b);
+
+/**
+ * board_media_disconnect() - close an endpoint's contexts and sessions
+ * @b:  the board
+ * @ep: the endpoint that went away
+ */
+void board_media_disconnect(struct board *b, uint16_t ep);
 
 #endif /* RHEAP_SRC_BOARD_BOARD_INTERNAL_H */

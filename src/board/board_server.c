@@ -511,7 +511,11 @@ static void board_conn_serve(struct board_server *s, struct board_conn *c)
 		}
 		return;
 	case CONN_NW:
-		(void)board_call(s->board, c->ep, &req, &resp);
+		if (req.x[0] == BOARD_MSG_DEVICE) {
+			(void)board_device_call(s->board, c->ep, &req, &resp);
+		} else {
+			(void)board_call(s->board, c->ep, &req, &resp);
+		}
 		if (board_conn_send(c, &resp, -1) != 0) {
 			board_conn_close(s, c, "reply not deliverable", true);
 		}

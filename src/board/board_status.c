@@ -14,11 +14,41 @@
 #include "board/board.h"
 #include "board/board_internal.h"
 #include "hw/hw_bus.h"
+#include "hw/hw_display.h"
 #include "hw/hw_dram.h"
 #include "hw/hw_smmu.h"
 #include "hw/hw_tzasc.h"
+#include "hw/hw_vdec.h"
 #include "spmc/spmc.h"
 #include "util/json.h"
+
+static void board_device_status(const struct board *b,
+				struct board_device_status *out)
+{
+	struct hw_vdec_stats vs = { 0 };
+	struct hw_display_stats ds = { 0 };
+
+	if (b->vdec) {
+		hw_vdec_stats_get(b->vdec, &vs);
+	}
+	if (b->display) {
+		hw_display_stats_get(b->display, &ds);
+	}
+	out->vdec_contexts = vs.contexts;
+	out->vdec_opened = vs.opened;
+	out->vdec_packets = vs.packets;
+	out->vdec_frames = vs.frames;
+	out->vdec_errors = vs.decode_errors;
+	out->vdec_faults = vs.bus_faults;
+	out->display_sessions = ds.sessions;
+	out->display_opened = ds.opened;
+	out->display_frames = ds.frames;
+	out->display_snapshots = ds.snapshots;
+	out->display_faults = ds.bus_faults;
+	out->display_sink_errors = ds.sink_errors;
+	out->gpu_reads = b->gpu_reads;
+	out->gpu_faults = b->gpu_faults;
+}
 
 void board_status(const struct board *b, struct board_status *out)
 {
@@ -47,6 +77,7 @@ void board_status(const struct board *b, struct board_status *out)
 		(void)spmc_endpoint_stats(b->spmc, out->endpoints[i].id,
 					  &out->endpoints[i].stats);
 	}
+	board_device_status(b, &out->devices);
 }
 
 static void board_json_spmc(struct json_writer *w, const struct board_status *st)
@@ -117,6 +148,47 @@ static void board_json_layout(struct json_writer *w, const struct board *b)
 	json_write_array_end(w);
 }
 
+/* "devices": the media devices present, with their counters. */
+static void board_json_devices(struct json_writer *w, const struct board *b,
+			       const struct board_device_status *d)
+{
+	json_write_key(w, "devices");
+	json_write_object_begin(w);
+	if (b->vdec) {
+		json_write_key(w, "vdec");
+		json_write_object_begin(w);
+		json_write_member_u64(w, "stream_id", b->vdec_stream);
+		json_write_member_u64(w, "contexts", d->vdec_contexts);
+		json_write_member_u64(w, "contexts_opened", d->vdec_opened);
+		json_write_member_u64(w, "packets", d->vdec_packets);
+		json_write_member_u64(w, "decoded_frames", d->vdec_frames);
+		json_write_member_u64(w, "decode_errors", d->vdec_errors);
+		json_write_member_u64(w, "bus_faults", d->vdec_faults);
+		json_write_object_end(w);
+	}
+	if (b->display) {
+		json_write_key(w, "display");
+		json_write_object_begin(w);
+		json_write_member_u64(w, "stream_id", b->display_stream);
+		json_write_member_u64(w, "sessions", d->display_sessions);
+		json_write_member_u64(w, "sessions_opened", d->display_opened);
+		json_write_member_u64(w, "shown_frames", d->display_frames);
+		json_write_member_u64(w, "snapshots", d->display_snapshots);
+		json_write_member_u64(w, "bus_faults", d->display_faults);
+		json_write_member_u64(w, "sink_errors", d->display_sink_errors);
+		json_write_object_end(w);
+	}
+	if (b->gpu) {
+		json_write_key(w, "gpu");
+		json_write_object_begin(w);
+		json_write_member_u64(w, "stream_id", b->gpu_stream);
+		json_write_member_u64(w, "reads", d->gpu_reads);
+		json_write_member_u64(w, "bus_faults", d->gpu_faults);
+		json_write_object_end(w);
+	}
+	json_write_object_end(w);
+}
+
 static void board_json_endpoints(struct json_writer *w,
 				 const struct board_status *st)
 {
@@ -170,6 +242,9 @@ int board_status_json(const struct board *b, char **json, size_t *len)
 	json_write_object_end(&w);
 	json_write_member_u64(&w, "smmu_mappings", st.smmu_mappings);
 	board_json_endpoints(&w, &st);
+	json_write_member_string(&w, "sink_dir",
+				 board_sink_dir(b) ? board_sink_dir(b) : "");
+	board_json_devices(&w, b, &st.devices);
 	json_write_object_end(&w);
 	if (json_writer_finish(&w) != 0 || fclose(f) != 0) {
 		free(text);

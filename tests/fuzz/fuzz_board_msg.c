@@ -20,6 +20,9 @@
  *   FR_FD      a well-formed HELLO carrying an fd (SCM_RIGHTS)
  *   FR_BOARD   x0 = one of the board's own message IDs (FAULTS among
  *              them) or an unused one, rest from input
+ *   FR_DEVICE  DEVICE: a stream of the default board (or not), a device
+ *              command (or not), args small or from input, maybe a set
+ *              MBZ register (x11..x17)
  * Properties (abort() on violation; a hang is a libFuzzer timeout):
  *  - the client-side model of the connection (HELLO WAIT, NW, OPERATOR)
  *    predicts every outcome: a malformed frame (size, ancillary data, not
@@ -28,11 +31,16 @@
  *    errno and then the close; an accepted one gets its reply (and the
  *    DRAM messages, each with exactly one fd); an FF-A call on a NW
  *    connection gets exactly one reply; STATUS and FAULTS get one reply
- *    (echoing the request's x0) with a fd;
+ *    (echoing the request's x0) with a fd; a DEVICE frame on a NW
+ *    connection gets one DEVICE reply whose status is 0 or an errno of
+ *    the closed set, -EINVAL for a set MBZ register, -ENOENT for a stream
+ *    the platform lacks, with x10..x17 zero and, for an error other than
+ *    -ENOSPC / -EPERM (RECEIVE reports a dropped buffer's tag), no results;
  *  - board_status() is unchanged by a rejected frame, except that closing
  *    a NW connection disconnects its endpoint (nw_connected false);
  *  - the SPMC's invariants hold after every frame.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -45,6 +53,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <rheap/device_abi.h>
 #include <rheap/err.h>
 #include <rheap/ffa_abi.h>
 #include <rheap/ffa_regs.h>
@@ -72,6 +81,7 @@ enum frame_kind {
 	FR_SIZE,
 	FR_FD,
 	FR_BOARD,
+	FR_DEVICE,
 	FR_COUNT,
 };
 
@@ -113,6 +123,27 @@ static uint64_t rd64(struct reader *r)
 static uint8_t *g_tl;
 static size_t g_tl_size;
 static FILE *g_log;
+/* The display's sink (a temporary directory, removed at exit). */
+static char g_sink[64];
+
+static void sink_remove(void)
+{
+	char path[sizeof(g_sink) + 300] = { 0 };
+	DIR *d = opendir(g_sink);
+	struct dirent *e = NULL;
+
+	while (d && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] != '.' &&
+		    snprintf(path, sizeof(path), "%s/%s", g_sink, e->d_name) <
+			    (int)sizeof(path)) {
+			unlink(path);
+		}
+	}
+	if (d) {
+		closedir(d);
+	}
+	rmdir(g_sink);
+}
 
 static void check(bool ok)
 {
@@ -137,6 +168,9 @@ static void load_tl(void)
 	fclose(fp);
 	g_log = fopen("/dev/null", "w");
 	check(g_log != NULL);
+	snprintf(g_sink, sizeof(g_sink), "/tmp/rheap-fuzz-sink-XXXXXX");
+	check(mkdtemp(g_sink) != NULL);
+	check(atexit(sink_remove) == 0);
 }
 
 static bool status_eq(const struct board_status *a,
@@ -265,6 +299,36 @@ static const uint64_t k_board_ids[] = {
 	0x52480000,	 0x52480005,
 };
 
+static const uint64_t k_streams[] = { 0x10, 0x20, 0x30, 0x40, 0x99, 0 };
+
+static const uint64_t k_device_cmds[] = {
+	DEVICE_CMD_VDEC_OPEN,	   DEVICE_CMD_VDEC_QUEUE_OUT,
+	DEVICE_CMD_VDEC_DECODE,	   DEVICE_CMD_VDEC_RECEIVE,
+	DEVICE_CMD_VDEC_CLOSE,	   DEVICE_CMD_DISPLAY_OPEN,
+	DEVICE_CMD_DISPLAY_SHOW,   DEVICE_CMD_DISPLAY_CLOSE,
+	DEVICE_CMD_GPU_READ,	   0x0106,
+};
+
+/* DEVICE: mostly plausible values, so that commands get past the checks. */
+static void build_device(struct reader *r, uint8_t sel,
+			 struct rheap_ffa_regs *regs)
+{
+	uint8_t how = rd8(r);
+
+	regs->x[0] = BOARD_MSG_DEVICE;
+	regs->x[1] = sel & 0x80 ? rd64(r) : k_streams[sel % ARRAY_SIZE(k_streams)];
+	regs->x[2] = how & 0x80 ? rd64(r) :
+				  k_device_cmds[how % ARRAY_SIZE(k_device_cmds)];
+	for (uint32_t i = 0; i < DEVICE_ARGS; i++) {
+		uint8_t v = rd8(r);
+
+		regs->x[3 + i] = v & 0x80 ? rd64(r) : (uint64_t)(v & 0x7f);
+	}
+	if (how & 0x40) {
+		regs->x[11 + rd8(r) % 7] = rd64(r) | 1;
+	}
+}
+
 /*
  * Builds the next frame from the input into @buf. Sets *@len and
  * *@with_fd; returns its registers' view (for the model).
@@ -316,6 +380,9 @@ static void build_frame(struct reader *r, uint8_t *buf, size_t *len,
 			board_msg_decode(buf, regs);
 		}
 		return;
+	case FR_DEVICE:
+		build_device(r, sel, regs);
+		break;
 	default:
 		regs->x[0] = k_board_ids[sel % ARRAY_SIZE(k_board_ids)];
 		for (uint8_t i = 1; i <= (sel >> 4) % 4; i++) {
@@ -407,6 +474,31 @@ static enum model_state step(struct board *b, int fd, enum model_state st,
 		check(after.nw_connected);
 		return M_NW;
 	}
+	if (!malformed && st == M_NW && req.x[0] == BOARD_MSG_DEVICE) {
+		int64_t rc = 0;
+		bool known = false;
+
+		expect_reply(fd, &rep, 0);
+		rc = (int64_t)rep.x[1];
+		check(rep.x[0] == BOARD_MSG_DEVICE && zero_from(&rep, 10));
+		check(rc == 0 || rc == -EINVAL || rc == -ENOSPC ||
+		      rc == -ENOMEM || rc == -ENOENT || rc == -EBUSY ||
+		      rc == -EPERM || rc == -EOVERFLOW || rc == -EOPNOTSUPP);
+		for (uint32_t i = 0; i < board_platform(b)->device_count; i++) {
+			known = known || board_platform(b)->devices[i].stream_id ==
+						 req.x[1];
+		}
+		if (!zero_from(&req, 11)) {
+			check(rc == -EINVAL);
+		} else if (!known) {
+			check(rc == -ENOENT);
+		}
+		if (rc != 0 && rc != -ENOSPC && rc != -EPERM) {
+			check(zero_from(&rep, 2));
+		}
+		check(spmc_check_invariants(board_spmc(b), NULL) == 0);
+		return M_NW;
+	}
 	if (!malformed && st == M_NW) {
 		expect_reply(fd, &rep, 0);
 		check(spmc_check_invariants(board_spmc(b), NULL) == 0);
@@ -448,6 +540,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		load_tl();
 	}
 	opts.log = g_log;
+	opts.sink_dir = g_sink;
 	check(board_create(g_tl, g_tl_size, &opts, &b) == 0);
 	check(board_server_create(b, NULL, &s) == 0);
 	check(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);

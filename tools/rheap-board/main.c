@@ -2,8 +2,8 @@
 /*
  * rheap-board: run the secure world of the development platform.
  *
- *   rheap-board [--tl FILE] [--socket PATH] [--keys FILE] [--once]
- *               [--debug-dump] [--quiet]
+ *   rheap-board [--tl FILE] [--socket PATH] [--keys FILE] [--sink-dir DIR]
+ *               [--once] [--debug-dump] [--quiet]
  *
  * Boots from the Transfer List FILE (default: the default platform's list,
  * built at build time by rheap-mktl; its build-directory path is compiled
@@ -12,6 +12,8 @@
  * docs/board-transport.md describes the protocol.
  *
  *   --keys FILE    content keys of the SDP partition (read by the board only)
+ *   --sink-dir DIR the display's protected sink (docs/devices.md); default
+ *                  "sink" in the socket's directory; created mode 0700
  *   --once         exit when the first NW connection ends (tests)
  *   --debug-dump   let the SDP partition answer its dump command (debug:
  *                  it defeats R1)
@@ -53,6 +55,7 @@ struct board_main_opts {
 	const char *tl;
 	const char *socket;
 	const char *keys;
+	const char *sink_dir;
 	bool once;
 	bool debug_dump;
 	bool quiet;
@@ -63,7 +66,8 @@ static struct board_server *board_main_server;
 static void board_main_usage(FILE *f)
 {
 	fputs("usage: rheap-board [--tl FILE] [--socket PATH] [--keys FILE]"
-	      " [--once] [--debug-dump] [--quiet]\n"
+	      " [--sink-dir DIR]\n"
+	      "                   [--once] [--debug-dump] [--quiet]\n"
 	      "\n"
 	      "Boots the development platform's secure world from a Transfer\n"
 	      "List (default: " RHEAP_BOARD_DEFAULT_TL ")\n"
@@ -93,6 +97,8 @@ static int board_main_parse(int argc, char **argv, struct board_main_opts *o)
 			o->socket = argv[++i];
 		} else if (strcmp(a, "--keys") == 0 && has_arg) {
 			o->keys = argv[++i];
+		} else if (strcmp(a, "--sink-dir") == 0 && has_arg) {
+			o->sink_dir = argv[++i];
 		} else if (strcmp(a, "--once") == 0) {
 			o->once = true;
 		} else if (strcmp(a, "--debug-dump") == 0) {
@@ -170,6 +176,24 @@ static const char *board_main_socket_default(char *buf, size_t size)
 	return buf;
 }
 
+/* "sink" in the directory of @socket ("./sink" for a bare name). */
+static const char *board_main_sink_default(const char *socket, char *buf,
+					   size_t size)
+{
+	const char *slash = strrchr(socket, '/');
+	int n = 0;
+
+	if (!slash) {
+		n = snprintf(buf, size, "sink");
+	} else if (slash == socket) {
+		n = snprintf(buf, size, "/sink");
+	} else {
+		n = snprintf(buf, size, "%.*s/sink", (int)(slash - socket),
+			     socket);
+	}
+	return n > 0 && (size_t)n < size ? buf : NULL;
+}
+
 int main(int argc, char **argv)
 {
 	struct board_main_opts o = { .tl = RHEAP_BOARD_DEFAULT_TL };
@@ -178,6 +202,7 @@ int main(int argc, char **argv)
 	struct board_server *srv = NULL;
 	struct board *b = NULL;
 	char sock_buf[256] = { 0 };
+	char sink_buf[512] = { 0 };
 	void *tl = NULL;
 	size_t tl_size = 0;
 	int rc = 0;
@@ -188,6 +213,15 @@ int main(int argc, char **argv)
 	if (!o.socket) {
 		o.socket = board_main_socket_default(sock_buf, sizeof(sock_buf));
 	}
+	if (!o.sink_dir) {
+		o.sink_dir = board_main_sink_default(o.socket, sink_buf,
+						     sizeof(sink_buf));
+		if (!o.sink_dir) {
+			fprintf(stderr, "rheap-board: socket path too long for a "
+					"default sink directory\n");
+			return BOARD_EXIT_USAGE;
+		}
+	}
 	rc = board_main_read(o.tl, &tl, &tl_size);
 	if (rc) {
 		return BOARD_EXIT_USAGE;
@@ -195,6 +229,7 @@ int main(int argc, char **argv)
 	bo.keys_path = o.keys;
 	bo.debug_dump = o.debug_dump;
 	bo.quiet = o.quiet;
+	bo.sink_dir = o.sink_dir;
 	rc = board_create(tl, tl_size, &bo, &b);
 	free(tl);
 	if (rc) {

@@ -4,7 +4,7 @@
 import os
 import struct
 
-RAW, HELLO, STATUS, FFA, SIZE, FD, BOARD = range(7)
+RAW, HELLO, STATUS, FFA, SIZE, FD, BOARD, DEVICE = range(8)
 NW, OPERATOR = 1, 2
 VERSION, FEATURES, ID_GET = 0, 1, 2
 
@@ -25,6 +25,30 @@ def hello(kind, version=None, mbz=None):
 def ffa(func, *regs):
     return bytes([FFA, func | len(regs) << 4]) + b''.join(
         struct.pack('<Q', x) for x in regs)
+
+
+# DEVICE: stream and command by index into the target's tables.
+S_VDEC, S_DISPLAY, S_GPU, S_DMA, S_UNKNOWN = range(5)
+C_OPEN, C_QUEUE, C_DECODE, C_RECEIVE, C_CLOSE, C_DOPEN, C_SHOW, C_DCLOSE, \
+    C_GPU, C_BAD = range(10)
+
+
+def arg(v):
+    if v < 0x80:
+        return bytes([v])
+    return bytes([0x80]) + struct.pack('<Q', v)
+
+
+def device(stream, cmd, args, mbz=None):
+    how = cmd | (0x40 if mbz is not None else 0)
+    b = bytes([DEVICE, stream, how])
+    b += b''.join(arg(a) for a in (list(args) + [0] * 8)[:8])
+    if mbz is not None:
+        b += bytes([mbz[0]]) + struct.pack('<Q', mbz[1])
+    return b
+
+
+CTX = 1 << 8 | 1  # first decoder context on a fresh board
 
 
 def sized(n, fill=0):
@@ -48,6 +72,29 @@ SEEDS = {
     'board_ids': hello(OPERATOR) + bytes([BOARD, 0x11, 5]),
     'raw_frame': bytes([RAW, 0]) + struct.pack('<QQQ', 0x52480001, 1, 1) +
     bytes(120) + ffa(ID_GET),
+    'device_vdec': hello(NW) +
+    device(S_VDEC, C_OPEN, [2, 0, 0, 0, 64, 64, 1]) +
+    device(S_VDEC, C_RECEIVE, [CTX]) +
+    device(S_VDEC, C_QUEUE, [CTX, 1, 0, 0, 6144]) +
+    device(S_VDEC, C_DECODE, [CTX, 0x1000, 1, 100]) +
+    device(S_VDEC, C_DECODE, [CTX, 0, 0, 0, 1]) +
+    device(S_VDEC, C_RECEIVE, [CTX]) +
+    device(S_VDEC, C_CLOSE, [CTX]),
+    'device_display': hello(NW) +
+    device(S_DISPLAY, C_DOPEN, [3, 1, 64, 64, 1, 25, 1]) +
+    device(S_DISPLAY, C_SHOW, [1, 0x1000, 1, 6144, 5]) +
+    device(S_DISPLAY, C_DCLOSE, [1]),
+    'device_gpu': hello(NW) +
+    device(S_GPU, C_GPU, [0x80000000, 0, 4096]) +
+    device(S_GPU, C_GPU, [0xe0000000, 0, 4096]),
+    'device_hostile': hello(NW) +
+    device(S_VDEC, C_OPEN, [1, 0, 0, 0, 64, 64, 1], mbz=(3, 1)) +
+    device(S_UNKNOWN, C_OPEN, [1, 0, 0, 0, 64, 64, 1]) +
+    device(S_DMA, C_GPU, [0x80000000, 0, 4096]) +
+    device(S_VDEC, C_BAD, []) +
+    device(S_VDEC, C_OPEN, [1, 0xe0000000, 0, 64, 64, 64, 1]) +
+    device(S_VDEC, C_QUEUE, [CTX, 1, 0xffffffffffffff00, 0, 0x1000]),
+    'device_operator': hello(OPERATOR) + device(S_VDEC, C_RECEIVE, [CTX]),
 }
 
 here = os.path.dirname(os.path.abspath(__file__))
