@@ -9,9 +9,9 @@
  *
  * Two parts:
  * - pure request decoding (rheapd_req_check(), rheapd_alloc_decode(),
- *   rheapd_attach_decode()): every byte a client sends passes through
- *   these first; they do no I/O and are fuzzed (tests/fuzz/
- *   fuzz_rheapd_req.c);
+ *   rheapd_attach_decode(), rheapd_device_decode()): every byte a
+ *   client sends passes through these first; they do no I/O and are
+ *   fuzzed (tests/fuzz/fuzz_rheapd_req.c);
  * - the server (rheapd_run()): one thread, one epoll loop.
  */
 #ifndef RHEAP_SRC_KERNEL_RHEAPD_H
@@ -107,6 +107,37 @@ int rheapd_alloc_decode(const uint8_t *payload, size_t len,
  */
 int rheapd_attach_decode(const uint8_t *payload, size_t len,
 			 struct rheapd_attach_req *out);
+
+/* Most bytes of a VDEC_OPEN codec config (the memfd's first args[3]). */
+#define RHEAPD_DEVICE_CONFIG_MAX (64u * 1024u)
+
+/**
+ * rheapd_device_cmd_device() - the device a command belongs to
+ * @cmd: enum device_cmd value (untrusted)
+ *
+ * Return: "vdec", "display" or "gpu"; NULL for an unknown command.
+ */
+const char *rheapd_device_cmd_device(uint32_t cmd);
+
+/**
+ * rheapd_device_decode() - decode a DEVICE payload (docs/rheapd-uapi.md)
+ * @payload: untrusted, exactly sizeof(struct rheapd_device_req) bytes
+ * @len:     its bytes
+ * @has_fd:  whether an fd came with the request
+ * @out:     the request (device NUL-terminated)
+ *
+ * In this order: -EINVAL wrong size, device name empty or not
+ * NUL-terminated, reserved fields not 0; -EOPNOTSUPP unknown command;
+ * -EINVAL VDEC_OPEN with args[1] or args[2] set or a config size
+ * (args[3]) above RHEAPD_DEVICE_CONFIG_MAX; -EINVAL the fd rule: VDEC_OPEN
+ * takes an fd exactly when args[3] > 0, GPU_READ always, every other
+ * command never. Nothing here knows the platform's devices: the device
+ * name is checked by the caller.
+ *
+ * Return: 0; -EINVAL; -EOPNOTSUPP.
+ */
+int rheapd_device_decode(const uint8_t *payload, size_t len, bool has_fd,
+			 struct rheapd_device_req *out);
 
 /**
  * struct rheapd_cfg - what rheapd_run() serves

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <rheap/device_abi.h>
 #include <rheap/err.h>
 #include <rheap/rheapd_uapi.h>
 
@@ -48,6 +49,10 @@ static int rheapd_op_rule(uint16_t op, size_t *exact, size_t *min,
 		return 0;
 	case RHEAPD_OP_DETACH:
 		*exact = sizeof(struct rheapd_detach_req);
+		return 0;
+	case RHEAPD_OP_DEVICE:
+		*exact = sizeof(struct rheapd_device_req);
+		*fd = RHEAPD_FD_ANY; /* rheapd_device_decode() decides */
 		return 0;
 	case RHEAPD_OP_TEE_OPEN:
 	case RHEAPD_OP_TEE_CLOSE:
@@ -178,6 +183,69 @@ int rheapd_attach_decode(const uint8_t *payload, size_t len,
 		return -EINVAL;
 	}
 	if ((r.flags & ~RHEAPD_ATTACH_WRITE) != 0 || r.reserved != 0) {
+		return -EINVAL;
+	}
+	*out = r;
+	return 0;
+}
+
+const char *rheapd_device_cmd_device(uint32_t cmd)
+{
+	switch (cmd) {
+	case DEVICE_CMD_VDEC_OPEN:
+	case DEVICE_CMD_VDEC_QUEUE_OUT:
+	case DEVICE_CMD_VDEC_DECODE:
+	case DEVICE_CMD_VDEC_RECEIVE:
+	case DEVICE_CMD_VDEC_CLOSE:
+		return "vdec";
+	case DEVICE_CMD_DISPLAY_OPEN:
+	case DEVICE_CMD_DISPLAY_SHOW:
+	case DEVICE_CMD_DISPLAY_CLOSE:
+		return "display";
+	case DEVICE_CMD_GPU_READ:
+		return "gpu";
+	default:
+		return NULL;
+	}
+}
+
+int rheapd_device_decode(const uint8_t *payload, size_t len, bool has_fd,
+			 struct rheapd_device_req *out)
+{
+	struct rheapd_device_req r = { .cmd = 0 };
+	bool want_fd = false;
+
+	if (len != sizeof(r)) {
+		return -EINVAL;
+	}
+	memcpy(&r, payload, sizeof(r));
+	if (r.device[0] == '\0' ||
+	    !memchr(r.device, '\0', sizeof(r.device))) {
+		return -EINVAL;
+	}
+	if (r.reserved != 0 || r.reserved2 != 0) {
+		return -EINVAL;
+	}
+	if (!rheapd_device_cmd_device(r.cmd)) {
+		return -EOPNOTSUPP;
+	}
+	switch (r.cmd) {
+	case DEVICE_CMD_VDEC_OPEN:
+		/* The config comes in a memfd, never as an address. */
+		if (r.args[1] != 0 || r.args[2] != 0 ||
+		    r.args[3] > RHEAPD_DEVICE_CONFIG_MAX) {
+			return -EINVAL;
+		}
+		want_fd = r.args[3] != 0;
+		break;
+	case DEVICE_CMD_GPU_READ:
+		want_fd = true;
+		break;
+	default:
+		want_fd = false;
+		break;
+	}
+	if (want_fd != has_fd) {
 		return -EINVAL;
 	}
 	*out = r;

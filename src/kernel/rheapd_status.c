@@ -116,6 +116,8 @@ static void rheapd_status_clients(const struct rheapd *d,
 		json_write_member_u64(w, "quota", ki.quota);
 		json_write_member_u64(w, "attachments", c->attachments);
 		json_write_member_u64(w, "tee_sessions", c->tee_sessions);
+		json_write_member_u64(w, "device_contexts",
+				      c->device_contexts);
 		json_write_member_u64(w, "registrations", c->registrations);
 		json_write_object_end(w);
 	}

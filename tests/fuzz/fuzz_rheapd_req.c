@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * Fuzz target for the bytes rheapd reads from outside: request datagrams
- * (rheapd_req_check(), rheapd_alloc_decode(), rheapd_attach_decode() of
- * src/kernel/rheapd.h) and the policy file (kpolicy_parse()).
+ * (rheapd_req_check(), rheapd_alloc_decode(), rheapd_attach_decode(),
+ * rheapd_device_decode() of src/kernel/rheapd.h) and the policy file
+ * (kpolicy_parse()).
  *
  * Input: byte 0 selects: bit 0 "an fd came with the datagram", bit 1 "the
  * rest is a policy file"; the rest is the datagram (or the policy).
@@ -13,13 +14,18 @@
  * heap_flags 0, data_size = payload - 8, and the canonical 24-byte struct
  * built from the decoded values decodes to the same values; an accepted
  * ATTACH has a NUL-terminated non-empty device name, known flags and 0
- * reserved. An accepted policy answers decisions without crashing.
+ * reserved; an accepted DEVICE has a NUL-terminated non-empty device name,
+ * reserved fields 0, a known command, the fd rule kept (VDEC_OPEN: fd iff
+ * a config size, which is <= 64 KiB, and args[1]/[2] 0; GPU_READ: fd;
+ * others: none) and decodes the same again. An accepted policy answers
+ * decisions without crashing.
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <rheap/device_abi.h>
 #include <rheap/rheapd_uapi.h>
 
 #include "kernel/kpolicy.h"
@@ -65,6 +71,41 @@ static void check_attach(const struct rheapd_req *req)
 	n = strnlen(r.device, sizeof(r.device));
 	if (n == 0 || n == sizeof(r.device) ||
 	    (r.flags & ~RHEAPD_ATTACH_WRITE) || r.reserved != 0) {
+		abort();
+	}
+}
+
+static void check_device(const struct rheapd_req *req, bool has_fd)
+{
+	struct rheapd_device_req r = { .cmd = 0 };
+	struct rheapd_device_req again = { .cmd = 0 };
+	size_t n = 0;
+	bool want = false;
+
+	if (rheapd_device_decode(req->payload, req->payload_len, has_fd, &r) !=
+	    0) {
+		return;
+	}
+	n = strnlen(r.device, sizeof(r.device));
+	if (n == 0 || n == sizeof(r.device) || r.reserved != 0 ||
+	    r.reserved2 != 0 || !rheapd_device_cmd_device(r.cmd)) {
+		abort();
+	}
+	if (r.cmd == DEVICE_CMD_VDEC_OPEN) {
+		if (r.args[1] || r.args[2] ||
+		    r.args[3] > RHEAPD_DEVICE_CONFIG_MAX) {
+			abort();
+		}
+		want = r.args[3] != 0;
+	} else {
+		want = r.cmd == DEVICE_CMD_GPU_READ;
+	}
+	if (want != has_fd) {
+		abort();
+	}
+	if (rheapd_device_decode((const uint8_t *)&r, sizeof(r), has_fd,
+				 &again) != 0 ||
+	    again.cmd != r.cmd || memcmp(again.args, r.args, sizeof(r.args))) {
 		abort();
 	}
 }
@@ -121,6 +162,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case RHEAPD_OP_ATTACH:
 		check_attach(&req);
+		break;
+	case RHEAPD_OP_DEVICE:
+		check_device(&req, has_fd);
 		break;
 	case RHEAPD_OP_HEAP_LIST:
 	case RHEAPD_OP_STATUS:

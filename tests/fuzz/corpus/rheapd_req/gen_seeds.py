@@ -27,6 +27,12 @@ def attach(device, flags=1, reserved=0):
     return device.ljust(32, b"\0")[:32] + struct.pack("<II", flags, reserved)
 
 
+def device(name, cmd, args=(), reserved=0, reserved2=0):
+    a = list(args) + [0] * (8 - len(args))
+    return (name.ljust(32, b"\0")[:32] + struct.pack("<II", cmd, reserved)
+            + struct.pack("<8Q", *a) + struct.pack("<Q", reserved2))
+
+
 SEEDS = {
     "heap_list": b"\0" + hdr(0x01),
     "status": b"\0" + hdr(0x20),
@@ -48,6 +54,29 @@ SEEDS = {
     "attach_unterminated": b"\1" + hdr(0x04) + attach(b"v" * 32),
     "attach_reserved": b"\1" + hdr(0x04) + attach(b"gpu", reserved=1),
     "detach": b"\0" + hdr(0x05) + struct.pack("<Q", 1),
+    "device_vdec_open_cfg": b"\1" + hdr(0x06)
+    + device(b"vdec", 0x0101, (1, 0, 0, 40, 320, 240, 1)),
+    "device_vdec_open_nocfg": b"\0" + hdr(0x06)
+    + device(b"vdec", 0x0101, (1, 0, 0, 0, 320, 240, 1)),
+    "device_vdec_open_addr": b"\1" + hdr(0x06)
+    + device(b"vdec", 0x0101, (1, 0x80000000, 0, 40, 320, 240, 1)),
+    "device_vdec_open_big": b"\1" + hdr(0x06)
+    + device(b"vdec", 0x0101, (1, 0, 0, 65537, 320, 240, 1)),
+    "device_queue_out": b"\0" + hdr(0x06)
+    + device(b"vdec", 0x0102, (257, 7, 3, 0, 460800)),
+    "device_decode_eos": b"\0" + hdr(0x06)
+    + device(b"vdec", 0x0103, (257, 0, 0, 0, 1)),
+    "device_receive_fd": b"\1" + hdr(0x06) + device(b"vdec", 0x0104, (257,)),
+    "device_show": b"\0" + hdr(0x06)
+    + device(b"display", 0x0202, (1, 4, 0, 115200, 33)),
+    "device_gpu_read": b"\1" + hdr(0x06)
+    + device(b"gpu", 0x0301, (0, 0, 4096)),
+    "device_gpu_no_fd": b"\0" + hdr(0x06)
+    + device(b"gpu", 0x0301, (0, 0, 4096)),
+    "device_unknown_cmd": b"\0" + hdr(0x06) + device(b"vdec", 0x0199),
+    "device_reserved2": b"\0" + hdr(0x06)
+    + device(b"vdec", 0x0104, (1,), reserved2=1),
+    "device_unterminated": b"\0" + hdr(0x06) + device(b"d" * 32, 0x0104),
     "tee_open": b"\0" + hdr(0x10) + bytes(16) + struct.pack("<II", 0, 0),
     "bad_magic": b"\0" + hdr(0x01, magic=0x12345678),
     "bad_version": b"\0" + hdr(0x01, version=2),
