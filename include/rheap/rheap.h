@@ -199,6 +199,113 @@ int rheap_buf_import(unsigned int flags, int fd, struct rheap_buf_info *info);
  */
 int rheap_status(unsigned int flags, char *buf, size_t cap, size_t *len);
 
+/*
+ * Devices (rheapd backend only). A struct rheap_device is its own
+ * connection to rheapd: the attachments made and the decoder contexts /
+ * display sessions opened through it belong to it and go when it is
+ * closed (or the process dies). Commands, argument slots and results are
+ * those of include/rheap/device_abi.h, rheapd side: buffers are named by
+ * (attachment ID from rheap_device_attach() on the same device, offset).
+ * docs/librheap.md has a decoder loop.
+ */
+
+#define RHEAP_DEVICE_NAME_MAX 32u      /* with the NUL */
+#define RHEAP_DEVICE_ATTACH_WRITE 0x1u /* the device may write the buffer */
+#define RHEAP_DEVICE_ARGS 8u
+
+/**
+ * struct rheap_device_seg - one piece of an attachment
+ * @iova: the device's address (restricted: in its secure SMMU context;
+ *        system buffers: 0, devices cannot reach them)
+ * @size: bytes
+ */
+struct rheap_device_seg {
+	uint64_t iova;
+	uint64_t size;
+};
+
+/** struct rheap_device - a device opened through rheapd (opaque) */
+struct rheap_device;
+
+/**
+ * rheap_device_open() - open a device by its DT name ("vdec", "display",
+ * "gpu") over a new rheapd connection
+ * @name: 1..RHEAP_DEVICE_NAME_MAX-1 bytes
+ * @out:  the device; untouched on failure
+ *
+ * The name is checked by rheapd on every call (-ENOENT there for a device
+ * the platform does not have).
+ *
+ * Return: 0; -EINVAL bad name; -ENOENT rheapd not reachable; -EPERM the
+ * socket's permissions; -ENOMEM.
+ */
+int rheap_device_open(const char *name, struct rheap_device **out);
+
+/**
+ * rheap_device_close() - close the connection: rheapd closes the device's
+ * contexts and sessions, then drops the attachments
+ * @dev: the device, or NULL
+ */
+void rheap_device_close(struct rheap_device *dev);
+
+/**
+ * rheap_device_attach() - attach a buffer to the device
+ * @dev:       the device
+ * @fd:        the buffer's handle (not consumed)
+ * @flags:     0 or RHEAP_DEVICE_ATTACH_WRITE (needed for decoder outputs)
+ * @attach_id: out: names the attachment in commands and for detach
+ * @segs:      out: up to @cap segments; may be NULL when @cap is 0
+ * @cap:       entries at @segs
+ * @count:     out, may be NULL: the attachment's segments (may exceed
+ *             @cap). A buffer slot of a command must lie in one segment.
+ *
+ * Return: 0; -EINVAL not a handle or bad @flags; -EPERM the device may
+ * not reach the buffer's heap (policy, non-secure device, use case);
+ * -ENOENT no such device or rheapd/the board went away; -ENOMEM.
+ */
+int rheap_device_attach(struct rheap_device *dev, int fd, uint32_t flags,
+			uint64_t *attach_id, struct rheap_device_seg *segs,
+			size_t cap, size_t *count);
+
+/**
+ * rheap_device_detach() - undo an attachment
+ * @dev:       the device
+ * @attach_id: from rheap_device_attach() on @dev
+ *
+ * Return: 0; -ENOENT unknown; -EBUSY an open decoder context of @dev had
+ * it queued as an output buffer (close the context first).
+ */
+int rheap_device_detach(struct rheap_device *dev, uint64_t attach_id);
+
+/**
+ * rheap_device_cmd() - one device command (include/rheap/device_abi.h)
+ * @dev:  the device
+ * @cmd:  enum device_cmd
+ * @args: RHEAP_DEVICE_ARGS argument slots, rheapd side
+ * @fd:   VDEC_OPEN: the codec config memfd (rheap_device_memfd()), or -1
+ *        without config; GPU_READ: the buffer's handle; else -1. Not
+ *        consumed.
+ * @res:  out, may be NULL: the 8 result slots; set (zero if rheapd sent
+ *        none) whatever the status, e.g. VDEC_RECEIVE's -ENOSPC tag
+ *
+ * Return: 0 or the negative errno of rheapd's checks or of the device
+ * (docs/rheapd-uapi.md lists them in order); -ENOENT also when rheapd or
+ * the board went away.
+ */
+int rheap_device_cmd(struct rheap_device *dev, uint32_t cmd,
+		     const uint64_t args[8], int fd, uint64_t res[8]);
+
+/**
+ * rheap_device_memfd() - a sealed memfd holding @len bytes, e.g. a
+ * decoder's codec config for VDEC_OPEN (args[3] = @len)
+ * @data: the bytes
+ * @len:  1..64 KiB
+ *
+ * Return: the fd (the caller closes it); -EINVAL bad @len or @data;
+ * -ENOMEM.
+ */
+int rheap_device_memfd(const void *data, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -176,6 +176,34 @@ int lib_alloc_resp_decode(const void *p, size_t len, uint32_t data_size,
 			  struct rheapd_alloc_resp *resp, void *data);
 
 /**
+ * lib_attach_resp_decode() - decode an ATTACH payload (pure)
+ * @p:         payload (untrusted)
+ * @len:       its bytes
+ * @attach_id: out
+ * @segs:      out: up to @cap segments; may be NULL if @cap is 0
+ * @cap:       entries at @segs
+ * @count:     out: the response's segment count
+ *
+ * Return: 0; -EINVAL (size disagrees with the count, count 0, reserved
+ * non-zero, attach ID 0, a segment of size 0).
+ */
+int lib_attach_resp_decode(const void *p, size_t len, uint64_t *attach_id,
+			   struct rheap_device_seg *segs, size_t cap,
+			   size_t *count);
+
+/**
+ * lib_device_resp_decode() - decode a DEVICE payload (pure)
+ * @p:      payload (untrusted)
+ * @len:    its bytes: 64, or 0 when @status is an error
+ * @status: the header's status
+ * @res:    out: the 8 result slots (zero for an empty payload)
+ *
+ * Return: 0; -EINVAL.
+ */
+int lib_device_resp_decode(const void *p, size_t len, int status,
+			   uint64_t res[8]);
+
+/**
  * lib_name_valid() - a heap name: 1..RHEAP_HEAP_NAME_MAX-1 bytes, no '/'
  * @name: NUL-terminated
  */

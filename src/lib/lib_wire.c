@@ -139,3 +139,54 @@ int lib_alloc_resp_decode(const void *p, size_t len, uint32_t data_size,
 	}
 	return 0;
 }
+
+int lib_attach_resp_decode(const void *p, size_t len, uint64_t *attach_id,
+			   struct rheap_device_seg *segs, size_t cap,
+			   size_t *count)
+{
+	const uint8_t *bytes = p;
+	struct rheapd_attach_resp r = { 0 };
+
+	if (len < sizeof(r)) {
+		return -EINVAL;
+	}
+	memcpy(&r, p, sizeof(r));
+	if (r.reserved != 0 || r.attach_id == 0 || r.seg_count == 0 ||
+	    (len - sizeof(r)) / sizeof(struct rheapd_attach_seg) !=
+		    r.seg_count ||
+	    (len - sizeof(r)) % sizeof(struct rheapd_attach_seg) != 0) {
+		return -EINVAL;
+	}
+	for (uint32_t i = 0; i < r.seg_count; i++) {
+		struct rheapd_attach_seg w = { 0 };
+
+		memcpy(&w, bytes + sizeof(r) + i * sizeof(w), sizeof(w));
+		if (w.size == 0) {
+			return -EINVAL;
+		}
+		if (i < cap) {
+			segs[i].iova = w.iova;
+			segs[i].size = w.size;
+		}
+	}
+	*attach_id = r.attach_id;
+	*count = r.seg_count;
+	return 0;
+}
+
+int lib_device_resp_decode(const void *p, size_t len, int status,
+			   uint64_t res[8])
+{
+	struct rheapd_device_resp r = { { 0 } };
+
+	memset(res, 0, 8 * sizeof(res[0]));
+	if (len == 0 && status != 0) {
+		return 0;
+	}
+	if (len != sizeof(r)) {
+		return -EINVAL;
+	}
+	memcpy(&r, p, sizeof(r));
+	memcpy(res, r.res, sizeof(r.res));
+	return 0;
+}

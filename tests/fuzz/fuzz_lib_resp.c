@@ -7,7 +7,10 @@
  * accepted heap list is exactly 8 + 88 * count bytes and every decoded
  * name is NUL-terminated and non-empty; an accepted buffer info or alloc
  * response has a non-zero size (a page multiple for ALLOC); an accepted
- * fdinfo has a non-zero size and a name shorter than the field.
+ * fdinfo has a non-zero size and a name shorter than the field; an
+ * accepted ATTACH response is 16 + 16 * count bytes, count >= 1, a non-zero
+ * ID and no empty segment; an accepted DEVICE response is 64 bytes, or
+ * empty with an error status (then the results are zero).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2) {
 		return 0;
 	}
-	switch (data[0] % 5) {
+	switch (data[0] % 7) {
 	case 0:
 		if (lib_resp_check(p, len, data[1], data[1], &status) == 0 &&
 		    (status > 0 || status < -EOPNOTSUPP)) {
@@ -77,6 +80,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		}
 		break;
+	case 5: {
+		struct rheap_device_seg segs[3];
+		uint64_t id = 0;
+
+		if (lib_attach_resp_decode(p, len, &id, segs, data[1] % 4u,
+					   &count) == 0) {
+			if (id == 0 || count == 0 || len != 16 + 16 * count) {
+				abort();
+			}
+			for (size_t i = 0; i < count && i < data[1] % 4u; i++) {
+				if (segs[i].size == 0) {
+					abort();
+				}
+			}
+		}
+		break;
+	}
+	case 6: {
+		uint64_t res[8];
+		int st = -(int)(data[1] % 3u);
+
+		if (lib_device_resp_decode(p, len, st, res) == 0) {
+			if (len != 64 && !(len == 0 && st != 0)) {
+				abort();
+			}
+			for (size_t i = 0; len == 0 && i < 8; i++) {
+				if (res[i] != 0) {
+					abort();
+				}
+			}
+		}
+		break;
+	}
 	default:
 		if (linux_fdinfo_decode((const char *)p, len, &info) == 0) {
 			name_ok(info.heap, sizeof(info.heap));

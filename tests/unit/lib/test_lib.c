@@ -1151,9 +1151,116 @@ static void test_linux_alloc(void **state)
 	close(memfd);
 }
 
+static void test_attach_resp_decode(void **state)
+{
+	struct {
+		struct rheapd_attach_resp h;
+		struct rheapd_attach_seg s[2];
+	} w = { .h = { .attach_id = 9, .seg_count = 2 },
+		.s = { { 0x1000, 4096 }, { 0x9000, 8192 } } };
+	struct rheap_device_seg segs[2] = { { 0 } };
+	uint64_t id = 0;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(lib_attach_resp_decode(&w, sizeof(w), &id, segs, 2,
+						&n), 0);
+	assert_int_equal(id, 9);
+	assert_int_equal(n, 2);
+	assert_int_equal(segs[1].iova, 0x9000);
+	assert_int_equal(segs[1].size, 8192);
+	/* Fewer slots than segments: the count still says 2. */
+	memset(segs, 0, sizeof(segs));
+	assert_int_equal(lib_attach_resp_decode(&w, sizeof(w), &id, segs, 1,
+						&n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(segs[1].size, 0);
+	assert_int_equal(lib_attach_resp_decode(&w, sizeof(w), &id, NULL, 0,
+						&n), 0);
+	/* Hostile: short, count disagreeing, trailing bytes, reserved, ID 0,
+	 * count 0, an empty segment. */
+	assert_int_equal(lib_attach_resp_decode(&w, 15, &id, segs, 2, &n),
+			 -EINVAL);
+	assert_int_equal(lib_attach_resp_decode(&w, sizeof(w) - 16, &id, segs,
+						2, &n), -EINVAL);
+	assert_int_equal(lib_attach_resp_decode(&w, sizeof(w) - 1, &id, segs,
+						2, &n), -EINVAL);
+	w.h.reserved = 1;
+	assert_int_equal(lib_attach_resp_decode(&w, sizeof(w), &id, segs, 2,
+						&n), -EINVAL);
+	w.h.reserved = 0;
+	w.h.attach_id = 0;
+	assert_int_equal(lib_attach_resp_decode(&w, sizeof(w), &id, segs, 2,
+						&n), -EINVAL);
+	w.h.attach_id = 9;
+	w.h.seg_count = 0;
+	assert_int_equal(lib_attach_resp_decode(&w, sizeof(w.h), &id, segs, 2,
+						&n), -EINVAL);
+	w.h.seg_count = 2;
+	w.s[0].size = 0;
+	assert_int_equal(lib_attach_resp_decode(&w, sizeof(w), &id, segs, 2,
+						&n), -EINVAL);
+	w.h.seg_count = UINT32_MAX;
+	assert_int_equal(lib_attach_resp_decode(&w, sizeof(w), &id, segs, 2,
+						&n), -EINVAL);
+}
+
+static void test_device_resp_decode(void **state)
+{
+	struct rheapd_device_resp w = { .res = { 1, 2, 3, 4, 5, 6, 7, 8 } };
+	uint64_t res[8] = { 0 };
+
+	(void)state;
+	assert_int_equal(lib_device_resp_decode(&w, sizeof(w), 0, res), 0);
+	assert_int_equal(res[7], 8);
+	/* An error with results (RECEIVE's -ENOSPC tag), and without. */
+	assert_int_equal(lib_device_resp_decode(&w, sizeof(w), -ENOSPC, res),
+			 0);
+	assert_int_equal(res[1], 2);
+	assert_int_equal(lib_device_resp_decode(&w, 0, -ENOENT, res), 0);
+	assert_int_equal(res[1], 0);
+	/* Success needs the 64 bytes; other sizes never do. */
+	assert_int_equal(lib_device_resp_decode(&w, 0, 0, res), -EINVAL);
+	assert_int_equal(lib_device_resp_decode(&w, 63, 0, res), -EINVAL);
+	assert_int_equal(lib_device_resp_decode(&w, 63, -EINVAL, res),
+			 -EINVAL);
+	assert_int_equal(res[0], 0);
+}
+
+static void test_device_args(void **state)
+{
+	struct rheap_device *d = NULL;
+	uint64_t args[8] = { 0 };
+	uint8_t cfg[64 * 1024 + 1] = { 0 };
+	int fd = -1;
+
+	(void)state;
+	assert_int_equal(rheap_device_open(NULL, &d), -EINVAL);
+	assert_int_equal(rheap_device_open("", &d), -EINVAL);
+	assert_int_equal(rheap_device_open("0123456789abcdef0123456789abcdef",
+					   &d), -EINVAL);
+	assert_int_equal(rheap_device_open("vdec", NULL), -EINVAL);
+	assert_null(d);
+	assert_int_equal(rheap_device_cmd(NULL, 0, args, -1, NULL), -EINVAL);
+	assert_int_equal(rheap_device_detach(NULL, 1), -EINVAL);
+	assert_int_equal(rheap_device_memfd(NULL, 4), -EINVAL);
+	assert_int_equal(rheap_device_memfd(cfg, 0), -EINVAL);
+	assert_int_equal(rheap_device_memfd(cfg, sizeof(cfg)), -EINVAL);
+	cfg[3] = 0x5a;
+	fd = rheap_device_memfd(cfg, 4);
+	assert_true(fd >= 0);
+	assert_int_equal(lseek(fd, 0, SEEK_END), 4);
+	assert_int_equal(pwrite(fd, cfg, 1, 0), -1); /* sealed */
+	close(fd);
+	rheap_device_close(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest pure[] = {
+		cmocka_unit_test(test_attach_resp_decode),
+		cmocka_unit_test(test_device_resp_decode),
+		cmocka_unit_test(test_device_args),
 		cmocka_unit_test(test_backend_choose),
 		cmocka_unit_test(test_name_valid),
 		cmocka_unit_test(test_resp_check),
