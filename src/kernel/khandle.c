@@ -1,9 +1,19 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Buffer handles (khandle.h has the design and the contract). The table is
- * an array of live entries keyed by inotify watch descriptor and by
- * (st_dev, st_ino); both lookups are linear, which is fine at the buffer
- * counts rheapd serves (the 64-client tests hold a few hundred at most).
+ * Buffer handles (khandle.h has the design and the contract).
+ *
+ * The table is an array of entry slots with two chained hash indexes over
+ * the live ones: by inotify watch descriptor (khandle_drain(), one lookup
+ * per event) and by (st_dev, st_ino) (khandle_lookup(), one per IMPORT,
+ * ATTACH or TEE registration). Chains are singly linked through slot
+ * indexes, so growing the slot array (realloc) keeps them valid; the
+ * bucket arrays are rebuilt then. There are as many buckets as slots, so
+ * the mean chain length stays below one.
+ *
+ * Two live entries may share (st_dev, st_ino) for a moment: a handle died
+ * and its event is not read yet when a new inode reuses its number. New
+ * entries go to the head of their chain, so a lookup finds the newer one;
+ * the drain removes the dead one by its watch descriptor.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,12 +33,32 @@
 
 #include "khandle.h"
 
+#define KHANDLE_NONE UINT32_MAX
+#define KHANDLE_MIN_SLOTS 64u
+
+/*
+ * struct khandle_entry - one slot
+ * @used:     a live entry (in both indexes); otherwise on the free list
+ * @next_wd:  next slot in the @wd bucket's chain, or in the free list
+ * @next_key: next slot in the (@dev, @ino) bucket's chain
+ */
 struct khandle_entry {
+	bool used;
+	bool dir; /* restricted (directory) or system (memfd) */
 	int wd;
 	dev_t dev;
 	ino_t ino;
-	bool dir; /* restricted (directory) or system (memfd) */
 	void *owner;
+	uint32_t next_wd;
+	uint32_t next_key;
+};
+
+/* A ready restricted handle (khandle.h: READY). */
+struct khandle_ready {
+	int fd;
+	int wd;
+	dev_t dev;
+	ino_t ino;
 };
 
 struct khandle_table {
@@ -37,9 +67,14 @@ struct khandle_table {
 	void (*gone)(void *ctx, void *owner);
 	void *ctx;
 	uint64_t next_name;
-	struct khandle_entry *entries;
-	uint32_t count;
-	uint32_t cap;
+	struct khandle_entry *slots;
+	uint32_t *by_wd;  /* @slot_count bucket heads */
+	uint32_t *by_key; /* @slot_count bucket heads */
+	uint32_t slot_count; /* a power of two, or 0 before the first insert */
+	uint32_t free_head;
+	uint32_t count; /* live entries */
+	struct khandle_ready ready[KHANDLE_RESERVE];
+	uint32_t ready_count;
 };
 
 int khandle_table_create(const char *priv_dir,
@@ -64,6 +99,7 @@ int khandle_table_create(const char *priv_dir,
 	memcpy(t->dir, priv_dir, len + 1);
 	t->gone = gone;
 	t->ctx = ctx;
+	t->free_head = KHANDLE_NONE;
 	*out = t;
 	return 0;
 }
@@ -73,8 +109,14 @@ void khandle_table_destroy(struct khandle_table *t)
 	if (!t) {
 		return;
 	}
+	/* Ready handles: their directories are removed already. */
+	for (uint32_t i = 0; i < t->ready_count; i++) {
+		close(t->ready[i].fd);
+	}
 	close(t->ifd); /* removes every watch */
-	free(t->entries);
+	free(t->slots);
+	free(t->by_wd);
+	free(t->by_key);
 	free(t);
 }
 
@@ -88,37 +130,159 @@ uint32_t khandle_count(const struct khandle_table *t)
 	return t->count;
 }
 
-static int khandle_insert(struct khandle_table *t, int wd, int fd, bool dir,
-			  void *owner)
+uint32_t khandle_reserve_count(const struct khandle_table *t)
 {
-	struct stat st = { 0 };
-	struct khandle_entry *e = NULL;
+	return t->ready_count;
+}
 
-	if (fstat(fd, &st) != 0) {
+/* ---- the indexes ---- */
+
+static uint32_t khandle_hash_wd(const struct khandle_table *t, int wd)
+{
+	/* inotify hands out watch descriptors in sequence. */
+	return (uint32_t)wd & (t->slot_count - 1u);
+}
+
+static uint32_t khandle_hash_key(const struct khandle_table *t, dev_t dev,
+				 ino_t ino)
+{
+	uint64_t h = (uint64_t)ino * UINT64_C(0x9e3779b97f4a7c15) ^
+		     (uint64_t)dev * UINT64_C(0xc2b2ae3d27d4eb4f);
+
+	return (uint32_t)(h >> 32) & (t->slot_count - 1u);
+}
+
+static void khandle_link(struct khandle_table *t, uint32_t i)
+{
+	struct khandle_entry *e = &t->slots[i];
+	uint32_t bw = khandle_hash_wd(t, e->wd);
+	uint32_t bk = khandle_hash_key(t, e->dev, e->ino);
+
+	e->next_wd = t->by_wd[bw];
+	t->by_wd[bw] = i;
+	e->next_key = t->by_key[bk];
+	t->by_key[bk] = i;
+}
+
+/*
+ * Double the slots (or make the first KHANDLE_MIN_SLOTS) and rebuild both
+ * indexes; the new slots go on the free list. 0 or -ENOMEM (the table is
+ * unchanged then).
+ */
+static int khandle_grow(struct khandle_table *t)
+{
+	uint32_t old = t->slot_count;
+	uint32_t n = old ? old * 2u : KHANDLE_MIN_SLOTS;
+	struct khandle_entry *slots = NULL;
+	uint32_t *by_wd = NULL;
+	uint32_t *by_key = NULL;
+
+	if (old > UINT32_MAX / 4u) {
 		return -ENOMEM;
 	}
-	if (t->count == t->cap) {
-		uint32_t cap = t->cap ? t->cap * 2 : 64;
-
-		e = realloc(t->entries, (size_t)cap * sizeof(*e));
-		if (!e) {
-			return -ENOMEM;
-		}
-		t->entries = e;
-		t->cap = cap;
+	by_wd = malloc((size_t)n * sizeof(*by_wd));
+	by_key = malloc((size_t)n * sizeof(*by_key));
+	if (!by_wd || !by_key) {
+		goto err_free;
 	}
-	e = &t->entries[t->count++];
-	e->wd = wd;
-	e->dev = st.st_dev;
-	e->ino = st.st_ino;
+	slots = realloc(t->slots, (size_t)n * sizeof(*slots));
+	if (!slots) {
+		goto err_free;
+	}
+	t->slots = slots;
+	free(t->by_wd);
+	free(t->by_key);
+	t->by_wd = by_wd;
+	t->by_key = by_key;
+	t->slot_count = n;
+	for (uint32_t b = 0; b < n; b++) {
+		by_wd[b] = KHANDLE_NONE;
+		by_key[b] = KHANDLE_NONE;
+	}
+	for (uint32_t i = 0; i < old; i++) {
+		if (slots[i].used) {
+			khandle_link(t, i);
+		}
+	}
+	/* New slots onto the free list, lowest index first. */
+	for (uint32_t i = n; i-- > old;) {
+		slots[i].used = false;
+		slots[i].next_wd = t->free_head;
+		t->free_head = i;
+	}
+	return 0;
+
+err_free:
+	free(by_wd);
+	free(by_key);
+	return -ENOMEM;
+}
+
+static int khandle_insert(struct khandle_table *t, int wd, dev_t dev,
+			  ino_t ino, bool dir, void *owner)
+{
+	struct khandle_entry *e = NULL;
+	uint32_t i = 0;
+
+	if (t->free_head == KHANDLE_NONE && khandle_grow(t) != 0) {
+		return -ENOMEM;
+	}
+	i = t->free_head;
+	e = &t->slots[i];
+	t->free_head = e->next_wd;
+	e->used = true;
 	e->dir = dir;
+	e->wd = wd;
+	e->dev = dev;
+	e->ino = ino;
 	e->owner = owner;
+	khandle_link(t, i);
+	t->count++;
 	return 0;
 }
 
-int khandle_create_restricted(struct khandle_table *t, void *owner, int *fd)
+/* Unlink slot @i from the chain starting at *@head through @next_key or
+ * @next_wd. */
+static void khandle_unlink(struct khandle_table *t, uint32_t *head, uint32_t i,
+			   bool key_chain)
+{
+	uint32_t *link = head;
+
+	while (*link != KHANDLE_NONE) {
+		struct khandle_entry *e = &t->slots[*link];
+
+		if (*link == i) {
+			*link = key_chain ? e->next_key : e->next_wd;
+			return;
+		}
+		link = key_chain ? &e->next_key : &e->next_wd;
+	}
+}
+
+static void khandle_remove(struct khandle_table *t, uint32_t i)
+{
+	struct khandle_entry *e = &t->slots[i];
+
+	khandle_unlink(t, &t->by_key[khandle_hash_key(t, e->dev, e->ino)], i,
+		       true);
+	khandle_unlink(t, &t->by_wd[khandle_hash_wd(t, e->wd)], i, false);
+	e->used = false;
+	e->owner = NULL;
+	e->next_wd = t->free_head;
+	t->free_head = i;
+	t->count--;
+}
+
+/* ---- making handles ---- */
+
+/*
+ * mkdir, open, watch, fstat, rmdir: a restricted handle no one else has
+ * yet. 0 or -ENOMEM; nothing is left behind on failure.
+ */
+static int khandle_make_dir(struct khandle_table *t, struct khandle_ready *r)
 {
 	char path[PATH_MAX] = { 0 };
+	struct stat st = { 0 };
 	int dfd = -1;
 	int wd = -1;
 	int rc = 0;
@@ -140,12 +304,15 @@ int khandle_create_restricted(struct khandle_table *t, void *owner, int *fd)
 		rc = -ENOMEM;
 		goto err_close;
 	}
-	rc = khandle_insert(t, wd, dfd, true, owner);
-	if (rc) {
+	if (fstat(dfd, &st) != 0) {
+		rc = -ENOMEM;
 		goto err_watch;
 	}
 	(void)rmdir(path);
-	*fd = dfd;
+	r->fd = dfd;
+	r->wd = wd;
+	r->dev = st.st_dev;
+	r->ino = st.st_ino;
 	return 0;
 
 err_watch:
@@ -157,10 +324,56 @@ err_rmdir:
 	return rc;
 }
 
+int khandle_reserve_one(struct khandle_table *t)
+{
+	int rc = 0;
+
+	if (t->ready_count == KHANDLE_RESERVE) {
+		return 0;
+	}
+	rc = khandle_make_dir(t, &t->ready[t->ready_count]);
+	if (rc) {
+		return rc;
+	}
+	t->ready_count++;
+	return 1;
+}
+
+int khandle_create_restricted(struct khandle_table *t, void *owner, int *fd)
+{
+	struct khandle_ready r = { .fd = -1, .wd = -1 };
+	bool from_reserve = t->ready_count > 0;
+	int rc = 0;
+
+	if (from_reserve) {
+		r = t->ready[t->ready_count - 1u];
+	} else {
+		rc = khandle_make_dir(t, &r);
+		if (rc) {
+			return rc;
+		}
+	}
+	rc = khandle_insert(t, r.wd, r.dev, r.ino, true, owner);
+	if (rc) {
+		if (!from_reserve) {
+			/* Its only fd: the inode dies, the event is ignored. */
+			inotify_rm_watch(t->ifd, r.wd);
+			close(r.fd);
+		}
+		return rc;
+	}
+	if (from_reserve) {
+		t->ready_count--;
+	}
+	*fd = r.fd;
+	return 0;
+}
+
 int khandle_create_system(struct khandle_table *t, void *owner, uint64_t size,
 			  bool read_only, int *fd)
 {
 	char path[64] = { 0 };
+	struct stat st = { 0 };
 	int mfd = -1;
 	int ro = -1;
 	int wd = -1;
@@ -194,7 +407,11 @@ int khandle_create_system(struct khandle_table *t, void *owner, uint64_t size,
 		close(mfd);
 		mfd = ro;
 	}
-	rc = khandle_insert(t, wd, mfd, false, owner);
+	if (fstat(mfd, &st) != 0) {
+		rc = -ENOMEM;
+		goto err_watch;
+	}
+	rc = khandle_insert(t, wd, st.st_dev, st.st_ino, false, owner);
 	if (rc) {
 		goto err_watch;
 	}
@@ -208,10 +425,21 @@ err_close:
 	return rc;
 }
 
-static void khandle_remove_at(struct khandle_table *t, uint32_t i)
+/* ---- events and lookups ---- */
+
+/* The live entry watched by @wd, or KHANDLE_NONE. */
+static uint32_t khandle_find_wd(const struct khandle_table *t, int wd)
 {
-	t->entries[i] = t->entries[t->count - 1];
-	t->count--;
+	if (t->slot_count == 0) {
+		return KHANDLE_NONE;
+	}
+	for (uint32_t i = t->by_wd[khandle_hash_wd(t, wd)]; i != KHANDLE_NONE;
+	     i = t->slots[i].next_wd) {
+		if (t->slots[i].wd == wd) {
+			return i;
+		}
+	}
+	return KHANDLE_NONE;
 }
 
 uint32_t khandle_drain(struct khandle_table *t)
@@ -230,23 +458,22 @@ uint32_t khandle_drain(struct khandle_table *t)
 		while (off + sizeof(struct inotify_event) <= (size_t)n) {
 			const struct inotify_event *ev =
 				(const struct inotify_event *)(buf + off);
+			uint32_t i = KHANDLE_NONE;
+			void *owner = NULL;
 
 			off += sizeof(*ev) + ev->len;
 			if (!(ev->mask & (IN_DELETE_SELF | IN_IGNORED))) {
 				continue;
 			}
-			for (uint32_t i = 0; i < t->count; i++) {
-				void *owner = NULL;
-
-				if (t->entries[i].wd != ev->wd) {
-					continue;
-				}
-				owner = t->entries[i].owner;
-				khandle_remove_at(t, i);
-				died++;
-				t->gone(t->ctx, owner);
-				break;
+			/* IN_IGNORED after IN_DELETE_SELF finds nothing. */
+			i = khandle_find_wd(t, ev->wd);
+			if (i == KHANDLE_NONE) {
+				continue;
 			}
+			owner = t->slots[i].owner;
+			khandle_remove(t, i);
+			died++;
+			t->gone(t->ctx, owner);
 		}
 	}
 	return died;
@@ -256,12 +483,12 @@ int khandle_lookup(struct khandle_table *t, int fd, void **owner)
 {
 	struct stat st = { 0 };
 
-	(void)khandle_drain(t);
-	if (fstat(fd, &st) != 0) {
+	if (fstat(fd, &st) != 0 || t->slot_count == 0) {
 		return -EINVAL;
 	}
-	for (uint32_t i = 0; i < t->count; i++) {
-		const struct khandle_entry *e = &t->entries[i];
+	for (uint32_t i = t->by_key[khandle_hash_key(t, st.st_dev, st.st_ino)];
+	     i != KHANDLE_NONE; i = t->slots[i].next_key) {
+		const struct khandle_entry *e = &t->slots[i];
 
 		if (e->dev == st.st_dev && e->ino == st.st_ino &&
 		    (e->dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode))) {

@@ -18,14 +18,30 @@
  * IN_DELETE_SELF, then IN_IGNORED: khandle_drain() calls the table's
  * @gone callback once per handle then.
  *
- * Identification. khandle_lookup() drains pending events first (tmpfs
- * reuses inode numbers quickly, so a dead handle's entry must go before
- * the number is looked up), then matches (st_dev, st_ino) and the file
- * type.
+ * Identification. khandle_lookup() matches (st_dev, st_ino) and the file
+ * type in a hash table. It does not drain: tmpfs reuses inode numbers
+ * quickly, so a dead handle's entry must go before a number is looked up,
+ * and the caller drains once per request before any lookup (rheapd's
+ * serve loop does).
+ *
+ * Reserve. Making a restricted handle costs five syscalls (mkdir, open,
+ * inotify_add_watch, fstat, rmdir); khandle_reserve_one() does them ahead,
+ * when rheapd is idle, for up to KHANDLE_RESERVE handles, so that
+ * khandle_create_restricted() only binds a ready one to its buffer. A
+ * ready handle is no buffer's handle: it is not in the table, not counted,
+ * never matched by a lookup, and its inode cannot die while the table
+ * holds its only fd (so no event is ever read for it);
+ * khandle_table_destroy() closes it.
  *
  * Life cycle of a table entry:
  *
- *   khandle_create_*() --> LIVE (watch added; the caller sends the fd)
+ *   khandle_reserve_one() --> READY (restricted only: dir made, opened,
+ *        watched, removed; the table's fd is the only one)
+ *   READY --khandle_create_restricted()--> LIVE
+ *   READY --khandle_table_destroy()--> fd closed, no callback
+ *   khandle_create_*() (reserve empty) --> LIVE
+ *   LIVE: watch added, in the table; the caller sends the fd and closes
+ *        its copy
  *   LIVE --IN_DELETE_SELF or IN_IGNORED--> gone() called, entry removed
  *   LIVE --khandle_table_destroy()--> watch removed, no callback
  */
@@ -35,13 +51,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Ready restricted handles kept by khandle_reserve_one(). */
+#define KHANDLE_RESERVE 8u
+
 struct khandle_table;
 
 /**
  * khandle_table_create() - the handle table and its inotify instance
  * @priv_dir: an existing directory only rheapd writes (0700)
- * @gone:     called from khandle_drain()/khandle_lookup() when the last
- *            copy of a handle is gone, with @ctx and the handle's owner
+ * @gone:     called from khandle_drain() when the last copy of a handle
+ *            is gone, with @ctx and the handle's owner
  * @ctx:      passed to @gone
  * @out:      the table; untouched on failure
  *
@@ -73,6 +92,9 @@ int khandle_table_fd(const struct khandle_table *t);
  * @owner: what @gone receives (the buffer)
  * @fd:    out: the handle (O_CLOEXEC); the caller sends then closes it
  *
+ * Binds a ready handle of the reserve when there is one (no syscall),
+ * otherwise makes one.
+ *
  * Return: 0; -ENOMEM (file or watch limits included).
  */
 int khandle_create_restricted(struct khandle_table *t, void *owner, int *fd);
@@ -96,9 +118,11 @@ int khandle_create_system(struct khandle_table *t, void *owner, uint64_t size,
  * @fd:    any fd (untrusted)
  * @owner: out
  *
- * Drains pending inotify events first.
+ * Does not drain: call khandle_drain() first (once per request), or a dead
+ * handle's entry may match a new inode that reuses its number.
  *
- * Return: 0; -EINVAL not a live handle of this table.
+ * Return: 0; -EINVAL not a live handle of this table (ready handles of the
+ * reserve included).
  */
 int khandle_lookup(struct khandle_table *t, int fd, void **owner);
 
@@ -115,8 +139,28 @@ uint32_t khandle_drain(struct khandle_table *t);
  * khandle_count() - live handles
  * @t: the table
  *
- * Return: the count.
+ * Return: the count (ready handles of the reserve not included).
  */
 uint32_t khandle_count(const struct khandle_table *t);
+
+/**
+ * khandle_reserve_one() - make one ready restricted handle, if the reserve
+ * is not full
+ * @t: the table
+ *
+ * For an idle moment: the work ALLOC would otherwise do.
+ *
+ * Return: 1 one made; 0 the reserve is full (KHANDLE_RESERVE); -ENOMEM
+ * (file or watch limits included; the reserve keeps what it has).
+ */
+int khandle_reserve_one(struct khandle_table *t);
+
+/**
+ * khandle_reserve_count() - ready restricted handles
+ * @t: the table
+ *
+ * Return: 0..KHANDLE_RESERVE.
+ */
+uint32_t khandle_reserve_count(const struct khandle_table *t);
 
 #endif /* RHEAP_SRC_KERNEL_KHANDLE_H */

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -42,11 +43,8 @@
 #include "rheapd_internal.h"
 
 #define RHEAPD_MAX_FDS_IN 4 /* cmsg room, to see (and close) extra fds */
-#define RHEAPD_REQS_PER_EVENT 16
 #define RHEAPD_MAX_EVENTS 32
 #define RHEAPD_PAGE 4096u
-/* ksec's scratch, then the VDEC_OPEN staging range. */
-#define RHEAPD_SCRATCH_TOTAL (KSEC_SCRATCH_SIZE + RHEAPD_STAGE_SIZE)
 
 enum rheapd_tag {
 	RHEAPD_TAG_LISTEN = 1,
@@ -204,8 +202,8 @@ static bool rheapd_heap_allowed(const struct rheapd *d,
 }
 
 /* A handle fd a client sent -> its live buffer, policy checked. */
-int rheapd_buf_from_fd(struct rheapd *d, const struct rheapd_client *c,
-		       int fd, struct kheap_buf **out)
+static int rheapd_buf_from_fd(struct rheapd *d, const struct rheapd_client *c,
+			      int fd, struct kheap_buf **out)
 {
 	struct kheap_buf_info bi = { 0 };
 	void *owner = NULL;
@@ -529,7 +527,6 @@ static int rheapd_do_attach(struct rheapd *d, struct rheapd_client *c,
 	a->client = c->id;
 	a->buf = buf;
 	a->stream_id = dev->stream_id;
-	a->write = (ar.flags & RHEAPD_ATTACH_WRITE) != 0;
 	if (bi.restricted) {
 		a->iovas = calloc(bi.piece_count, sizeof(*a->iovas));
 		if (!a->iovas) {
@@ -597,10 +594,6 @@ static int rheapd_do_detach(struct rheapd *d, struct rheapd_client *c,
 	memcpy(&dr, req->payload, sizeof(dr));
 	for (struct rheapd_attach **l = &d->attaches; *l; l = &(*l)->next) {
 		if ((*l)->id == dr.attach_id && (*l)->client == c->id) {
-			/* A device may still write it (rheapd_device.c). */
-			if (rheapd_device_attach_busy(d, c->id, dr.attach_id)) {
-				return -EBUSY;
-			}
 			rheapd_attach_drop(d, l);
 			return 0;
 		}
@@ -637,16 +630,6 @@ static int rheapd_do_tee(struct rheapd *d, struct rheapd_client *c,
 	return rc;
 }
 
-static int rheapd_do_device(struct rheapd *d, struct rheapd_client *c,
-			    const struct rheapd_req *req, int fd,
-			    size_t *resp_len)
-{
-	int rc = rheapd_device_op(d, c, req, fd, resp_len);
-
-	rheapd_check_board(d);
-	return rc;
-}
-
 /* ---------------------------------------------------------------------- */
 /* Connections                                                             */
 
@@ -654,8 +637,6 @@ static void rheapd_client_close(struct rheapd *d, struct rheapd_client *c)
 {
 	struct rheapd_attach **l = &d->attaches;
 
-	/* Devices stop using its buffers before they are detached. */
-	rheapd_device_client_gone(d, c->id);
 	while (*l) {
 		if ((*l)->client == c->id) {
 			rheapd_attach_drop(d, l);
@@ -781,8 +762,6 @@ static int rheapd_dispatch(struct rheapd *d, struct rheapd_client *c,
 		return rheapd_do_attach(d, c, req, fd, resp_len);
 	case RHEAPD_OP_DETACH:
 		return rheapd_do_detach(d, c, req);
-	case RHEAPD_OP_DEVICE:
-		return rheapd_do_device(d, c, req, fd, resp_len);
 	case RHEAPD_OP_STATUS:
 		return rheapd_status_json(d, rheapd_now_ns(), d->resp,
 					  RHEAPD_MSG_MAX -
@@ -794,8 +773,7 @@ static int rheapd_dispatch(struct rheapd *d, struct rheapd_client *c,
 }
 
 /* Read and answer one request. Return false when the client must go. */
-static bool rheapd_serve_one(struct rheapd *d, struct rheapd_client *c,
-			     bool *again)
+static bool rheapd_serve_one(struct rheapd *d, struct rheapd_client *c)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * RHEAPD_MAX_FDS_IN)];
@@ -813,7 +791,6 @@ static bool rheapd_serve_one(struct rheapd *d, struct rheapd_client *c,
 	bool keep = true;
 	ssize_t n = 0;
 
-	*again = false;
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	mh.msg_control = cm.buf;
@@ -825,7 +802,6 @@ static bool rheapd_serve_one(struct rheapd *d, struct rheapd_client *c,
 	if (n == 0) {
 		return false;
 	}
-	*again = true;
 	for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(&mh); cmsg;
 	     cmsg = CMSG_NXTHDR(&mh, cmsg)) {
 		if (cmsg->cmsg_level == SOL_SOCKET &&
@@ -856,13 +832,16 @@ static bool rheapd_serve_one(struct rheapd *d, struct rheapd_client *c,
 	if (status == 0) {
 		/* Handles closed before this request are gone before it is
 		 * served: a client that closes then allocates finds the
-		 * space and quota free again. */
+		 * space and quota free again, and a handle looked up
+		 * (khandle_lookup does not drain) cannot match a dead
+		 * entry whose inode number was reused. The one drain of
+		 * the request. */
 		(void)khandle_drain(d->handles);
 		status = rheapd_dispatch(d, c, &req, nfds == 1 ? fds[0] : -1,
 					 &resp_len, &out_fd);
 	}
-	if (status != 0 && req.hdr.op != RHEAPD_OP_DEVICE) {
-		resp_len = 0; /* DEVICE's result slots go with errors too */
+	if (status != 0) {
+		resp_len = 0;
 	}
 	if (rheapd_send(c, echo.op, echo.seq, status, d->resp, resp_len,
 			out_fd) != 0) {
@@ -877,19 +856,18 @@ static bool rheapd_serve_one(struct rheapd *d, struct rheapd_client *c,
 	return keep;
 }
 
+/*
+ * One request per readiness event. The client's socket is level-triggered
+ * in epoll, so a client with more queued comes back in the next
+ * epoll_wait, after the other ready clients (round robin), and a client
+ * with nothing more costs no recvmsg that fails with EAGAIN.
+ */
 static void rheapd_serve(struct rheapd *d, uint32_t id)
 {
 	struct rheapd_client *c = rheapd_client_find(d, id);
-	bool again = true;
 
-	if (!c) {
-		return;
-	}
-	for (int i = 0; i < RHEAPD_REQS_PER_EVENT && again; i++) {
-		if (!rheapd_serve_one(d, c, &again)) {
-			rheapd_client_close(d, c);
-			return;
-		}
+	if (c && !rheapd_serve_one(d, c)) {
+		rheapd_client_close(d, c);
 	}
 }
 
@@ -927,14 +905,14 @@ static int rheapd_pick_scratch(const struct rheapd *d, uint64_t *out)
 
 		(void)nw_client_dram_get(d->nw, i, &r);
 		pa = (r.base + RHEAPD_PAGE - 1) & ~(uint64_t)(RHEAPD_PAGE - 1);
-		while (pa + RHEAPD_SCRATCH_TOTAL <= r.base + r.size) {
+		while (pa + KSEC_SCRATCH_SIZE <= r.base + r.size) {
 			bool clash = false;
 
 			for (uint32_t k = 0; k < p->pool_count; k++) {
 				const struct rheap_plat_pool *pl = &p->pools[k];
 
 				if (pa < pl->base + pl->size &&
-				    pl->base < pa + RHEAPD_SCRATCH_TOTAL) {
+				    pl->base < pa + KSEC_SCRATCH_SIZE) {
 					pa = pl->base + pl->size;
 					clash = true;
 					break;
@@ -1117,7 +1095,6 @@ static int rheapd_setup(struct rheapd *d)
 		d->nw = NULL;
 		return rc;
 	}
-	d->stage_pa = scfg.scratch_pa + KSEC_SCRATCH_SIZE;
 	rc = ksec_create(&scfg, &d->sec);
 	if (rc) {
 		d->nw = NULL; /* ksec consumed it */
@@ -1275,6 +1252,7 @@ int rheapd_run(const struct rheapd_cfg *cfg)
 	d.timer_fd = -1;
 	d.signal_fd = -1;
 	d.board_fd = -1;
+	d.reserve_ok = true;
 	rc = rheapd_setup(&d);
 	if (rc) {
 		rheapd_teardown(&d);
@@ -1283,12 +1261,40 @@ int rheapd_run(const struct rheapd_cfg *cfg)
 	fprintf(stderr, "rheapd: serving %s\n", cfg->socket_path);
 	while (!d.stop) {
 		struct epoll_event ev[RHEAPD_MAX_EVENTS] = { { 0 } };
-		int n = epoll_wait(d.epfd, ev, RHEAPD_MAX_EVENTS, -1);
+		/*
+		 * While the handle reserve is short (and the last attempt
+		 * to fill it did not fail), only look for events; with
+		 * none, make one ready handle and look again. A request
+		 * that comes meanwhile waits for one handle at most.
+		 */
+		bool refill = d.reserve_ok &&
+			      khandle_reserve_count(d.handles) <
+				      KHANDLE_RESERVE;
+		int n = epoll_wait(d.epfd, ev, RHEAPD_MAX_EVENTS,
+				   refill ? 0 : -1);
 
+		if (n == 0 && refill) {
+			d.reserve_ok = khandle_reserve_one(d.handles) >= 0;
+			continue;
+		}
 		for (int i = 0; i < n && !d.stop; i++) {
 			rheapd_event(&d, ev[i].data.u64);
 		}
 		rheapd_timer_arm(&d);
+		/*
+		 * A handle was taken: make one now, whatever is pending,
+		 * so that a client allocating in a loop finds the reserve
+		 * full. Yield first: on a CPU shared with the client just
+		 * answered, the client takes its response and goes on
+		 * before rheapd does this work (on another CPU the yield
+		 * returns at once). A failed refill is tried again after
+		 * the next events.
+		 */
+		d.reserve_ok = true;
+		if (khandle_reserve_count(d.handles) < KHANDLE_RESERVE) {
+			(void)sched_yield();
+			d.reserve_ok = khandle_reserve_one(d.handles) >= 0;
+		}
 	}
 	fprintf(stderr, "rheapd: stopping\n");
 	rheapd_teardown(&d);

@@ -927,6 +927,66 @@ static void test_handle_survives_allocator(void **state)
 	check_clean();
 }
 
+/*
+ * More handles than rheapd keeps ready (khandle's reserve of 8), of both
+ * kinds, held at once: each IMPORT names the buffer its ALLOC made (the
+ * hash lookup), a foreign directory fd and a closed handle's number do
+ * not match, and the accounting is exact after they all close.
+ */
+static void test_import_many(void **state)
+{
+	enum { N = 24 };
+	uint64_t ids[N];
+	int fds[N];
+	char foreign[128];
+	struct rheapd_buf_info bi = { 0 };
+	int dfd = -1;
+	int s = rd_connect();
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		uint32_t heap = i % 4 == 3 ? H_SYS : H_SV;
+
+		assert_int_equal(rd_alloc(s, heap, 4096, O_RDWR, &ids[i],
+					  &fds[i]),
+				 0);
+		for (int k = 0; k < i; k++) {
+			assert_true(ids[k] != ids[i]);
+		}
+	}
+	assert_int_equal(status_buffer_count(), N);
+	for (int i = N - 1; i >= 0; i--) {
+		assert_int_equal(rd_call(s, RHEAPD_OP_IMPORT, NULL, 0, fds[i],
+					 &bi, sizeof(bi), NULL, NULL),
+				 0);
+		assert_int_equal(bi.buf_id, ids[i]);
+		assert_int_equal(bi.heap_id, i % 4 == 3 ? H_SYS : H_SV);
+	}
+	snprintf(foreign, sizeof(foreign), "%s/foreign", run_dir);
+	assert_int_equal(mkdir(foreign, 0700), 0);
+	dfd = open(foreign, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	assert_int_equal(rmdir(foreign), 0);
+	assert_int_equal(rd_call(s, RHEAPD_OP_IMPORT, NULL, 0, dfd, &bi,
+				 sizeof(bi), NULL, NULL),
+			 -EINVAL);
+	close(dfd);
+	/* Close the even ones; the odd ones still resolve. */
+	for (int i = 0; i < N; i += 2) {
+		close(fds[i]);
+	}
+	wait_buffers(N / 2);
+	for (int i = 1; i < N; i += 2) {
+		assert_int_equal(rd_call(s, RHEAPD_OP_IMPORT, NULL, 0, fds[i],
+					 &bi, sizeof(bi), NULL, NULL),
+				 0);
+		assert_int_equal(bi.buf_id, ids[i]);
+		close(fds[i]);
+	}
+	close(s);
+	check_clean();
+}
+
 static void test_client_killed(void **state)
 {
 	int sp[2] = { -1, -1 };
@@ -1178,6 +1238,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_attach),
 		cmocka_unit_test(test_handle_survives_allocator),
+		cmocka_unit_test(test_import_many),
 		cmocka_unit_test(test_client_killed),
 		cmocka_unit_test(test_quota),
 		cmocka_unit_test(test_policy_supplementary_group),

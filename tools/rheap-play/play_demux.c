@@ -125,6 +125,66 @@ static int demux_next(struct play_demux *d, char *err, size_t cap)
 	return 0;
 }
 
+/* Every video stream has a codec and a size from the header alone. */
+static bool demux_described(const AVFormatContext *fmt)
+{
+	bool video = false;
+
+	for (unsigned int i = 0; i < fmt->nb_streams; i++) {
+		const AVCodecParameters *par = fmt->streams[i]->codecpar;
+
+		if (par->codec_type != AVMEDIA_TYPE_VIDEO) {
+			continue;
+		}
+		video = true;
+		if (par->codec_id == AV_CODEC_ID_NONE || par->width <= 0 ||
+		    par->height <= 0) {
+			return false;
+		}
+	}
+	return video;
+}
+
+/*
+ * The frame size when the header does not give it (ffmpeg's mov muxer
+ * writes 0x0 for an encrypted MPEG-4 Part 2 track, whose size is in the
+ * VOL header of its configuration): libavcodec's parser reads it from the
+ * configuration (clear bytes, no sample involved).
+ */
+static void demux_size_from_config(AVCodecParameters *par)
+{
+	AVCodecParserContext *pc = av_parser_init((int)par->codec_id);
+	AVCodecContext *ctx = avcodec_alloc_context3(NULL);
+	uint8_t *copy = NULL;
+	uint8_t *out = NULL;
+	int out_size = 0;
+
+	if (!pc || !ctx || par->extradata_size <= 0 ||
+	    avcodec_parameters_to_context(ctx, par) < 0) {
+		goto out_free;
+	}
+	copy = av_mallocz((size_t)par->extradata_size +
+			  AV_INPUT_BUFFER_PADDING_SIZE);
+	if (!copy) {
+		goto out_free;
+	}
+	memcpy(copy, par->extradata, (size_t)par->extradata_size);
+	av_parser_parse2(pc, ctx, &out, &out_size, copy, par->extradata_size,
+			 AV_NOPTS_VALUE, AV_NOPTS_VALUE, 0);
+	av_parser_parse2(pc, ctx, &out, &out_size, NULL, 0, AV_NOPTS_VALUE,
+			 AV_NOPTS_VALUE, 0);
+	if (ctx->width > 0 && ctx->height > 0) {
+		par->width = ctx->width;
+		par->height = ctx->height;
+	}
+out_free:
+	av_free(copy);
+	avcodec_free_context(&ctx);
+	if (pc) {
+		av_parser_close(pc);
+	}
+}
+
 static uint64_t demux_sample_max(AVStream *st)
 {
 	int count = avformat_index_get_entries_count(st);
@@ -153,14 +213,23 @@ int play_demux_open(const char *path, struct play_demux **out,
 	if (!d) {
 		return -ENOMEM;
 	}
-	av_log_set_level(AV_LOG_ERROR);
+	/* The player's own sentences say what went wrong; libav's log would
+	 * also report the probing decoder's complaints about ciphertext. */
+	av_log_set_level(AV_LOG_QUIET);
 	rc = avformat_open_input(&d->fmt, path, NULL, NULL);
 	if (rc < 0) {
 		snprintf(err, cap, "cannot open %s: %s", path, av_err2str(rc));
 		rc = rc == AVERROR(ENOENT) ? -ENOENT : -EINVAL;
 		goto err_free;
 	}
-	rc = avformat_find_stream_info(d->fmt, NULL);
+	/*
+	 * MP4's header gives the codec, size, configuration and frame rate.
+	 * Only a container that does not is probed, which decodes a few
+	 * samples in the normal world: ciphertext there, so garbage, never
+	 * plaintext.
+	 */
+	rc = demux_described(d->fmt) ? 0 :
+				       avformat_find_stream_info(d->fmt, NULL);
 	if (rc < 0) {
 		snprintf(err, cap, "%s: cannot read its streams: %s", path,
 			 av_err2str(rc));
@@ -175,6 +244,9 @@ int play_demux_open(const char *path, struct play_demux **out,
 	}
 	d->stream_index = rc;
 	st = d->fmt->streams[rc];
+	if (st->codecpar->width <= 0 || st->codecpar->height <= 0) {
+		demux_size_from_config(st->codecpar);
+	}
 	par = st->codecpar;
 	ps.codec_name = avcodec_get_name(par->codec_id);
 	if (demux_codec(par->codec_id, &ps.codec) != 0) {

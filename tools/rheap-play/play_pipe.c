@@ -57,6 +57,8 @@ struct play_pipe {
 	bool tee_open;
 	TEEC_Session sess;
 	bool sess_open;
+	TEEC_SharedMemory stage;
+	bool stage_open;
 	struct play_dev *vdec;
 	struct play_dev *disp;
 	uint64_t vdec_ctx;
@@ -159,6 +161,16 @@ static int pipe_teec_errno(TEEC_Result r)
 	}
 }
 
+/* A device command's failure in words; after set-up -ENOENT means the
+ * board or rheapd went away (contexts and attachments are the pipe's own). */
+static const char *pipe_dev_why(int rc)
+{
+	if (rc == -ENOENT) {
+		return "the platform went away (the board or rheapd is gone)";
+	}
+	return rheap_strerror(rc);
+}
+
 static int pipe_cmd(struct play_pipe *p, struct play_dev *d, uint32_t cmd,
 		    const uint64_t args[DEVICE_ARGS], int fd,
 		    uint64_t res[DEVICE_RESULTS])
@@ -250,6 +262,29 @@ static int pipe_tee_open(struct play_pipe *p)
 		return pipe_teec_errno(r);
 	}
 	p->sess_open = true;
+	return 0;
+}
+
+/*
+ * The samples reach the partition through one NS staging buffer (a
+ * `system` buffer librheap maps for TEEC_AllocateSharedMemory) rather than
+ * as TEMP memrefs: TEMP bytes travel inside rheapd's 128 KiB request, too
+ * small for a large key frame, and a registered buffer costs no more than
+ * the copy a TEMP memref makes anyway.
+ */
+static int pipe_stage_open(struct play_pipe *p)
+{
+	TEEC_Result r = TEEC_SUCCESS;
+
+	p->stage.size = (size_t)p->cfg.bs_size;
+	p->stage.flags = TEEC_MEM_INPUT;
+	r = TEEC_AllocateSharedMemory(&p->tee, &p->stage);
+	if (r != TEEC_SUCCESS || !p->stage.buffer) {
+		pipe_fail(p, "allocating the %" PRIu64 "-byte staging buffer for samples failed: %s",
+			  p->cfg.bs_size, pipe_teec_name(r));
+		return r != TEEC_SUCCESS ? pipe_teec_errno(r) : -ENOMEM;
+	}
+	p->stage_open = true;
 	return 0;
 }
 
@@ -348,7 +383,7 @@ static int pipe_queue(struct play_pipe *p, uint32_t tag)
 	rc = pipe_cmd(p, p->vdec, DEVICE_CMD_VDEC_QUEUE_OUT, args, -1, res);
 	if (rc != 0) {
 		pipe_fail(p, "queueing frame buffer %" PRIu32 " to the decoder failed: %s",
-			  tag, rheap_strerror(rc));
+			  tag, pipe_dev_why(rc));
 	}
 	return rc;
 }
@@ -401,6 +436,10 @@ static int pipe_setup(struct play_pipe *p)
 		return -EOPNOTSUPP;
 	}
 	rc = pipe_tee_open(p);
+	if (rc != 0) {
+		return rc;
+	}
+	rc = pipe_stage_open(p);
 	if (rc != 0) {
 		return rc;
 	}
@@ -515,7 +554,7 @@ static int pipe_present(struct play_pipe *p, const uint64_t res[DEVICE_RESULTS])
 		pipe_span(p, PLAY_SPAN_DISPLAY, start, p->stats.shown);
 		if (rc != 0) {
 			pipe_fail(p, "showing frame %" PRIu64 " failed: %s%s",
-				  p->stats.shown, rheap_strerror(rc),
+				  p->stats.shown, pipe_dev_why(rc),
 				  rc == -EPERM ? " (a bus fault reading it)" : "");
 			return rc;
 		}
@@ -546,7 +585,7 @@ static int pipe_receive(struct play_pipe *p, uint64_t *frames)
 		}
 		if (rc != 0) {
 			pipe_fail(p, "receiving a frame failed: %s",
-				  rheap_strerror(rc));
+				  pipe_dev_why(rc));
 			return rc;
 		}
 		if (res[0] == DEVICE_RECV_NONE) {
@@ -577,12 +616,14 @@ static int pipe_fill(struct play_pipe *p, struct pipe_buf *b,
 	TEEC_Result r = TEEC_SUCCESS;
 	char kid[2 * SDP_KID_SIZE + 1] = "";
 
-	op.params[0].tmpref.buffer = (void *)s->data;
-	op.params[0].tmpref.size = s->size;
+	memcpy(p->stage.buffer, s->data, s->size);
+	op.params[0].memref.parent = &p->stage;
+	op.params[0].memref.offset = 0;
+	op.params[0].memref.size = s->size;
 	op.params[1].memref.parent = &b->shm;
 	op.params[1].memref.offset = 0;
 	if (s->encrypted) {
-		op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT,
+		op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_PARTIAL_INPUT,
 						 TEEC_MEMREF_PARTIAL_OUTPUT,
 						 TEEC_MEMREF_TEMP_INPUT,
 						 TEEC_NONE);
@@ -592,7 +633,7 @@ static int pipe_fill(struct play_pipe *p, struct pipe_buf *b,
 		r = TEEC_InvokeCommand(&p->sess, SDP_TA_CMD_DECRYPT, &op,
 				       &origin);
 	} else {
-		op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT,
+		op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_PARTIAL_INPUT,
 						 TEEC_MEMREF_PARTIAL_OUTPUT,
 						 TEEC_NONE, TEEC_NONE);
 		op.params[1].memref.size = s->size;
@@ -665,9 +706,8 @@ static int pipe_decode(struct play_pipe *p, const struct pipe_buf *b,
 	}
 	if (rc != 0) {
 		pipe_fail(p, "decoding sample %" PRIu64 " failed: %s%s", s->index,
-			  rheap_strerror(rc),
-			  rc == -EPERM ? " (a bus fault reading the bitstream)" :
-			  rc == -ENOENT ? " (the platform went away)" : "");
+			  pipe_dev_why(rc),
+			  rc == -EPERM ? " (a bus fault reading the bitstream)" : "");
 		return rc;
 	}
 	p->stats.samples++;
@@ -681,7 +721,7 @@ int play_pipe_sample(struct play_pipe *p, const struct play_sample *s)
 	uint64_t start = 0;
 	int rc = 0;
 
-	if (s->size > b->size) {
+	if (s->size > b->size || s->size > p->stage.size) {
 		pipe_fail(p, "sample %" PRIu64 " is %zu bytes, larger than the bitstream buffers (%" PRIu64 " bytes)",
 			  s->index, s->size, b->size);
 		return -EINVAL;
@@ -708,8 +748,8 @@ int play_pipe_finish(struct play_pipe *p)
 	uint32_t spins = 0;
 	int rc = 0;
 
+	/* EOS carries no data: buffer slots and size 0. */
 	args[0] = p->vdec_ctx;
-	args[1] = p->bs[0].vdec_attach;
 	args[4] = DEVICE_DECODE_EOS;
 	for (;;) {
 		rc = pipe_cmd(p, p->vdec, DEVICE_CMD_VDEC_DECODE, args, -1, res);
@@ -722,7 +762,7 @@ int play_pipe_finish(struct play_pipe *p)
 		}
 	}
 	if (rc != 0) {
-		pipe_fail(p, "draining the decoder failed: %s", rheap_strerror(rc));
+		pipe_fail(p, "draining the decoder failed: %s", pipe_dev_why(rc));
 		return rc;
 	}
 	while (!p->eof) {
@@ -742,7 +782,7 @@ int play_pipe_finish(struct play_pipe *p)
 	p->disp_open = false;
 	if (rc != 0) {
 		pipe_fail(p, "closing the display session failed: %s",
-			  rheap_strerror(rc));
+			  pipe_dev_why(rc));
 		return rc;
 	}
 	if (res[0] != p->stats.shown) {
@@ -873,6 +913,9 @@ void play_pipe_destroy(struct play_pipe *p)
 	pipe_spares_close(p);
 	play_dev_close(p->disp);
 	play_dev_close(p->vdec);
+	if (p->stage_open) {
+		TEEC_ReleaseSharedMemory(&p->stage);
+	}
 	if (p->sess_open) {
 		TEEC_CloseSession(&p->sess);
 	}
