@@ -45,6 +45,8 @@
 #define RHEAPD_MAX_FDS_IN 4 /* cmsg room, to see (and close) extra fds */
 #define RHEAPD_MAX_EVENTS 32
 #define RHEAPD_PAGE 4096u
+/* ksec's scratch, then the VDEC_OPEN staging range. */
+#define RHEAPD_SCRATCH_TOTAL (KSEC_SCRATCH_SIZE + RHEAPD_STAGE_SIZE)
 
 enum rheapd_tag {
 	RHEAPD_TAG_LISTEN = 1,
@@ -202,8 +204,8 @@ static bool rheapd_heap_allowed(const struct rheapd *d,
 }
 
 /* A handle fd a client sent -> its live buffer, policy checked. */
-static int rheapd_buf_from_fd(struct rheapd *d, const struct rheapd_client *c,
-			      int fd, struct kheap_buf **out)
+int rheapd_buf_from_fd(struct rheapd *d, const struct rheapd_client *c,
+		       int fd, struct kheap_buf **out)
 {
 	struct kheap_buf_info bi = { 0 };
 	void *owner = NULL;
@@ -527,6 +529,7 @@ static int rheapd_do_attach(struct rheapd *d, struct rheapd_client *c,
 	a->client = c->id;
 	a->buf = buf;
 	a->stream_id = dev->stream_id;
+	a->write = (ar.flags & RHEAPD_ATTACH_WRITE) != 0;
 	if (bi.restricted) {
 		a->iovas = calloc(bi.piece_count, sizeof(*a->iovas));
 		if (!a->iovas) {
@@ -594,6 +597,10 @@ static int rheapd_do_detach(struct rheapd *d, struct rheapd_client *c,
 	memcpy(&dr, req->payload, sizeof(dr));
 	for (struct rheapd_attach **l = &d->attaches; *l; l = &(*l)->next) {
 		if ((*l)->id == dr.attach_id && (*l)->client == c->id) {
+			/* A device may still write it (rheapd_device.c). */
+			if (rheapd_device_attach_busy(d, c->id, dr.attach_id)) {
+				return -EBUSY;
+			}
 			rheapd_attach_drop(d, l);
 			return 0;
 		}
@@ -630,6 +637,16 @@ static int rheapd_do_tee(struct rheapd *d, struct rheapd_client *c,
 	return rc;
 }
 
+static int rheapd_do_device(struct rheapd *d, struct rheapd_client *c,
+			    const struct rheapd_req *req, int fd,
+			    size_t *resp_len)
+{
+	int rc = rheapd_device_op(d, c, req, fd, resp_len);
+
+	rheapd_check_board(d);
+	return rc;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Connections                                                             */
 
@@ -637,6 +654,8 @@ static void rheapd_client_close(struct rheapd *d, struct rheapd_client *c)
 {
 	struct rheapd_attach **l = &d->attaches;
 
+	/* Devices stop using its buffers before they are detached. */
+	rheapd_device_client_gone(d, c->id);
 	while (*l) {
 		if ((*l)->client == c->id) {
 			rheapd_attach_drop(d, l);
@@ -762,6 +781,8 @@ static int rheapd_dispatch(struct rheapd *d, struct rheapd_client *c,
 		return rheapd_do_attach(d, c, req, fd, resp_len);
 	case RHEAPD_OP_DETACH:
 		return rheapd_do_detach(d, c, req);
+	case RHEAPD_OP_DEVICE:
+		return rheapd_do_device(d, c, req, fd, resp_len);
 	case RHEAPD_OP_STATUS:
 		return rheapd_status_json(d, rheapd_now_ns(), d->resp,
 					  RHEAPD_MSG_MAX -
@@ -840,8 +861,8 @@ static bool rheapd_serve_one(struct rheapd *d, struct rheapd_client *c)
 		status = rheapd_dispatch(d, c, &req, nfds == 1 ? fds[0] : -1,
 					 &resp_len, &out_fd);
 	}
-	if (status != 0) {
-		resp_len = 0;
+	if (status != 0 && req.hdr.op != RHEAPD_OP_DEVICE) {
+		resp_len = 0; /* DEVICE's result slots go with errors too */
 	}
 	if (rheapd_send(c, echo.op, echo.seq, status, d->resp, resp_len,
 			out_fd) != 0) {
@@ -905,14 +926,14 @@ static int rheapd_pick_scratch(const struct rheapd *d, uint64_t *out)
 
 		(void)nw_client_dram_get(d->nw, i, &r);
 		pa = (r.base + RHEAPD_PAGE - 1) & ~(uint64_t)(RHEAPD_PAGE - 1);
-		while (pa + KSEC_SCRATCH_SIZE <= r.base + r.size) {
+		while (pa + RHEAPD_SCRATCH_TOTAL <= r.base + r.size) {
 			bool clash = false;
 
 			for (uint32_t k = 0; k < p->pool_count; k++) {
 				const struct rheap_plat_pool *pl = &p->pools[k];
 
 				if (pa < pl->base + pl->size &&
-				    pl->base < pa + KSEC_SCRATCH_SIZE) {
+				    pl->base < pa + RHEAPD_SCRATCH_TOTAL) {
 					pa = pl->base + pl->size;
 					clash = true;
 					break;
@@ -1095,6 +1116,7 @@ static int rheapd_setup(struct rheapd *d)
 		d->nw = NULL;
 		return rc;
 	}
+	d->stage_pa = scfg.scratch_pa + KSEC_SCRATCH_SIZE;
 	rc = ksec_create(&scfg, &d->sec);
 	if (rc) {
 		d->nw = NULL; /* ksec consumed it */

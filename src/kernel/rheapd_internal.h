@@ -42,6 +42,7 @@ struct rheapd_client {
 	uint32_t attachments;
 	uint32_t tee_sessions;
 	uint32_t registrations;
+	uint32_t device_contexts; /* vdec contexts + display sessions */
 	struct rheapd_client *next;
 };
 
@@ -52,8 +53,38 @@ struct rheapd_attach {
 	uint32_t stream_id;
 	uint64_t *iovas; /* one per SDP piece; NULL for a system buffer */
 	uint32_t iova_count;
+	bool write; /* attached with RHEAPD_ATTACH_WRITE */
 	struct rheapd_attach *next;
 };
+
+/**
+ * struct rheapd_devctx - a vdec context or display session a client opened
+ * through the DEVICE op (rheapd_device.c); closed on the board when the
+ * client goes
+ * @client:       owning connection
+ * @stream_id:    the device's stream
+ * @close_cmd:    DEVICE_CMD_VDEC_CLOSE or DEVICE_CMD_DISPLAY_CLOSE
+ * @id:           the board's context / session ID (res[0] of the OPEN)
+ * @queued:       vdec: attachment IDs ever queued as output buffers
+ *                (DETACH of these is -EBUSY until the context closes)
+ * @queued_count: entries in @queued
+ * @queued_cap:   room in @queued
+ * @next:         list link
+ */
+struct rheapd_devctx {
+	uint32_t client;
+	uint32_t stream_id;
+	uint32_t close_cmd;
+	uint64_t id;
+	uint64_t *queued;
+	uint32_t queued_count;
+	uint32_t queued_cap;
+	struct rheapd_devctx *next;
+};
+
+/* The VDEC_OPEN staging range (codec config bytes) that rheapd keeps in
+ * NW DRAM right after ksec's scratch, outside every pool. */
+#define RHEAPD_STAGE_SIZE RHEAPD_DEVICE_CONFIG_MAX
 
 struct rheapd {
 	const struct rheapd_cfg *cfg;
@@ -75,6 +106,8 @@ struct rheapd {
 	uint64_t next_attach;
 	struct rheapd_client *clients;
 	struct rheapd_attach *attaches;
+	struct rheapd_devctx *devctxs;
+	uint64_t stage_pa; /* RHEAPD_STAGE_SIZE bytes of NW DRAM */
 	uint8_t *msg;  /* RHEAPD_MSG_MAX request buffer */
 	uint8_t *resp; /* RHEAPD_MSG_MAX response buffer */
 };
@@ -93,5 +126,53 @@ struct rheapd {
  */
 int rheapd_status_json(const struct rheapd *d, uint64_t now_ns, uint8_t *buf,
 		       size_t cap, size_t *len);
+
+/**
+ * rheapd_buf_from_fd() - a handle fd a client sent -> its live buffer
+ * @d:   the server
+ * @c:   the client (policy: it may use the buffer's heap)
+ * @fd:  the fd (untrusted)
+ * @out: the buffer (no reference taken)
+ *
+ * Return: 0; -EINVAL not a handle; -EPERM policy.
+ */
+int rheapd_buf_from_fd(struct rheapd *d, const struct rheapd_client *c,
+		       int fd, struct kheap_buf **out);
+
+/**
+ * rheapd_device_op() - RHEAPD_OP_DEVICE (rheapd_device.c;
+ * docs/rheapd-uapi.md gives the checks in order)
+ * @d:        the server
+ * @c:        the client
+ * @req:      the checked request
+ * @fd:       the fd that came with it, or -1 (not owned)
+ * @resp_len: out: sizeof(struct rheapd_device_resp) once the payload
+ *            decoded, whatever the status (the result slots travel with
+ *            errors too, e.g. VDEC_RECEIVE's -ENOSPC tag); else 0
+ *
+ * Return: 0 or the negative errno: rheapd's own checks or the device's
+ * status; -ENOENT when the board is gone.
+ */
+int rheapd_device_op(struct rheapd *d, struct rheapd_client *c,
+		     const struct rheapd_req *req, int fd, size_t *resp_len);
+
+/**
+ * rheapd_device_attach_busy() - whether a vdec context of @client that
+ * is still open had attachment @attach_id queued as an output buffer
+ * (DETACH is then -EBUSY)
+ * @d:         the server
+ * @client:    the connection
+ * @attach_id: the attachment
+ */
+bool rheapd_device_attach_busy(const struct rheapd *d, uint32_t client,
+			       uint64_t attach_id);
+
+/**
+ * rheapd_device_client_gone() - close @client's contexts and sessions on
+ * the board (before its attachments go) and forget them
+ * @d:      the server
+ * @client: the connection
+ */
+void rheapd_device_client_gone(struct rheapd *d, uint32_t client);
 
 #endif /* RHEAP_SRC_KERNEL_RHEAPD_INTERNAL_H */
