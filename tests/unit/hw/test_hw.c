@@ -1659,6 +1659,59 @@ static void test_dram_claim_ptr(void **state)
 	hw_dram_destroy(dram);
 }
 
+/*
+ * The write-back at unclaim skips shadow pages the secure side never wrote
+ * or scrubbed (the pagemap says absent) and writes back exactly the rest:
+ * bytes copied in at the claim, secure writes, runs that cross the
+ * 512-page pagemap batches and one that ends on the last page. Pages the
+ * secure side left zero (never touched, only read, written with zeros,
+ * scrubbed) stay holes in the memfd, and what the NW wrote into the memfd
+ * during the claim is gone.
+ */
+static void test_dram_claim_copy_out_sparse(void **state)
+{
+	enum { PAGES = 768 }; /* 3 MiB: two pagemap batches */
+	struct dram_fixture *f = *state;
+	struct hw_dram_nw_range r = { 0 };
+	uint8_t want[PAGES] = { 0 }; /* each page's byte after the unclaim */
+	size_t len = (size_t)PAGES * PG;
+	uint8_t *nw = claim_nw_view(f->dram, CL, len);
+	uint8_t *s = NULL;
+
+	memset(nw, 0x21, 2 * PG);
+	memset(nw + 700 * PG, 0x22, PG);
+	assert_int_equal(hw_dram_claim(f->dram, CL, len), 0);
+	assert_int_equal(hw_dram_ptr(f->dram, CL, len, (void **)&s), 0);
+	want[0] = 0x21;			 /* copied in, left alone */
+	memset(s + PG, 0x31, PG);	 /* copied in, overwritten */
+	want[1] = 0x31;
+	assert_int_equal(hw_dram_scrub(f->dram, CL + 700 * PG, PG), 0);
+	memset(s + 509 * PG, 0x41, 7 * PG); /* crosses page 512 */
+	for (int i = 509; i < 516; i++) {
+		want[i] = 0x41;
+	}
+	memset(s + 767 * PG, 0x51, PG);
+	want[767] = 0x51;
+	memset(s + 300 * PG, 0, PG);	/* present, zero */
+	assert_int_equal(s[400 * PG], 0); /* read only */
+	/* A NW write during the claim, where the secure side wrote nothing. */
+	memset(nw + 600 * PG, 0x66, PG);
+	assert_int_equal(hw_dram_unclaim(f->dram, CL, len), 0);
+
+	assert_int_equal(hw_dram_nw_range_get(f->dram, 0, &r), 0);
+	for (uint32_t i = 0; i < PAGES; i++) {
+		off_t off = (off_t)(CL - DRAM0 + (uint64_t)i * PG);
+		off_t data = lseek(r.fd, off, SEEK_DATA);
+
+		/* Zero pages are holes: not written back (checked before any
+		 * read through the mapping, which would allocate them). */
+		assert_int_equal(data == off, want[i] != 0);
+		assert_true(claim_fd_reads(f->dram, CL + (uint64_t)i * PG, PG,
+					   want[i]));
+	}
+	munmap(nw, len);
+}
+
 /* Scrub and release split at claim edges; many claims stay searchable. */
 static void test_dram_claim_scrub_many(void **state)
 {
@@ -2361,6 +2414,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dram_claim_enomem,
 						dram_setup, dram_teardown),
 		cmocka_unit_test_setup_teardown(test_dram_claim_scrub_many,
+						dram_setup, dram_teardown),
+		cmocka_unit_test_setup_teardown(test_dram_claim_copy_out_sparse,
 						dram_setup, dram_teardown),
 		cmocka_unit_test(test_dram_create_errors),
 		cmocka_unit_test(test_dram_default_board),
