@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * play_dev.h over librheap's device API. PLAY_HAVE_DEVICE_API is set by
- * meson when include/rheap/rheap.h declares rheap_device_open(); without
- * it every call answers -EOPNOTSUPP (a librheap from before issue 5).
+ * play_dev.h over librheap's device API (include/rheap/rheap.h).
  */
 #include <stdlib.h>
 
@@ -10,8 +8,6 @@
 #include <rheap/rheap.h>
 
 #include "play_dev.h"
-
-#ifdef PLAY_HAVE_DEVICE_API
 
 struct play_dev {
 	struct rheap_device *dev;
@@ -70,48 +66,7 @@ int play_dev_cmd(struct play_dev *d, uint32_t cmd,
 	return rheap_device_cmd(d->dev, cmd, args, fd, res);
 }
 
-#else /* !PLAY_HAVE_DEVICE_API */
-
-int play_dev_open(const char *name, struct play_dev **out)
+int play_dev_config_fd(const void *data, size_t len)
 {
-	(void)name;
-	(void)out;
-	return -EOPNOTSUPP;
+	return rheap_device_memfd(data, len);
 }
-
-void play_dev_close(struct play_dev *d)
-{
-	(void)d;
-}
-
-int play_dev_attach(struct play_dev *d, int fd, bool write,
-		    uint64_t *attach_id, uint32_t *seg_count)
-{
-	(void)d;
-	(void)fd;
-	(void)write;
-	(void)attach_id;
-	(void)seg_count;
-	return -EOPNOTSUPP;
-}
-
-int play_dev_detach(struct play_dev *d, uint64_t attach_id)
-{
-	(void)d;
-	(void)attach_id;
-	return -EOPNOTSUPP;
-}
-
-int play_dev_cmd(struct play_dev *d, uint32_t cmd,
-		 const uint64_t args[DEVICE_ARGS], int fd,
-		 uint64_t res[DEVICE_RESULTS])
-{
-	(void)d;
-	(void)cmd;
-	(void)args;
-	(void)fd;
-	(void)res;
-	return -EOPNOTSUPP;
-}
-
-#endif /* PLAY_HAVE_DEVICE_API */

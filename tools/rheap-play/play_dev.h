@@ -8,6 +8,7 @@
 #define RHEAP_TOOLS_RHEAP_PLAY_PLAY_DEV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rheap/device_abi.h>
@@ -19,7 +20,7 @@ struct play_dev;
  * @name: the name
  * @out:  the device (its own rheapd connection)
  * Return: 0; -ENOENT no such device or rheapd not reachable; -EPERM;
- * -ENOMEM; -EOPNOTSUPP librheap has no device API.
+ * -ENOMEM.
  */
 int play_dev_open(const char *name, struct play_dev **out);
 
@@ -62,5 +63,14 @@ int play_dev_detach(struct play_dev *d, uint64_t attach_id);
 int play_dev_cmd(struct play_dev *d, uint32_t cmd,
 		 const uint64_t args[DEVICE_ARGS], int fd,
 		 uint64_t res[DEVICE_RESULTS]);
+
+/**
+ * play_dev_config_fd() - a sealed memfd holding a decoder's configuration,
+ * for VDEC_OPEN
+ * @data: the bytes
+ * @len:  1..64 KiB
+ * Return: the fd (the caller closes it); -EINVAL bad @len; -ENOMEM.
+ */
+int play_dev_config_fd(const void *data, size_t len);
 
 #endif /* RHEAP_TOOLS_RHEAP_PLAY_PLAY_DEV_H */

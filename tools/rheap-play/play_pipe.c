@@ -311,16 +311,11 @@ static int pipe_vdec_open(struct play_pipe *p)
 	int rc = 0;
 
 	if (p->cfg.config_size > 0) {
-		fd = memfd_create("rheap-play-codec-config", MFD_CLOEXEC);
+		fd = play_dev_config_fd(p->cfg.config, p->cfg.config_size);
 		if (fd < 0) {
-			pipe_fail(p, "memfd_create failed: %s", strerror(errno));
-			return -ENOMEM;
-		}
-		if (write(fd, p->cfg.config, p->cfg.config_size) !=
-		    (ssize_t)p->cfg.config_size) {
-			pipe_fail(p, "writing the codec configuration failed");
-			close(fd);
-			return -ENOMEM;
+			pipe_fail(p, "passing the codec configuration failed: %s",
+				  rheap_strerror(fd));
+			return fd;
 		}
 	}
 	args[0] = p->cfg.codec;
@@ -448,9 +443,8 @@ static int pipe_setup(struct play_pipe *p)
 		rc = play_dev_open("display", &p->disp);
 	}
 	if (rc != 0) {
-		pipe_fail(p, "cannot open the %s device: %s%s",
-			  p->vdec ? "display" : "vdec", rheap_strerror(rc),
-			  rc == -EOPNOTSUPP ? " (this librheap has no device API)" : "");
+		pipe_fail(p, "cannot open the %s device: %s",
+			  p->vdec ? "display" : "vdec", rheap_strerror(rc));
 		return rc;
 	}
 	for (uint32_t i = 0; i < p->cfg.bs_count; i++) {
