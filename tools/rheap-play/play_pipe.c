@@ -368,6 +368,7 @@ static int pipe_queue(struct play_pipe *p, uint32_t tag)
 {
 	uint64_t args[DEVICE_ARGS] = { 0 };
 	uint64_t res[DEVICE_RESULTS] = { 0 };
+	uint64_t start = pipe_rel_us(p);
 	int rc = 0;
 
 	args[0] = p->vdec_ctx;
@@ -376,6 +377,7 @@ static int pipe_queue(struct play_pipe *p, uint32_t tag)
 	args[3] = 0;
 	args[4] = p->fb[tag].size;
 	rc = pipe_cmd(p, p->vdec, DEVICE_CMD_VDEC_QUEUE_OUT, args, -1, res);
+	pipe_span(p, PLAY_SPAN_QUEUE, start, tag);
 	if (rc != 0) {
 		pipe_fail(p, "queueing frame buffer %" PRIu32 " to the decoder failed: %s",
 			  tag, pipe_dev_why(rc));
@@ -569,8 +571,11 @@ static int pipe_receive(struct play_pipe *p, uint64_t *frames)
 
 	*frames = 0;
 	for (;;) {
+		uint64_t start = pipe_rel_us(p);
+
 		args[0] = p->vdec_ctx;
 		rc = pipe_cmd(p, p->vdec, DEVICE_CMD_VDEC_RECEIVE, args, -1, res);
+		pipe_span(p, PLAY_SPAN_RECEIVE, start, p->stats.decoded);
 		if (rc == -ENOSPC) {
 			pipe_fail(p, "a decoded frame does not fit the frame buffers (%" PRIu64
 				     " bytes each)",

@@ -35,6 +35,10 @@ const char *play_span_name(enum play_span span)
 		return "decode";
 	case PLAY_SPAN_DISPLAY:
 		return "display";
+	case PLAY_SPAN_RECEIVE:
+		return "receive";
+	case PLAY_SPAN_QUEUE:
+		return "queue";
 	default:
 		return "?";
 	}

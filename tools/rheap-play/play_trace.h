@@ -22,6 +22,8 @@ enum play_span {
 	PLAY_SPAN_DECRYPT,   /* SDP_TA_CMD_DECRYPT (or INJECT of a clear one) */
 	PLAY_SPAN_DECODE,    /* VDEC_DECODE */
 	PLAY_SPAN_DISPLAY,   /* DISPLAY_SHOW */
+	PLAY_SPAN_RECEIVE,   /* VDEC_RECEIVE (the vdec writes a frame out) */
+	PLAY_SPAN_QUEUE,     /* VDEC_QUEUE_OUT (a frame buffer goes back) */
 	PLAY_SPAN_COUNT,
 };
 
@@ -82,7 +84,8 @@ int play_trace_write(const struct play_trace *t, FILE *f, uint32_t pid,
 uint64_t play_clock_us(void);
 
 /**
- * play_span_name() - "demux", "decrypt", "decode", "display"
+ * play_span_name() - "demux", "decrypt", "decode", "display", "receive",
+ * "queue"
  * @span: the stage
  * Return: a static string ("?" for an unknown value).
  */
