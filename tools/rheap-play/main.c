@@ -176,6 +176,13 @@ static int play_checks(struct play_run *r)
 {
 	int rc = 0;
 
+	if ((r->opts.check_mmap || r->opts.probe_gpu) &&
+	    !play_pipe_restricted(r->pipe)) {
+		play_error("--check-mmap and --probe-gpu check restricted buffers: the heap %s is not restricted",
+			   r->opts.heap);
+		return -EINVAL;
+	}
+
 	if (r->opts.check_mmap) {
 		uint32_t refused = 0;
 		uint32_t allowed = 0;

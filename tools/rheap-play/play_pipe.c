@@ -33,13 +33,15 @@
 #define PIPE_DRAIN_SPINS 10000u
 
 /*
- * One restricted buffer. @fd is the handle (-1 once closed); @shm is
+ * One buffer. @fd is the handle (-1 once closed); @map is a bitstream
+ * buffer's mapping on a heap that is not restricted (NULL otherwise); @shm is
  * registered (bitstream buffers) when @registered; @vdec_attach /
  * @disp_attach are valid when @vdec_attached / @disp_attached.
  */
 struct pipe_buf {
 	int fd;
 	uint64_t size;
+	uint8_t *map;
 	TEEC_SharedMemory shm;
 	bool registered;
 	uint64_t vdec_attach;
@@ -53,6 +55,7 @@ struct play_pipe {
 	struct play_trace *trace;
 	uint64_t t0_us;
 	struct rheap_heap *heap;
+	bool restricted;
 	TEEC_Context tee;
 	bool tee_open;
 	TEEC_Session sess;
@@ -303,6 +306,20 @@ static int pipe_register(struct play_pipe *p, struct pipe_buf *b)
 	return 0;
 }
 
+static int pipe_map(struct play_pipe *p, struct pipe_buf *b)
+{
+	void *m = mmap(NULL, (size_t)b->size, PROT_READ | PROT_WRITE,
+		       MAP_SHARED, b->fd, 0);
+
+	if (m == MAP_FAILED) {
+		pipe_fail(p, "mapping a bitstream buffer of %s failed: %s",
+			  p->cfg.heap, strerror(errno));
+		return -ENOMEM;
+	}
+	b->map = m;
+	return 0;
+}
+
 static int pipe_vdec_open(struct play_pipe *p)
 {
 	uint64_t args[DEVICE_ARGS] = { 0 };
@@ -379,8 +396,11 @@ static int pipe_queue(struct play_pipe *p, uint32_t tag)
 	rc = pipe_cmd(p, p->vdec, DEVICE_CMD_VDEC_QUEUE_OUT, args, -1, res);
 	pipe_span(p, PLAY_SPAN_QUEUE, start, tag);
 	if (rc != 0) {
-		pipe_fail(p, "queueing frame buffer %" PRIu32 " to the decoder failed: %s",
-			  tag, pipe_dev_why(rc));
+		pipe_fail(p, "queueing frame buffer %" PRIu32 " to the decoder failed: %s%s",
+			  tag, pipe_dev_why(rc),
+			  !p->restricted && rc == -EOPNOTSUPP ?
+				  " (this rheapd gives devices no access to system buffers)" :
+				  "");
 	}
 	return rc;
 }
@@ -427,18 +447,18 @@ static int pipe_setup(struct play_pipe *p)
 			  rheap_strerror(rc));
 		return rc;
 	}
-	if (!desc.restricted) {
-		pipe_fail(p, "the heap %s is not restricted: the Secure Data Path decrypts and decodes only into restricted buffers",
-			  p->cfg.heap);
-		return -EOPNOTSUPP;
-	}
-	rc = pipe_tee_open(p);
-	if (rc != 0) {
-		return rc;
-	}
-	rc = pipe_stage_open(p);
-	if (rc != 0) {
-		return rc;
+	/* A heap that is not restricted (`system`) runs the same pipeline
+	 * unprotected, for comparison: the player writes clear samples into
+	 * the mapped bitstream buffers itself; no TEE is involved. */
+	p->restricted = desc.restricted;
+	if (p->restricted) {
+		rc = pipe_tee_open(p);
+		if (rc == 0) {
+			rc = pipe_stage_open(p);
+		}
+		if (rc != 0) {
+			return rc;
+		}
 	}
 	rc = play_dev_open("vdec", &p->vdec);
 	if (rc == 0) {
@@ -452,7 +472,8 @@ static int pipe_setup(struct play_pipe *p)
 	for (uint32_t i = 0; i < p->cfg.bs_count; i++) {
 		rc = pipe_buf_make(p, &p->bs[i], p->cfg.bs_size, false);
 		if (rc == 0) {
-			rc = pipe_register(p, &p->bs[i]);
+			rc = p->restricted ? pipe_register(p, &p->bs[i]) :
+					     pipe_map(p, &p->bs[i]);
 		}
 		if (rc != 0) {
 			return rc;
@@ -615,6 +636,15 @@ static int pipe_fill(struct play_pipe *p, struct pipe_buf *b,
 	TEEC_Result r = TEEC_SUCCESS;
 	char kid[2 * SDP_KID_SIZE + 1] = "";
 
+	if (!p->restricted) {
+		if (s->encrypted) {
+			pipe_fail(p, "the heap %s is not restricted: an encrypted clip is decrypted only into restricted buffers (the player holds no key); play a clear clip on it",
+				  p->cfg.heap);
+			return -EPERM;
+		}
+		memcpy(b->map, s->data, s->size);
+		return 0;
+	}
 	memcpy(p->stage.buffer, s->data, s->size);
 	op.params[0].memref.parent = &p->stage;
 	op.params[0].memref.offset = 0;
@@ -720,7 +750,7 @@ int play_pipe_sample(struct play_pipe *p, const struct play_sample *s)
 	uint64_t start = 0;
 	int rc = 0;
 
-	if (s->size > b->size || s->size > p->stage.size) {
+	if (s->size > b->size || (p->restricted && s->size > p->stage.size)) {
 		pipe_fail(p, "sample %" PRIu64 " is %zu bytes, larger than the bitstream buffers (%" PRIu64 " bytes)",
 			  s->index, s->size, b->size);
 		return -EINVAL;
@@ -797,6 +827,11 @@ struct play_pipe_stats play_pipe_stats(const struct play_pipe *p)
 	return p->stats;
 }
 
+bool play_pipe_restricted(const struct play_pipe *p)
+{
+	return p->restricted;
+}
+
 const char *play_pipe_error(const struct play_pipe *p)
 {
 	return p->err;
@@ -867,6 +902,10 @@ int play_pipe_probe_gpu(struct play_pipe *p, int *status)
 
 static void pipe_buf_release(struct play_pipe *p, struct pipe_buf *b)
 {
+	if (b->map) {
+		munmap(b->map, (size_t)b->size);
+		b->map = NULL;
+	}
 	if (b->disp_attached) {
 		play_dev_detach(p->disp, b->disp_attach);
 		b->disp_attached = false;

@@ -104,8 +104,8 @@ struct play_pipe;
  *         then destroy it
  *
  * Return: 0; -ENOENT no such heap, device, or rheapd/board gone; -EPERM
- * the policy refuses; -ENOMEM no room; -EOPNOTSUPP not a restricted heap,
- * the codec or the device API; others as the platform answers.
+ * the policy refuses; -ENOMEM no room; -EOPNOTSUPP the codec; others as
+ * the platform answers.
  */
 int play_pipe_create(const struct play_pipe_cfg *cfg, struct play_trace *trace,
 		     uint64_t t0_us, struct play_pipe **out);
@@ -116,6 +116,7 @@ int play_pipe_create(const struct play_pipe_cfg *cfg, struct play_trace *trace,
  * @s: the sample
  * Return: 0; -EINVAL the sample does not decode (wrong key, corrupt) or
  * is too big; -ENOENT no key for its KID, or the platform went away;
+ * -EPERM an encrypted sample on a heap that is not restricted;
  * others as the platform answers. play_pipe_error() has the sentence.
  */
 int play_pipe_sample(struct play_pipe *p, const struct play_sample *s);
@@ -133,6 +134,15 @@ int play_pipe_finish(struct play_pipe *p);
  * Return: the counts.
  */
 struct play_pipe_stats play_pipe_stats(const struct play_pipe *p);
+
+/**
+ * play_pipe_restricted() - the heap is restricted (the Secure Data Path);
+ * false: the same pipeline unprotected on `system` buffers (clear clips
+ * only, for comparison)
+ * @p: the pipe
+ * Return: the answer.
+ */
+bool play_pipe_restricted(const struct play_pipe *p);
 
 /**
  * play_pipe_error() - the last failure as a sentence ("" none)
