@@ -216,7 +216,8 @@ int rheap_status(unsigned int flags, char *buf, size_t cap, size_t *len);
 /**
  * struct rheap_device_seg - one piece of an attachment
  * @iova: the device's address (restricted: in its secure SMMU context;
- *        system buffers: 0, devices cannot reach them)
+ *        system buffers: in its non-secure one, the buffer's external
+ *        window on the board, docs/rheapd-uapi.md ATTACH)
  * @size: bytes
  */
 struct rheap_device_seg {

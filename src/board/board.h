@@ -251,6 +251,28 @@ int board_device_call(struct board *b, uint16_t ep,
 		      struct rheap_ffa_regs *resp);
 
 /**
+ * board_ext_call() - BOARD_MSG_EXT_MAP, BOARD_MSG_EXT_UNMAP or
+ * BOARD_MSG_SMMU_NS: NS memory a NW kernel gives its devices
+ * @b:    the board
+ * @ep:   caller endpoint ID, as the transport established it (trusted)
+ * @req:  the registers (board_msg.h; untrusted content)
+ * @fd:   the fd the frame carried (EXT_MAP: exactly one), or -1; more
+ *        than one is passed as -2. Borrowed: the caller closes it.
+ * @resp: out: x0 the message ID, x1 status (sign-extended), x2 the PA
+ *        of a mapped window; the rest zero
+ *
+ * Checks, in order: @ep is the connected NW endpoint (-EPERM); the MBZ
+ * registers (-EINVAL); an fd with EXT_MAP only, exactly one (-EINVAL);
+ * then the message's own checks (docs/board-transport.md, "External
+ * memory"). A refused message changes nothing.
+ *
+ * Return: the status also put in @resp->x[1] (0 or a negative errno).
+ */
+int board_ext_call(struct board *b, uint16_t ep,
+		   const struct rheap_ffa_regs *req, int fd,
+		   struct rheap_ffa_regs *resp);
+
+/**
  * board_sink_dir() - the display's sink directory
  * @b: the board
  *

@@ -44,6 +44,11 @@
 /** The GPU reads through the bus in pieces of this size. */
 #define BOARD_GPU_READ_CHUNK (1024u * 1024u)
 
+_Static_assert(BOARD_EXT_MAX_SIZE == HW_DRAM_EXT_MAX_SIZE,
+	       "the wire limit is the DRAM model's");
+
+static void board_ns_teardown(struct board *b);
+
 /* ---- wiring ---- */
 
 /* Makes (or checks) the sink directory: ours, a directory, mode 0700. */
@@ -106,6 +111,10 @@ int board_media_create(struct board *b, const char *sink_dir)
 
 void board_media_destroy(struct board *b)
 {
+	board_ns_teardown(b);
+	free(b->ns_maps);
+	b->ns_maps = NULL;
+	b->ns_map_cap = 0;
 	hw_display_destroy(b->display);
 	b->display = NULL;
 	hw_vdec_destroy(b->vdec);
@@ -118,10 +127,20 @@ void board_media_disconnect(struct board *b, uint16_t ep)
 	uint32_t sessions = b->display ? hw_display_close_owner(b->display, ep) :
 					 0;
 
+	uint32_t maps = b->ns_map_count;
+	uint32_t windows = hw_dram_ext_count(b->dram);
+
 	if (contexts || sessions) {
 		board_log_info(b, "endpoint 0x%04x gone: %u decoder context(s), "
 				  "%u display session(s) closed",
 			       ep, contexts, sessions);
+	}
+	/* Devices are stopped: now their NS mappings, then the windows. */
+	board_ns_teardown(b);
+	if (maps || windows) {
+		board_log_info(b, "endpoint 0x%04x gone: %u SMMU_NS mapping(s), "
+				  "%u external window(s) removed",
+			       ep, maps, windows);
 	}
 }
 
@@ -447,5 +466,227 @@ int board_device_call(struct board *b, uint16_t ep,
 			resp->x[2 + i] = res[i];
 		}
 	}
+	return rc;
+}
+
+/* ---- NS memory of the NW: external windows, SMMU_NS ---- */
+
+/* Every SMMU_NS mapping, then every external window, goes. */
+static void board_ns_teardown(struct board *b)
+{
+	uint64_t base = 0;
+	uint64_t size = 0;
+
+	while (b->ns_map_count > 0) {
+		const struct board_ns_map *m = &b->ns_maps[b->ns_map_count - 1];
+		int rc = hw_smmu_unmap(b->smmu, m->stream_id, HW_SMMU_CTX_NS,
+				       m->iova, m->size);
+
+		if (rc) {
+			board_log(b, "smmu_ns: cannot unmap stream 0x%x 0x%llx+0x%llx: %s",
+				  m->stream_id, (unsigned long long)m->iova,
+				  (unsigned long long)m->size,
+				  rheap_err_name(rc));
+		}
+		b->ns_map_count--;
+	}
+	if (!b->dram) {
+		return;
+	}
+	while (hw_dram_ext_count(b->dram) > 0 &&
+	       hw_dram_ext_get(b->dram, 0, &base, &size) == 0) {
+		if (hw_dram_ext_unmap(b->dram, base) != 0) {
+			break;
+		}
+	}
+}
+
+/* Does any SMMU mapping of any stream and context reach [base, base+size)? */
+static bool board_smmu_points_into(const struct board *b, uint64_t base,
+				   uint64_t size)
+{
+	uint64_t last = base + (size - 1u);
+
+	for (uint32_t d = 0; d < b->plat.device_count; d++) {
+		uint32_t sid = b->plat.devices[d].stream_id;
+
+		for (uint32_t ctx = 0; ctx < HW_SMMU_CTX_COUNT; ctx++) {
+			int n = hw_smmu_context_mapping_count(b->smmu, sid,
+							      ctx);
+
+			for (int i = 0; i < n; i++) {
+				struct hw_smmu_mapping m = { 0 };
+
+				if (hw_smmu_mapping_get(b->smmu, sid, ctx,
+							(uint32_t)i, &m) != 0) {
+					continue;
+				}
+				if (m.pa <= last && base <= m.pa + (m.size - 1u)) {
+					return true;
+				}
+			}
+		}
+	}
+	return false;
+}
+
+static int board_ext_map(struct board *b, const struct rheap_ffa_regs *req,
+			 int fd, struct rheap_ffa_regs *resp)
+{
+	uint64_t pa = 0;
+	int rc = 0;
+
+	for (uint32_t i = 2; i < RHEAP_FFA_REG_COUNT; i++) {
+		if (req->x[i] != 0) {
+			return -EINVAL;
+		}
+	}
+	if (fd < 0) {
+		return -EINVAL; /* none, or more than one */
+	}
+	rc = hw_dram_ext_map(b->dram, fd, req->x[1], &pa);
+	if (rc == 0) {
+		resp->x[2] = pa;
+	}
+	return rc;
+}
+
+static int board_ext_unmap(struct board *b, const struct rheap_ffa_regs *req,
+			   int fd)
+{
+	uint64_t base = 0;
+	uint64_t size = 0;
+
+	for (uint32_t i = 2; i < RHEAP_FFA_REG_COUNT; i++) {
+		if (req->x[i] != 0) {
+			return -EINVAL;
+		}
+	}
+	if (fd != -1) {
+		return -EINVAL; /* only EXT_MAP carries an fd */
+	}
+	for (uint32_t i = 0; i < hw_dram_ext_count(b->dram); i++) {
+		if (hw_dram_ext_get(b->dram, i, &base, &size) == 0 &&
+		    base == req->x[1]) {
+			if (board_smmu_points_into(b, base, size)) {
+				return -EBUSY;
+			}
+			return hw_dram_ext_unmap(b->dram, base);
+		}
+	}
+	return -ENOENT;
+}
+
+static int board_ns_map_reserve(struct board *b)
+{
+	struct board_ns_map *n = NULL;
+	uint32_t cap = 0;
+
+	if (b->ns_map_count < b->ns_map_cap) {
+		return 0;
+	}
+	if (b->ns_map_cap > UINT32_MAX / 2u) {
+		return -ENOMEM;
+	}
+	cap = b->ns_map_cap ? b->ns_map_cap * 2u : 16u;
+	n = realloc(b->ns_maps, (size_t)cap * sizeof(*n));
+	if (!n) {
+		return -ENOMEM;
+	}
+	b->ns_maps = n;
+	b->ns_map_cap = cap;
+	return 0;
+}
+
+static int board_smmu_ns(struct board *b, const struct rheap_ffa_regs *req,
+			 int fd)
+{
+	uint64_t sid = req->x[1];
+	uint64_t iova = req->x[2];
+	uint64_t pa = req->x[3];
+	uint64_t size = req->x[4];
+	uint64_t flags = req->x[5];
+	int rc = 0;
+
+	for (uint32_t i = 6; i < RHEAP_FFA_REG_COUNT; i++) {
+		if (req->x[i] != 0) {
+			return -EINVAL;
+		}
+	}
+	if (fd != -1) {
+		return -EINVAL; /* only EXT_MAP carries an fd */
+	}
+	if ((flags & ~(BOARD_SMMU_NS_MAP | BOARD_SMMU_NS_WRITE)) != 0) {
+		return -EINVAL;
+	}
+	if (!(flags & BOARD_SMMU_NS_MAP)) {
+		if ((flags & BOARD_SMMU_NS_WRITE) || pa != 0) {
+			return -EINVAL;
+		}
+		for (uint32_t i = 0; i < b->ns_map_count; i++) {
+			struct board_ns_map *m = &b->ns_maps[i];
+
+			if (m->stream_id != sid || m->iova != iova ||
+			    m->size != size) {
+				continue;
+			}
+			rc = hw_smmu_unmap(b->smmu, m->stream_id,
+					   HW_SMMU_CTX_NS, iova, size);
+			if (rc) {
+				return rc;
+			}
+			b->ns_maps[i] = b->ns_maps[b->ns_map_count - 1];
+			b->ns_map_count--;
+			return 0;
+		}
+		return -ENOENT;
+	}
+	if (sid > UINT32_MAX) {
+		return -ENOENT;
+	}
+	/* Room for the record first: after the map nothing may fail. */
+	rc = board_ns_map_reserve(b);
+	if (rc) {
+		return rc;
+	}
+	rc = hw_smmu_map(b->smmu, (uint32_t)sid, HW_SMMU_CTX_NS, iova, pa, size,
+			 HW_SMMU_READ |
+				 ((flags & BOARD_SMMU_NS_WRITE) ? HW_SMMU_WRITE :
+								  0u));
+	if (rc) {
+		return rc;
+	}
+	b->ns_maps[b->ns_map_count++] = (struct board_ns_map){
+		.stream_id = (uint32_t)sid,
+		.iova = iova,
+		.size = size,
+	};
+	return 0;
+}
+
+int board_ext_call(struct board *b, uint16_t ep,
+		   const struct rheap_ffa_regs *req, int fd,
+		   struct rheap_ffa_regs *resp)
+{
+	uint64_t msg = req->x[0];
+	int rc = 0;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->x[0] = msg;
+	if (!b->nw_connected || ep != BOARD_NW_ENDPOINT) {
+		rc = -EPERM;
+	} else if (msg == BOARD_MSG_EXT_MAP) {
+		rc = board_ext_map(b, req, fd, resp);
+	} else if (msg == BOARD_MSG_EXT_UNMAP) {
+		rc = board_ext_unmap(b, req, fd);
+	} else if (msg == BOARD_MSG_SMMU_NS) {
+		rc = board_smmu_ns(b, req, fd);
+	} else {
+		rc = -EINVAL;
+	}
+	if (rc) {
+		resp->x[2] = 0;
+	}
+	resp->x[1] = (uint64_t)(int64_t)rc;
 	return rc;
 }

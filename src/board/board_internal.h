@@ -23,6 +23,17 @@ struct sdp_partition;
 struct spmc;
 
 /*
+ * struct board_ns_map - one mapping the NW programmed with
+ * BOARD_MSG_SMMU_NS (a device's non-secure context), removed when the NW
+ * endpoint goes
+ */
+struct board_ns_map {
+	uint32_t stream_id;
+	uint64_t iova;
+	uint64_t size;
+};
+
+/*
  * struct board - one booted board. Every pointer is owned by the board
  * and freed by board_destroy() in reverse creation order; the bus, the
  * devices, the SPMC and the SDP partition borrow the models created
@@ -69,6 +80,10 @@ struct board {
 	/** GPU_READ jobs completed and refused by the bus. */
 	uint64_t gpu_reads;
 	uint64_t gpu_faults;
+	/** SMMU_NS mappings of the NW endpoint (board_device.c). */
+	struct board_ns_map *ns_maps;
+	uint32_t ns_map_count;
+	uint32_t ns_map_cap;
 };
 
 /**
@@ -88,7 +103,8 @@ int board_media_create(struct board *b, const char *sink_dir);
 void board_media_destroy(struct board *b);
 
 /**
- * board_media_disconnect() - close an endpoint's contexts and sessions
+ * board_media_disconnect() - close an endpoint's contexts and sessions,
+ * then remove its SMMU_NS mappings and its external windows
  * @b:  the board
  * @ep: the endpoint that went away
  */

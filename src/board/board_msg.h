@@ -30,6 +30,25 @@
  *           args[0..7] (board-side slots); x11..x17 MBZ.
  *           board -> NW: x1 = status (0 or a negative errno,
  *           sign-extended), x2..x9 = res[0..7]; x10..x17 zero.
+ *   EXT_MAP NW -> board: x1 = size (a non-zero multiple of 4 KiB, at most
+ *           BOARD_EXT_MAX_SIZE); x2..x17 MBZ; carries exactly one fd
+ *           (SCM_RIGHTS): a memfd sealed against shrinking, opened
+ *           read-write, at least x1 bytes long. The board maps it
+ *           MAP_SHARED as an external non-secure window of PAs outside
+ *           DRAM and every pool (NS memory a NW kernel gives a device).
+ *           board -> NW: x1 = status, x2 = the window's PA; x3..x17 zero.
+ *   EXT_UNMAP NW -> board: x1 = a window's PA; x2..x17 MBZ.
+ *           board -> NW: x1 = status (-EBUSY while any SMMU mapping
+ *           points into the window); x2..x17 zero.
+ *   SMMU_NS NW -> board: x1 = stream ID, x2 = IOVA, x3 = PA, x4 = size,
+ *           x5 = BOARD_SMMU_NS_* flags; x6..x17 MBZ. Programs the
+ *           device's non-secure SMMU context (map or unmap), as a NW
+ *           kernel's IOMMU driver does; any PA is accepted (the TZASC
+ *           refuses NS access to secure memory at access time).
+ *           board -> NW: x1 = status; x2..x17 zero.
+ *
+ * EXT_* windows and SMMU_NS mappings belong to the NW endpoint: when its
+ * connection closes, its mappings are removed, then its windows.
  */
 #ifndef RHEAP_SRC_BOARD_BOARD_MSG_H
 #define RHEAP_SRC_BOARD_BOARD_MSG_H
@@ -51,6 +70,16 @@
 #define BOARD_MSG_STATUS UINT64_C(0x52480003)
 #define BOARD_MSG_FAULTS UINT64_C(0x52480004)
 #define BOARD_MSG_DEVICE UINT64_C(0x52480005)
+#define BOARD_MSG_EXT_MAP UINT64_C(0x52480006)
+#define BOARD_MSG_EXT_UNMAP UINT64_C(0x52480007)
+#define BOARD_MSG_SMMU_NS UINT64_C(0x52480008)
+
+/** SMMU_NS x5 bit: map (set) or unmap (clear). */
+#define BOARD_SMMU_NS_MAP (UINT64_C(1) << 0)
+/** SMMU_NS x5 bit: the device may write (map only). */
+#define BOARD_SMMU_NS_WRITE (UINT64_C(1) << 1)
+/** Largest EXT_MAP window. */
+#define BOARD_EXT_MAX_SIZE (UINT64_C(1) << 30)
 
 /** HELLO reply x6 bit: protection is enforced in hardware. */
 #define BOARD_HELLO_FLAG_ENFORCED (UINT64_C(1) << 0)

@@ -8,7 +8,10 @@
  * bytes, not truncated, no file descriptors attached: a fd passed to the
  * board would otherwise leak into it), then hands the registers to the
  * board unchanged. A frame that fails a check closes the connection and
- * reaches nothing else.
+ * reaches nothing else. One exception: a NW connection's EXT_MAP,
+ * EXT_UNMAP and SMMU_NS frames go to board_ext_call() with the fd they
+ * carry (EXT_MAP needs exactly one; a wrong count is answered -EINVAL),
+ * which the server closes after the call.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -286,10 +289,12 @@ static int board_conn_send(struct board_conn *c, const struct rheap_ffa_regs *re
 /*
  * Receives one frame. Return: 1 with @regs filled; 0 for "nothing yet";
  * -ENOENT for EOF or a socket error; -EINVAL for a malformed frame (@why
- * says how). Any fd the client attached is closed.
+ * says how). With 1, *@fd is the one fd the frame carried (the caller
+ * closes it), -1 for none, -2 for several (all closed here); in every
+ * other case every fd the client attached is closed.
  */
 static int board_conn_recv(struct board_conn *c, struct rheap_ffa_regs *regs,
-			   const char **why)
+			   int *fd, const char **why)
 {
 	uint8_t buf[BOARD_MSG_SIZE + 1] = { 0 };
 	union {
@@ -303,9 +308,12 @@ static int board_conn_recv(struct board_conn *c, struct rheap_ffa_regs *regs,
 		.msg_control = ctl.space,
 		.msg_controllen = sizeof(ctl.space),
 	};
-	bool had_fds = false;
+	bool had_other = false;
+	size_t fds = 0;
+	int first = -1;
 	ssize_t n = 0;
 
+	*fd = -1;
 	do {
 		n = recvmsg(c->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	} while (n < 0 && errno == EINTR);
@@ -319,14 +327,30 @@ static int board_conn_recv(struct board_conn *c, struct rheap_ffa_regs *regs,
 			size_t count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 
 			for (size_t i = 0; i < count; i++) {
-				int fd = -1;
+				int one = -1;
 
-				memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int),
+				memcpy(&one, CMSG_DATA(cm) + i * sizeof(int),
 				       sizeof(int));
-				close(fd);
+				if (fds == 0) {
+					first = one;
+				} else {
+					close(one);
+				}
+				fds++;
 			}
+		} else {
+			had_other = true;
 		}
-		had_fds = true;
+	}
+	if (fds > 1 && first >= 0) {
+		close(first);
+		first = -1;
+	}
+	if (n <= 0 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+	    had_other || n != (ssize_t)BOARD_MSG_SIZE) {
+		if (first >= 0) {
+			close(first);
+		}
 	}
 	if (n <= 0) {
 		*why = n == 0 ? "peer closed the connection" : "socket error";
@@ -336,7 +360,7 @@ static int board_conn_recv(struct board_conn *c, struct rheap_ffa_regs *regs,
 		*why = "malformed message: truncated (longer than 144 bytes or too much ancillary data)";
 		return -EINVAL;
 	}
-	if (had_fds) {
+	if (had_other) {
 		*why = "malformed message: ancillary data attached";
 		return -EINVAL;
 	}
@@ -345,7 +369,15 @@ static int board_conn_recv(struct board_conn *c, struct rheap_ffa_regs *regs,
 		return -EINVAL;
 	}
 	board_msg_decode(buf, regs);
+	*fd = fds == 0 ? -1 : fds == 1 ? first : -2;
 	return 1;
+}
+
+/* Only the NW's EXT_MAP, EXT_UNMAP and SMMU_NS frames may carry an fd. */
+static bool board_msg_is_ext(uint64_t x0)
+{
+	return x0 == BOARD_MSG_EXT_MAP || x0 == BOARD_MSG_EXT_UNMAP ||
+	       x0 == BOARD_MSG_SMMU_NS;
 }
 
 static bool board_regs_zero_from(const struct rheap_ffa_regs *r, unsigned int i)
@@ -486,13 +518,32 @@ static void board_conn_serve(struct board_server *s, struct board_conn *c)
 	struct rheap_ffa_regs req = { 0 };
 	struct rheap_ffa_regs resp = { 0 };
 	const char *why = NULL;
-	int rc = board_conn_recv(c, &req, &why);
+	int fd = -1;
+	int rc = board_conn_recv(c, &req, &fd, &why);
 
 	if (rc == 0) {
 		return;
 	}
 	if (rc < 0) {
 		board_conn_close(s, c, why, rc == -EINVAL);
+		return;
+	}
+	if (c->state == CONN_NW && board_msg_is_ext(req.x[0])) {
+		(void)board_ext_call(s->board, c->ep, &req, fd, &resp);
+		if (fd >= 0) {
+			close(fd); /* a window keeps its mapping, not the fd */
+		}
+		if (board_conn_send(c, &resp, -1) != 0) {
+			board_conn_close(s, c, "reply not deliverable", true);
+		}
+		return;
+	}
+	if (fd != -1) {
+		if (fd >= 0) {
+			close(fd);
+		}
+		board_conn_close(s, c, "malformed message: ancillary data attached",
+				 true);
 		return;
 	}
 	switch (c->state) {

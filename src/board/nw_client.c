@@ -49,23 +49,50 @@ static void nw_client_gone(struct nw_client *c)
 	}
 }
 
-static int nw_client_send(struct nw_client *c, const struct rheap_ffa_regs *r)
+/* Sends one frame, with one fd when @fd >= 0. */
+static int nw_client_send_fd(struct nw_client *c,
+			     const struct rheap_ffa_regs *r, int fd)
 {
 	uint8_t buf[BOARD_MSG_SIZE] = { 0 };
+	union {
+		char space[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl = { { 0 } };
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n = 0;
 
 	if (c->fd < 0) {
 		return -ENOENT;
 	}
 	board_msg_encode(r, buf);
+	if (fd >= 0) {
+		struct cmsghdr *cm = NULL;
+
+		msg.msg_control = ctl.space;
+		msg.msg_controllen = sizeof(ctl.space);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
 	do {
-		n = send(c->fd, buf, sizeof(buf), MSG_NOSIGNAL);
+		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
 	} while (n < 0 && errno == EINTR);
+	if (n < 0 && fd >= 0 && (errno == EBADF || errno == EINVAL)) {
+		return -EINVAL; /* the fd we were given, not the board */
+	}
 	if (n != (ssize_t)sizeof(buf)) {
 		nw_client_gone(c);
 		return -ENOENT;
 	}
 	return 0;
+}
+
+static int nw_client_send(struct nw_client *c, const struct rheap_ffa_regs *r)
+{
+	return nw_client_send_fd(c, r, -1);
 }
 
 /*
@@ -686,4 +713,80 @@ int nw_client_device(struct nw_client *c, uint32_t stream, uint32_t cmd,
 	}
 	*status = (int)(int64_t)rep.x[1];
 	return 0;
+}
+
+/*
+ * One EXT_MAP / EXT_UNMAP / SMMU_NS exchange: *@status from x1, *@pa
+ * (may be NULL) from x2. The reply must echo x0 (or be FFA_ERROR) and
+ * carry nothing in x3..x17, nor x2 but for EXT_MAP.
+ */
+static int nw_client_ext(struct nw_client *c, const struct rheap_ffa_regs *req,
+			 int fd, uint64_t *pa, int *status)
+{
+	struct rheap_ffa_regs rep = { 0 };
+	int rc = 0;
+
+	*status = 0;
+	rc = nw_client_send_fd(c, req, fd);
+	if (rc == 0) {
+		rc = nw_client_recv(c, &rep, NULL);
+	}
+	if (rc) {
+		return rc;
+	}
+	if ((uint32_t)rep.x[0] == FFA_ERROR && rep.x[0] <= UINT32_MAX) {
+		*status = nw_client_ffa_errno(&rep);
+		return 0;
+	}
+	if (rep.x[0] != req->x[0] || !nw_client_status_ok(rep.x[1]) ||
+	    (rep.x[2] != 0 && (!pa || rep.x[1] != 0))) {
+		return -EINVAL;
+	}
+	for (unsigned int i = 3; i < RHEAP_FFA_REG_COUNT; i++) {
+		if (rep.x[i] != 0) {
+			return -EINVAL;
+		}
+	}
+	if (pa) {
+		*pa = rep.x[2];
+	}
+	*status = (int)(int64_t)rep.x[1];
+	return 0;
+}
+
+int nw_client_ext_map(struct nw_client *c, int fd, uint64_t size,
+		      uint64_t *pa, int *status)
+{
+	struct rheap_ffa_regs req = { .x = { BOARD_MSG_EXT_MAP, size } };
+
+	if (pa) {
+		*pa = 0;
+	}
+	if (!c || fd < 0 || !pa || !status) {
+		return -EINVAL;
+	}
+	return nw_client_ext(c, &req, fd, pa, status);
+}
+
+int nw_client_ext_unmap(struct nw_client *c, uint64_t pa, int *status)
+{
+	struct rheap_ffa_regs req = { .x = { BOARD_MSG_EXT_UNMAP, pa } };
+
+	if (!c || !status) {
+		return -EINVAL;
+	}
+	return nw_client_ext(c, &req, -1, NULL, status);
+}
+
+int nw_client_smmu_ns(struct nw_client *c, uint32_t stream, uint64_t iova,
+		      uint64_t pa, uint64_t size, uint64_t flags, int *status)
+{
+	struct rheap_ffa_regs req = {
+		.x = { BOARD_MSG_SMMU_NS, stream, iova, pa, size, flags }
+	};
+
+	if (!c || !status) {
+		return -EINVAL;
+	}
+	return nw_client_ext(c, &req, -1, NULL, status);
 }

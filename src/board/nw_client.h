@@ -284,4 +284,48 @@ int nw_client_faults(struct nw_client *c, char **json, size_t *len);
 int nw_client_device(struct nw_client *c, uint32_t stream, uint32_t cmd,
 		     const uint64_t args[8], uint64_t res[8], int *status);
 
+/**
+ * nw_client_ext_map() - BOARD_MSG_EXT_MAP: give the board a memfd as an
+ * external NS window (what a NW kernel's IOMMU driver reaches a system
+ * buffer through)
+ * @c:      the client (a NW connection)
+ * @fd:     the memfd, sent with SCM_RIGHTS (the caller keeps its copy)
+ * @size:   bytes, a multiple of 4 KiB, at most BOARD_EXT_MAX_SIZE
+ * @pa:     out: the window's PA (0 unless *@status is 0)
+ * @status: out: the board's status (0 or a negative errno); a board
+ *          without the message answers FFA_ERROR, reported as its errno
+ *
+ * Return: 0 (the outcome is in *@status); -ENOENT the board is gone;
+ * -EINVAL a malformed reply or a NULL argument.
+ */
+int nw_client_ext_map(struct nw_client *c, int fd, uint64_t size,
+		      uint64_t *pa, int *status);
+
+/**
+ * nw_client_ext_unmap() - BOARD_MSG_EXT_UNMAP
+ * @c:      the client (a NW connection)
+ * @pa:     the window's PA
+ * @status: out: the board's status (-EBUSY while an SMMU mapping points
+ *          into the window, -ENOENT no such window)
+ *
+ * Return: as nw_client_ext_map().
+ */
+int nw_client_ext_unmap(struct nw_client *c, uint64_t pa, int *status);
+
+/**
+ * nw_client_smmu_ns() - BOARD_MSG_SMMU_NS: program a device's
+ * non-secure SMMU context
+ * @c:      the client (a NW connection)
+ * @stream: the device's stream ID
+ * @iova:   first IOVA (4 KiB aligned)
+ * @pa:     first PA (map; 0 for unmap)
+ * @size:   bytes (4 KiB multiple; unmap: exactly a mapping's)
+ * @flags:  BOARD_SMMU_NS_MAP, BOARD_SMMU_NS_WRITE
+ * @status: out: the board's status
+ *
+ * Return: as nw_client_ext_map().
+ */
+int nw_client_smmu_ns(struct nw_client *c, uint32_t stream, uint64_t iova,
+		      uint64_t pa, uint64_t size, uint64_t flags, int *status);
+
 #endif /* RHEAP_SRC_BOARD_NW_CLIENT_H */

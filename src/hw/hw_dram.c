@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -92,6 +93,13 @@ struct hw_dram {
 	uint32_t claim_count;
 	uint32_t claim_cap;
 	uint32_t claim_fail; /* test hook: claims left to fail */
+	/* External windows (kind HW_DRAM_EXT, fd -1, @map the memfd's
+	 * shared mapping), sorted by base, disjoint; see hw_dram.h. */
+	struct dram_backing *ext;
+	uint32_t ext_count;
+	uint32_t ext_cap;
+	uint64_t ext_base; /* the external region: [ext_base, ext_end] */
+	uint64_t ext_end;
 	int pagemap_fd; /* DRAM_PM_UNTRIED until the first copy-out; or
 			   DRAM_PM_NONE when /proc/self/pagemap cannot be
 			   read (every shadow page is compared then) */
@@ -314,6 +322,37 @@ static int dram_check_platform(const struct rheap_platform *plat)
 	return 0;
 }
 
+/*
+ * The external region: from HW_DRAM_EXT_BASE, or from the first 1 GiB
+ * boundary above the highest DRAM byte if DRAM reaches that far; empty
+ * (ext_end < ext_base) if that would wrap.
+ */
+static void dram_ext_region(struct hw_dram *dram,
+			    const struct rheap_platform *plat)
+{
+	uint64_t base = HW_DRAM_EXT_BASE;
+	uint64_t end = 0;
+
+	for (uint32_t i = 0; i < plat->dram_count; i++) {
+		uint64_t last = plat->dram[i].base + (plat->dram[i].size - 1u);
+		uint64_t above = (last | (HW_DRAM_EXT_MAX_SIZE - 1u));
+
+		if (above == UINT64_MAX) {
+			base = UINT64_MAX;
+		} else if (last >= base) {
+			base = above + 1u;
+		}
+	}
+	if (base == UINT64_MAX ||
+	    __builtin_add_overflow(base, HW_DRAM_EXT_SIZE - 1u, &end)) {
+		dram->ext_base = 1;
+		dram->ext_end = 0;
+		return;
+	}
+	dram->ext_base = base;
+	dram->ext_end = end;
+}
+
 int hw_dram_create(const struct rheap_platform *plat, uint32_t flags,
 		   struct hw_dram **out)
 {
@@ -338,6 +377,7 @@ int hw_dram_create(const struct rheap_platform *plat, uint32_t flags,
 		dram->carve[i].fd = -1;
 	}
 	dram->secret = true;
+	dram_ext_region(dram, plat);
 	dram->pagemap_fd = DRAM_PM_UNTRIED;
 	snprintf(dram->desc, sizeof(dram->desc), "carve-outs: none");
 
@@ -394,6 +434,10 @@ void hw_dram_destroy(struct hw_dram *dram)
 	if (!dram) {
 		return;
 	}
+	for (uint32_t i = 0; i < dram->ext_count; i++) {
+		dram_release(&dram->ext[i]);
+	}
+	free(dram->ext);
 	/*
 	 * munmap returns carve-out pages to the host kernel, which zeroes
 	 * them before any reuse; touching all of them here only to zero
@@ -410,6 +454,38 @@ void hw_dram_destroy(struct hw_dram *dram)
 	}
 	free(dram->claims);
 	free(dram);
+}
+
+/* ---- external windows ---- */
+
+/* Index of the last window whose base is <= @pa, or ext_count if none. */
+static uint32_t dram_ext_floor(const struct hw_dram *dram, uint64_t pa)
+{
+	uint32_t lo = 0;
+	uint32_t hi = dram->ext_count;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2u;
+
+		if (dram->ext[mid].base <= pa) {
+			lo = mid + 1u;
+		} else {
+			hi = mid;
+		}
+	}
+	return lo == 0 ? dram->ext_count : lo - 1u;
+}
+
+static int dram_ext_resolve(struct hw_dram *dram, uint64_t pa, uint64_t last,
+			    struct dram_backing **out)
+{
+	uint32_t i = dram_ext_floor(dram, pa);
+
+	if (i < dram->ext_count && dram_contains(&dram->ext[i], pa, last)) {
+		*out = &dram->ext[i];
+		return 0;
+	}
+	return -EINVAL;
 }
 
 /*
@@ -448,7 +524,7 @@ static int dram_resolve(struct hw_dram *dram, uint64_t pa, uint64_t size,
 			return 0;
 		}
 	}
-	return -EINVAL;
+	return dram_ext_resolve(dram, pa, last, out);
 }
 
 /* ---- claims ---- */
@@ -1025,6 +1101,147 @@ int hw_dram_scrub(struct hw_dram *dram, uint64_t pa, uint64_t size)
 int hw_dram_release(struct hw_dram *dram, uint64_t pa, uint64_t size)
 {
 	return dram_clear(dram, pa, size, true);
+}
+
+/* First fit: the lowest free PA range of @size in the region. */
+static int dram_ext_place(const struct hw_dram *dram, uint64_t size,
+			  uint64_t *pa, uint32_t *at)
+{
+	uint64_t cand = dram->ext_base;
+
+	if (dram->ext_end < dram->ext_base) {
+		return -ENOSPC;
+	}
+	for (uint32_t i = 0; i <= dram->ext_count; i++) {
+		uint64_t limit = i < dram->ext_count ? dram->ext[i].base - 1u :
+						       dram->ext_end;
+
+		if (cand <= limit && limit - cand >= size - 1u) {
+			*pa = cand;
+			*at = i;
+			return 0;
+		}
+		if (i < dram->ext_count) {
+			cand = dram->ext[i].base + dram->ext[i].size;
+		}
+	}
+	return -ENOSPC;
+}
+
+static int dram_ext_reserve(struct hw_dram *dram)
+{
+	struct dram_backing *n = NULL;
+	uint32_t cap = 0;
+
+	if (dram->ext_count < dram->ext_cap) {
+		return 0;
+	}
+	cap = dram->ext_cap ? dram->ext_cap * 2u : 16u;
+	if (cap > HW_DRAM_EXT_MAX) {
+		cap = HW_DRAM_EXT_MAX;
+	}
+	n = realloc(dram->ext, (size_t)cap * sizeof(*n));
+	if (!n) {
+		return -ENOMEM;
+	}
+	dram->ext = n;
+	dram->ext_cap = cap;
+	return 0;
+}
+
+/* The memfd checks of hw_dram_ext_map(), in its order. */
+static int dram_ext_check_fd(int fd, uint64_t size)
+{
+	struct stat st = { 0 };
+	int seals = fcntl(fd, F_GET_SEALS);
+
+	if (seals < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size < 0 || (uint64_t)st.st_size < size) {
+		return -EINVAL;
+	}
+	if (!(seals & F_SEAL_SHRINK)) {
+		return -EPERM; /* it could shrink under the mapping: SIGBUS */
+	}
+	return 0;
+}
+
+int hw_dram_ext_map(struct hw_dram *dram, int fd, uint64_t size, uint64_t *pa)
+{
+	struct dram_backing *w = NULL;
+	uint64_t base = 0;
+	uint32_t at = 0;
+	void *p = NULL;
+	int rc = 0;
+
+	if (size == 0 || size % DRAM_PAGE != 0 || size > HW_DRAM_EXT_MAX_SIZE) {
+		return -EINVAL;
+	}
+	if (fd < 0) {
+		return -EINVAL;
+	}
+	rc = dram_ext_check_fd(fd, size);
+	if (rc) {
+		return rc;
+	}
+	if (dram->ext_count >= HW_DRAM_EXT_MAX) {
+		return -ENOSPC;
+	}
+	rc = dram_ext_place(dram, size, &base, &at);
+	if (rc) {
+		return rc;
+	}
+	rc = dram_ext_reserve(dram);
+	if (rc) {
+		return rc;
+	}
+	p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		return errno == EACCES || errno == EPERM ? -EPERM : -ENOMEM;
+	}
+	memmove(&dram->ext[at + 1u], &dram->ext[at],
+		(size_t)(dram->ext_count - at) * sizeof(dram->ext[0]));
+	w = &dram->ext[at];
+	*w = (struct dram_backing){
+		.kind = HW_DRAM_EXT,
+		.base = base,
+		.size = size,
+		.fd = -1,
+		.map = p,
+	};
+	snprintf(w->name, sizeof(w->name), "ext");
+	dram->ext_count++;
+	*pa = base;
+	return 0;
+}
+
+int hw_dram_ext_unmap(struct hw_dram *dram, uint64_t pa)
+{
+	uint32_t i = dram_ext_floor(dram, pa);
+
+	if (i >= dram->ext_count || dram->ext[i].base != pa) {
+		return -ENOENT;
+	}
+	dram_release(&dram->ext[i]);
+	memmove(&dram->ext[i], &dram->ext[i + 1u],
+		(size_t)(dram->ext_count - i - 1u) * sizeof(dram->ext[0]));
+	dram->ext_count--;
+	return 0;
+}
+
+uint32_t hw_dram_ext_count(const struct hw_dram *dram)
+{
+	return dram->ext_count;
+}
+
+int hw_dram_ext_get(const struct hw_dram *dram, uint32_t index,
+		    uint64_t *base, uint64_t *size)
+{
+	if (index >= dram->ext_count) {
+		return -ENOENT;
+	}
+	*base = dram->ext[index].base;
+	*size = dram->ext[index].size;
+	return 0;
 }
 
 uint32_t hw_dram_nw_count(const struct hw_dram *dram)

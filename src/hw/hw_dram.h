@@ -39,6 +39,20 @@
  * claims form one shadow run). Backing and claim boundaries are 4 KiB
  * aligned, so no 4 KiB page ever spans two backings.
  *
+ * External windows (NS memory outside DRAM). hw_dram_ext_map() maps a
+ * caller's memfd (a `system` buffer of the normal world) MAP_SHARED and
+ * gives it a PA window in the external region, which starts at
+ * HW_DRAM_EXT_BASE (or at the first 1 GiB boundary above the platform's
+ * highest DRAM byte, if that is higher) and lies outside DRAM and every
+ * pool. Windows are placed first fit at 4 KiB granularity. They are NS
+ * memory: the TZASC never covers them, so NS devices and CPUs reach them
+ * through the bus; they are never claimed, lent or carved out. A range
+ * must lie inside one window (like any backing). hw_dram_ext_unmap()
+ * removes one; hw_dram_destroy() removes all. The memfd must be sealed
+ * against shrinking (F_SEAL_SHRINK), so the mapping can never lose pages
+ * under the board (a SIGBUS); the board keeps the mapping only, not the
+ * fd.
+ *
  * Life cycle:
  *
  *   hw_dram_create() --> READY (carve-outs mapped, NW ranges unmapped)
@@ -46,6 +60,8 @@
  *   a NW page range: OPEN --hw_dram_claim()--> CLAIMED (shadow holds the
  *        bytes, memfd hole) --hw_dram_unclaim()--> OPEN (bytes back in the
  *        memfd, shadow pages freed)
+ *   an external window: (none) --hw_dram_ext_map()--> MAPPED (PA window
+ *        -> the memfd's pages) --hw_dram_ext_unmap()--> (none)
  *   READY --hw_dram_destroy()--> gone (every mapping and fd closed; a fd
  *        already passed to another process keeps its memory alive there)
  *
@@ -64,6 +80,15 @@
 /** hw_dram_create() flag: skip memfd_secret, use the fallback (tests). */
 #define HW_DRAM_NO_SECRET (1u << 0)
 
+/** Where the external region starts (unless DRAM reaches higher). */
+#define HW_DRAM_EXT_BASE UINT64_C(0x10000000000)
+/** Size of the external region. */
+#define HW_DRAM_EXT_SIZE UINT64_C(0x10000000000)
+/** Largest external window. */
+#define HW_DRAM_EXT_MAX_SIZE (UINT64_C(1) << 30)
+/** Most external windows at once. */
+#define HW_DRAM_EXT_MAX 4096u
+
 /** Longest backing description, including the NUL. */
 #define HW_DRAM_DESC_MAX 160u
 
@@ -73,11 +98,13 @@
  * @HW_DRAM_SECRET_MEMFD: carve-out in memfd_secret memory
  * @HW_DRAM_PRIVATE:      carve-out in a private anonymous mapping (the
  *                        fallback)
+ * @HW_DRAM_EXT:          external window (a caller's memfd, NS)
  */
 enum hw_dram_kind {
 	HW_DRAM_NW_MEMFD = 0,
 	HW_DRAM_SECRET_MEMFD = 1,
 	HW_DRAM_PRIVATE = 2,
+	HW_DRAM_EXT = 3,
 };
 
 /**
@@ -143,8 +170,8 @@ void hw_dram_destroy(struct hw_dram *dram);
  * on first use.
  *
  * Return: 0; -EINVAL if @size is 0 or the range is not inside one backing
- * (outside DRAM, crossing into or out of a carve-out, or covering both
- * claimed and unclaimed pages); -EOVERFLOW if @pa + @size wraps past 2^64;
+ * (outside DRAM and every external window, crossing into or out of a
+ * carve-out or a window, or covering both claimed and unclaimed pages); -EOVERFLOW if @pa + @size wraps past 2^64;
  * -ENOMEM if the lazy mapping fails.
  */
 int hw_dram_ptr(struct hw_dram *dram, uint64_t pa, uint64_t size, void **ptr);
@@ -331,5 +358,58 @@ const char *hw_dram_backing_desc(const struct hw_dram *dram);
  * carve-outs); false if any fell back.
  */
 bool hw_dram_secret(const struct hw_dram *dram);
+
+/**
+ * hw_dram_ext_map() - map a memfd as an external NS window
+ * @dram: the model
+ * @fd:   the memfd (untrusted; borrowed: the caller closes it, the
+ *        window keeps only the mapping)
+ * @size: bytes, a non-zero multiple of 4 KiB, at most HW_DRAM_EXT_MAX_SIZE
+ *        (untrusted)
+ * @pa:   out: the window's first PA; untouched on failure
+ *
+ * Checks, in order: @size (-EINVAL); @fd is a memfd (F_GET_SEALS works)
+ * and a regular file at least @size bytes long (-EINVAL); it is sealed
+ * with F_SEAL_SHRINK (-EPERM); a window count below HW_DRAM_EXT_MAX and a
+ * free PA range (-ENOSPC); the read-write shared mapping (-EPERM when the
+ * fd or its seals refuse writing, e.g. an O_RDONLY fd or F_SEAL_WRITE;
+ * -ENOMEM otherwise). Nothing changed on failure.
+ *
+ * Return: 0; the errors above.
+ */
+int hw_dram_ext_map(struct hw_dram *dram, int fd, uint64_t size,
+		    uint64_t *pa);
+
+/**
+ * hw_dram_ext_unmap() - remove one external window
+ * @dram: the model
+ * @pa:   the window's first PA (untrusted)
+ *
+ * The caller checks that nothing still uses it (the board refuses while
+ * an SMMU mapping points into it).
+ *
+ * Return: 0; -ENOENT if no window starts at @pa.
+ */
+int hw_dram_ext_unmap(struct hw_dram *dram, uint64_t pa);
+
+/**
+ * hw_dram_ext_count() - number of external windows
+ * @dram: the model
+ *
+ * Return: the count.
+ */
+uint32_t hw_dram_ext_count(const struct hw_dram *dram);
+
+/**
+ * hw_dram_ext_get() - one external window, in PA order
+ * @dram:  the model
+ * @index: 0 .. hw_dram_ext_count() - 1
+ * @base:  out: first PA
+ * @size:  out: bytes
+ *
+ * Return: 0; -ENOENT if @index is out of range.
+ */
+int hw_dram_ext_get(const struct hw_dram *dram, uint32_t index,
+		    uint64_t *base, uint64_t *size);
 
 #endif /* RHEAP_SRC_HW_HW_DRAM_H */

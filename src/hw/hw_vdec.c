@@ -56,6 +56,9 @@ struct vdec_out {
  * @staging:    host buffer of @staging_size bytes holding the I420 frame
  *              before the bus write
  * @queue:      FIFO of @queued buffers starting at @head (ring)
+ * @secure_in:  an access unit was read from a secure IOVA: from then on
+ *              the context writes frames only to secure buffers (the
+ *              secure-output rule, docs/devices.md)
  */
 struct vdec_ctx {
 	enum vdec_state state;
@@ -71,6 +74,7 @@ struct vdec_ctx {
 	struct vdec_out queue[HW_VDEC_MAX_QUEUED];
 	uint32_t head;
 	uint32_t queued;
+	bool secure_in;
 };
 
 struct hw_vdec {
@@ -270,6 +274,9 @@ int hw_vdec_queue_out(struct hw_vdec *v, uint16_t owner, uint64_t id,
 	if (__builtin_add_overflow(iova, size - 1, &end)) {
 		return -EOVERFLOW;
 	}
+	if (c->secure_in && !secure) {
+		return -EPERM; /* protected frames never go to NS memory */
+	}
 	if (c->queued == HW_VDEC_MAX_QUEUED) {
 		return -ENOSPC;
 	}
@@ -345,6 +352,8 @@ int hw_vdec_decode(struct hw_vdec *v, uint16_t owner, uint64_t id,
 		av_packet_unref(c->pkt);
 		return vdec_bus_errno(v, rc);
 	}
+	/* Protected bytes are in the decoder now, whatever it answers. */
+	c->secure_in = c->secure_in || secure;
 	c->pkt->pts = (int64_t)pts;
 	rc = avcodec_send_packet(c->avc, c->pkt);
 	av_packet_unref(c->pkt);
@@ -471,6 +480,15 @@ int hw_vdec_receive(struct hw_vdec *v, uint16_t owner, uint64_t id,
 	buf = c->queue[c->head];
 	size = hw_vdec_i420_size((uint32_t)c->frame->width,
 				 (uint32_t)c->frame->height);
+	if (c->secure_in && !buf.secure) {
+		/* Queued before the first secure access unit: refused
+		 * without a bus access (no fault record), as a bus refusal
+		 * is answered. */
+		c->head = (c->head + 1) % HW_VDEC_MAX_QUEUED;
+		c->queued--;
+		out->tag = buf.tag;
+		return -EPERM;
+	}
 	if (buf.size < size) {
 		c->head = (c->head + 1) % HW_VDEC_MAX_QUEUED;
 		c->queued--;

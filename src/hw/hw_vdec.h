@@ -34,6 +34,14 @@
  * honouring libavcodec's line sizes; libswscale converts any other
  * layout), into the oldest queued output buffer.
  *
+ * Secure-output rule: a context that has read an access unit from a
+ * secure IOVA (a restricted bitstream buffer) never writes a frame to a
+ * non-secure one: QUEUE_OUT of a non-secure buffer is -EPERM from then on,
+ * and a non-secure buffer queued before is refused at the frame write
+ * (-EPERM, the buffer dropped with its tag, the frame kept, no bus access).
+ * A context fed only non-secure bitstreams writes non-secure frames (the
+ * same pipeline on `system` buffers).
+ *
  * Not thread-safe: the board's loop calls it (libavcodec's own worker
  * threads never touch the model).
  */
@@ -165,7 +173,8 @@ int hw_vdec_open(struct hw_vdec *v, uint16_t owner,
  * @size:   bytes (untrusted)
  *
  * Return: 0; -ENOENT / -EPERM for the context; -EINVAL for a size of 0;
- * -EOVERFLOW if @iova + @size wraps; -ENOSPC when HW_VDEC_MAX_QUEUED
+ * -EOVERFLOW if @iova + @size wraps; -EPERM a non-secure buffer for a
+ * context that has decoded secure input; -ENOSPC when HW_VDEC_MAX_QUEUED
  * buffers are queued.
  */
 int hw_vdec_queue_out(struct hw_vdec *v, uint16_t owner, uint64_t id,
@@ -207,7 +216,8 @@ int hw_vdec_decode(struct hw_vdec *v, uint16_t owner, uint64_t id,
  * -ENOENT / -EPERM for the context; -ENOSPC a frame is ready but no
  * buffer is queued (the frame is kept), or the oldest buffer is smaller
  * than the frame (that buffer is dropped from the queue; the frame is
- * kept); -EPERM the bus refused the write (the buffer is dropped, the
+ * kept); -EPERM the bus refused the write, or the buffer is non-secure
+ * and the context has decoded secure input (the buffer is dropped, the
  * frame is kept); -EINVAL the bitstream did not decode; -ENOMEM.
  */
 int hw_vdec_receive(struct hw_vdec *v, uint16_t owner, uint64_t id,

@@ -611,3 +611,61 @@ int ksec_device(struct ksec *s, uint32_t stream, uint32_t cmd,
 	}
 	return rc ? rc : status;
 }
+
+/* A board status, or the transport's -ENOENT with the board marked gone. */
+static int ksec_board_outcome(struct ksec *s, int rc, int status)
+{
+	if (rc == -ENOENT) {
+		s->gone = true;
+		return rc;
+	}
+	return rc ? rc : status;
+}
+
+int ksec_ext_map(struct ksec *s, int fd, uint64_t size, uint64_t *pa)
+{
+	int status = 0;
+	int rc = 0;
+
+	if (!s || !pa) {
+		return -EINVAL;
+	}
+	*pa = 0;
+	if (s->gone) {
+		return -ENOENT;
+	}
+	rc = nw_client_ext_map(s->client, fd, size, pa, &status);
+	return ksec_board_outcome(s, rc, status);
+}
+
+int ksec_ext_unmap(struct ksec *s, uint64_t pa)
+{
+	int status = 0;
+	int rc = 0;
+
+	if (!s) {
+		return -EINVAL;
+	}
+	if (s->gone) {
+		return -ENOENT;
+	}
+	rc = nw_client_ext_unmap(s->client, pa, &status);
+	return ksec_board_outcome(s, rc, status);
+}
+
+int ksec_smmu_ns(struct ksec *s, uint32_t stream, uint64_t iova, uint64_t pa,
+		 uint64_t size, uint64_t flags)
+{
+	int status = 0;
+	int rc = 0;
+
+	if (!s) {
+		return -EINVAL;
+	}
+	if (s->gone) {
+		return -ENOENT;
+	}
+	rc = nw_client_smmu_ns(s->client, stream, iova, pa, size, flags,
+			       &status);
+	return ksec_board_outcome(s, rc, status);
+}

@@ -213,4 +213,41 @@ void ksec_param_area(struct ksec *s, uint8_t **ptr, size_t *size);
 int ksec_device(struct ksec *s, uint32_t stream, uint32_t cmd,
 		const uint64_t args[8], uint64_t res[8]);
 
+/**
+ * ksec_ext_map() - nw_client_ext_map() with the gone-board bookkeeping:
+ * the board maps a memfd (a system buffer) as an external NS window
+ * @s:    the backend
+ * @fd:   the memfd (the caller keeps and closes its copy)
+ * @size: bytes (4 KiB multiple)
+ * @pa:   out: the window's PA
+ *
+ * Return: the board's status (0 or a negative errno); -ENOENT also when
+ * the board is gone (ksec_gone()); -EINVAL a malformed reply.
+ */
+int ksec_ext_map(struct ksec *s, int fd, uint64_t size, uint64_t *pa);
+
+/**
+ * ksec_ext_unmap() - nw_client_ext_unmap() with the bookkeeping
+ * @s:  the backend
+ * @pa: the window's PA
+ *
+ * Return: as ksec_ext_map().
+ */
+int ksec_ext_unmap(struct ksec *s, uint64_t pa);
+
+/**
+ * ksec_smmu_ns() - nw_client_smmu_ns() with the bookkeeping: program a
+ * device's non-secure SMMU context
+ * @s:      the backend
+ * @stream: the device's stream ID
+ * @iova:   first IOVA
+ * @pa:     first PA (0 to unmap)
+ * @size:   bytes
+ * @flags:  BOARD_SMMU_NS_MAP, BOARD_SMMU_NS_WRITE
+ *
+ * Return: as ksec_ext_map().
+ */
+int ksec_smmu_ns(struct ksec *s, uint32_t stream, uint64_t iova, uint64_t pa,
+		 uint64_t size, uint64_t flags);
+
 #endif /* RHEAP_SRC_KERNEL_KSEC_H */

@@ -470,6 +470,9 @@ rheapd_device_find(const struct rheapd *d, const char *name)
 
 static void rheapd_attach_undo(struct rheapd *d, struct rheapd_attach *a)
 {
+	if (a->ext) {
+		rheapd_sys_detach(d, a);
+	}
 	for (uint32_t i = 0; i < a->iova_count; i++) {
 		int rc = d->board_gone ? -ENOENT :
 					 ksec_detach(d->sec, a->stream_id,
@@ -513,14 +516,14 @@ static int rheapd_do_attach(struct rheapd *d, struct rheapd_client *c,
 	}
 	kheap_buf_info(buf, &bi);
 	(void)kheap_heap_info(d->heap, bi.heap_id, &hi);
-	if (bi.restricted) {
-		if (!dev->secure ||
-		    !(dev->use_case_mask & RHEAP_USE_CASE_BIT(hi.use_case))) {
-			return -EPERM;
-		}
-		if (d->board_gone) {
-			return -ENOENT;
-		}
+	if (bi.restricted &&
+	    (!dev->secure ||
+	     !(dev->use_case_mask & RHEAP_USE_CASE_BIT(hi.use_case)))) {
+		return -EPERM;
+	}
+	/* System buffers too: the device reaches them through the board. */
+	if (d->board_gone) {
+		return -ENOENT;
 	}
 	a = calloc(1, sizeof(*a));
 	if (!a) {
@@ -550,7 +553,12 @@ static int rheapd_do_attach(struct rheapd *d, struct rheapd_client *c,
 			seg[i].size = bi.pieces[i].size;
 		}
 	} else {
-		seg[0].iova = 0;
+		rc = rheapd_sys_attach(d, a, fd, bi.size);
+		rheapd_check_board(d);
+		if (rc) {
+			goto err_free;
+		}
+		seg[0].iova = a->ns_iova;
 		seg[0].size = bi.size;
 	}
 	a->id = ++d->next_attach;

@@ -21,6 +21,7 @@
  * it is this client's (-ENOENT otherwise).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,6 +34,7 @@
 #include <rheap/err.h>
 #include <rheap/rheapd_uapi.h>
 
+#include "board/board_msg.h"
 #include "board/nw_client.h"
 #include "kheap.h"
 #include "ksec.h"
@@ -100,9 +102,10 @@ static void rheapd_devctx_forget(struct rheapd *d, struct rheapd_devctx *x)
 /*
  * A [buf] slot: (attachment ID, offset) of @size bytes -> (IOVA, flags).
  * Checks, in order: the attachment is this client's (-ENOENT), to this
- * device (-EINVAL), restricted (a system buffer has no device address:
- * -EOPNOTSUPP), one segment covers the range (-EINVAL), write permission
- * when the device writes (-EPERM).
+ * device (-EINVAL), one segment covers the range (-EINVAL), write
+ * permission when the device writes (-EPERM). A restricted buffer's IOVA
+ * is in the device's secure context (DEVICE_BUF_SECURE), a system
+ * buffer's in its non-secure one (flags 0).
  */
 static int rheapd_dev_buf(const struct rheapd *d, uint32_t client,
 			  uint32_t stream, uint64_t attach_id, uint64_t offset,
@@ -125,13 +128,24 @@ static int rheapd_dev_buf(const struct rheapd *d, uint32_t client,
 	if (a->stream_id != stream) {
 		return -EINVAL;
 	}
-	if (!a->iovas) {
-		return -EOPNOTSUPP;
-	}
 	if (size == 0 || offset > UINT64_MAX - size) {
 		return -EINVAL;
 	}
 	kheap_buf_info(a->buf, &bi);
+	if (a->ext) {
+		if (offset + size > a->ext->size) {
+			return -EINVAL;
+		}
+		if (write && !a->write) {
+			return -EPERM;
+		}
+		*iova = a->ns_iova + offset;
+		*flags = 0;
+		return 0;
+	}
+	if (!a->iovas) {
+		return -EOPNOTSUPP; /* not reachable: every attachment maps */
+	}
 	for (uint32_t i = 0; i < a->iova_count && i < bi.piece_count; i++) {
 		uint64_t len = bi.pieces[i].size;
 
@@ -185,11 +199,133 @@ static void rheapd_dev_unstage(struct rheapd *d, uint64_t size)
 	}
 }
 
-/* GPU_READ: the handle's first extent PA + offset, if the range lies in
- * it; the gpu's NS context gets that PA (the secure world must stop it). */
+/* ---- system buffers: external windows and the NS SMMU context ---- */
+
+/*
+ * EXT_MAP of a system buffer's memfd. The board maps it read-write, so a
+ * read-only handle is reopened read-write for this call only (rheapd is
+ * the kernel here; the client's access is checked by the caller).
+ */
+static int rheapd_sys_ext_map(struct rheapd *d, int fd, uint64_t size,
+			      uint64_t *pa)
+{
+	char path[64] = { 0 };
+	int flags = fcntl(fd, F_GETFL);
+	int rw = -1;
+	int rc = 0;
+
+	if (flags < 0) {
+		return -EINVAL;
+	}
+	if ((flags & O_ACCMODE) != O_RDWR) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		rw = open(path, O_RDWR | O_CLOEXEC);
+		if (rw < 0) {
+			return -ENOMEM;
+		}
+	}
+	rc = ksec_ext_map(d->sec, rw >= 0 ? rw : fd, size, pa);
+	if (rw >= 0) {
+		close(rw);
+	}
+	return rc;
+}
+
+static void rheapd_sys_ext_unmap(struct rheapd *d, uint64_t pa)
+{
+	int rc = d->board_gone ? -ENOENT : ksec_ext_unmap(d->sec, pa);
+
+	if (rc && !d->board_gone && !ksec_gone(d->sec)) {
+		fprintf(stderr, "rheapd: EXT_UNMAP of 0x%llx: %s\n",
+			(unsigned long long)pa, rheap_err_name(rc));
+	}
+}
+
+static void rheapd_ext_put(struct rheapd *d, struct rheapd_ext *e)
+{
+	if (--e->refs > 0) {
+		return;
+	}
+	rheapd_sys_ext_unmap(d, e->pa);
+	for (struct rheapd_ext **l = &d->exts; *l; l = &(*l)->next) {
+		if (*l == e) {
+			*l = e->next;
+			break;
+		}
+	}
+	free(e);
+}
+
+int rheapd_sys_attach(struct rheapd *d, struct rheapd_attach *a, int fd,
+		      uint64_t size)
+{
+	struct rheapd_ext *e = NULL;
+	int flags = fcntl(fd, F_GETFL);
+	int rc = 0;
+
+	if (flags < 0) {
+		return -EINVAL;
+	}
+	if (a->write && (flags & O_ACCMODE) != O_RDWR) {
+		return -EPERM; /* a read-only handle */
+	}
+	for (e = d->exts; e; e = e->next) {
+		if (e->buf == a->buf) {
+			break;
+		}
+	}
+	if (!e) {
+		e = calloc(1, sizeof(*e));
+		if (!e) {
+			return -ENOMEM;
+		}
+		rc = rheapd_sys_ext_map(d, fd, size, &e->pa);
+		if (rc) {
+			free(e);
+			return rc;
+		}
+		e->buf = a->buf;
+		e->size = size;
+		e->next = d->exts;
+		d->exts = e;
+	}
+	e->refs++;
+	rc = ksec_smmu_ns(d->sec, a->stream_id, e->pa, e->pa, size,
+			  BOARD_SMMU_NS_MAP |
+				  (a->write ? BOARD_SMMU_NS_WRITE : 0u));
+	if (rc) {
+		rheapd_ext_put(d, e);
+		return rc;
+	}
+	a->ext = e;
+	a->ns_iova = e->pa;
+	return 0;
+}
+
+void rheapd_sys_detach(struct rheapd *d, struct rheapd_attach *a)
+{
+	int rc = d->board_gone ? -ENOENT :
+				 ksec_smmu_ns(d->sec, a->stream_id, a->ns_iova,
+					      0, a->ext->size, 0);
+
+	if (rc && !d->board_gone && !ksec_gone(d->sec)) {
+		fprintf(stderr, "rheapd: SMMU_NS unmap of stream %u iova 0x%llx: %s\n",
+			a->stream_id, (unsigned long long)a->ns_iova,
+			rheap_err_name(rc));
+	}
+	rheapd_ext_put(d, a->ext);
+	a->ext = NULL;
+}
+
+/*
+ * GPU_READ: the handle's first extent PA + offset, if the range lies in
+ * it; the gpu's NS context gets that PA (the secure world must stop it).
+ * A system buffer: its external window's PA + offset; a buffer with no
+ * window yet gets one for this job only (*@temp_pa, EXT_UNMAP'd after).
+ */
 static int rheapd_dev_gpu_pa(struct rheapd *d, const struct rheapd_client *c,
 			     int fd, uint64_t offset, uint64_t size,
-			     uint64_t *pa)
+			     uint64_t *pa, uint64_t *temp_pa)
 {
 	struct kheap_buf *buf = NULL;
 	struct kheap_buf_info bi = { 0 };
@@ -199,8 +335,24 @@ static int rheapd_dev_gpu_pa(struct rheapd *d, const struct rheapd_client *c,
 		return rc;
 	}
 	kheap_buf_info(buf, &bi);
+	if (!bi.restricted) {
+		if (size == 0 || offset > bi.size || size > bi.size - offset) {
+			return -EINVAL;
+		}
+		for (const struct rheapd_ext *e = d->exts; e; e = e->next) {
+			if (e->buf == buf) {
+				*pa = e->pa + offset;
+				return 0;
+			}
+		}
+		rc = rheapd_sys_ext_map(d, fd, bi.size, temp_pa);
+		if (rc == 0) {
+			*pa = *temp_pa + offset;
+		}
+		return rc;
+	}
 	if (bi.extent_count == 0 || !bi.extents) {
-		return -EOPNOTSUPP; /* a system buffer: no PA */
+		return -EOPNOTSUPP;
 	}
 	if (size == 0 || offset > bi.extents[0].size ||
 	    size > bi.extents[0].size - offset) {
@@ -247,7 +399,8 @@ static int rheapd_devctx_reserve(struct rheapd_devctx *x, uint64_t attach_id,
 static int rheapd_dev_prepare(struct rheapd *d, const struct rheapd_client *c,
 			      const struct rheap_plat_device *dev,
 			      const struct rheapd_device_req *r, int fd,
-			      struct rheapd_devctx **x, uint64_t board[8])
+			      struct rheapd_devctx **x, uint64_t board[8],
+			      uint64_t *temp_pa)
 {
 	uint32_t s = dev->stream_id;
 	int rc = 0;
@@ -261,7 +414,7 @@ static int rheapd_dev_prepare(struct rheapd *d, const struct rheapd_client *c,
 		return rheapd_dev_stage(d, fd, r->args[3], &board[1]);
 	case DEVICE_CMD_GPU_READ:
 		return rheapd_dev_gpu_pa(d, c, fd, r->args[0], r->args[2],
-					 &board[0]);
+					 &board[0], temp_pa);
 	case DEVICE_CMD_DISPLAY_OPEN:
 		return 0;
 	default:
@@ -302,6 +455,7 @@ int rheapd_device_op(struct rheapd *d, struct rheapd_client *c,
 	struct rheapd_devctx *x = NULL;
 	struct rheapd_devctx *fresh = NULL;
 	uint64_t board[8] = { 0 };
+	uint64_t temp_pa = 0;
 	bool known = false;
 	int rc = rheapd_device_decode(req->payload, req->payload_len, fd >= 0,
 				      &r);
@@ -322,7 +476,7 @@ int rheapd_device_op(struct rheapd *d, struct rheapd_client *c,
 	if (d->board_gone || ksec_gone(d->sec)) {
 		return -ENOENT;
 	}
-	rc = rheapd_dev_prepare(d, c, dev, &r, fd, &x, board);
+	rc = rheapd_dev_prepare(d, c, dev, &r, fd, &x, board, &temp_pa);
 	if (rc) {
 		goto out_unstage;
 	}
@@ -363,6 +517,9 @@ out_unstage:
 	free(fresh);
 	if (r.cmd == DEVICE_CMD_VDEC_OPEN) {
 		rheapd_dev_unstage(d, r.args[3]);
+	}
+	if (temp_pa != 0) {
+		rheapd_sys_ext_unmap(d, temp_pa); /* GPU_READ's own window */
 	}
 	return rc;
 }

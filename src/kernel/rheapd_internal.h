@@ -14,6 +14,14 @@
  *   ATTACH ok --> LIVE (one ksec_attach per SDP piece; KHEAP_REF_ATTACH)
  *   LIVE --DETACH / connection closed / shutdown--> ksec_detach per piece,
  *        ref dropped, freed
+ *
+ * A system buffer's attachment maps the buffer's external window (struct
+ * rheapd_ext: the board's MAP_SHARED view of its memfd, EXT_MAP'd at the
+ * buffer's first attachment, EXT_UNMAP'd at its last detach) into the
+ * device's non-secure SMMU context (SMMU_NS, IOVA = the window's PA).
+ * Neither rheapd nor the board keeps the memfd open beyond the window, so
+ * the handle's last close is still seen by inotify once the last
+ * attachment goes.
  */
 #ifndef RHEAP_SRC_KERNEL_RHEAPD_INTERNAL_H
 #define RHEAP_SRC_KERNEL_RHEAPD_INTERNAL_H
@@ -46,6 +54,22 @@ struct rheapd_client {
 	struct rheapd_client *next;
 };
 
+/**
+ * struct rheapd_ext - a system buffer's external window on the board
+ * @buf:  the buffer (its attachments hold it)
+ * @pa:   the window's PA (EXT_MAP's answer)
+ * @size: bytes (the buffer's size)
+ * @refs: attachments using it; EXT_UNMAP when it drops to 0
+ * @next: list link
+ */
+struct rheapd_ext {
+	struct kheap_buf *buf;
+	uint64_t pa;
+	uint64_t size;
+	uint32_t refs;
+	struct rheapd_ext *next;
+};
+
 struct rheapd_attach {
 	uint64_t id;
 	uint32_t client;
@@ -54,6 +78,8 @@ struct rheapd_attach {
 	uint64_t *iovas; /* one per SDP piece; NULL for a system buffer */
 	uint32_t iova_count;
 	bool write; /* attached with RHEAPD_ATTACH_WRITE */
+	struct rheapd_ext *ext; /* system buffer: its window; NULL else */
+	uint64_t ns_iova; /* system buffer: IOVA in the NS context */
 	struct rheapd_attach *next;
 };
 
@@ -107,6 +133,7 @@ struct rheapd {
 	struct rheapd_client *clients;
 	struct rheapd_attach *attaches;
 	struct rheapd_devctx *devctxs;
+	struct rheapd_ext *exts; /* system buffers' external windows */
 	uint64_t stage_pa; /* RHEAPD_STAGE_SIZE bytes of NW DRAM */
 	uint8_t *msg;  /* RHEAPD_MSG_MAX request buffer */
 	uint8_t *resp; /* RHEAPD_MSG_MAX response buffer */
@@ -174,5 +201,34 @@ bool rheapd_device_attach_busy(const struct rheapd *d, uint32_t client,
  * @client: the connection
  */
 void rheapd_device_client_gone(struct rheapd *d, uint32_t client);
+
+/**
+ * rheapd_sys_attach() - a system buffer's attachment: its external window
+ * (EXT_MAP of @fd on the buffer's first attachment) mapped into the
+ * device's non-secure SMMU context (rheapd_device.c)
+ * @d:     the server
+ * @a:     the attachment being made (@a->buf, @a->stream_id, @a->write
+ *         set); on success @a->ext and @a->ns_iova are set
+ * @fd:    the handle fd the client sent (borrowed; an O_RDONLY one is
+ *         reopened read-write for the board only, and only without
+ *         @a->write)
+ * @size:  the buffer's size
+ *
+ * Return: 0; -EPERM @a->write with a read-only handle; -ENOENT the board
+ * is gone; the board's EXT_MAP / SMMU_NS errors (-EBUSY the buffer is
+ * already attached to this device: the IOVA is the window's PA);
+ * -ENOMEM. Nothing is left behind on failure.
+ */
+int rheapd_sys_attach(struct rheapd *d, struct rheapd_attach *a, int fd,
+		      uint64_t size);
+
+/**
+ * rheapd_sys_detach() - undo rheapd_sys_attach(): SMMU_NS unmap, and
+ * EXT_UNMAP when the window's last attachment goes (no board call when
+ * the board is gone)
+ * @d: the server
+ * @a: the attachment
+ */
+void rheapd_sys_detach(struct rheapd *d, struct rheapd_attach *a);
 
 #endif /* RHEAP_SRC_KERNEL_RHEAPD_INTERNAL_H */

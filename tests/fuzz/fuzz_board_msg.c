@@ -23,6 +23,10 @@
  *   FR_DEVICE  DEVICE: a stream of the default board (or not), a device
  *              command (or not), args small or from input, maybe a set
  *              MBZ register (x11..x17)
+ *   FR_EXT     EXT_MAP, EXT_UNMAP or SMMU_NS with 0, 1 or 2 fds (a sealed
+ *              16 KiB memfd, or /dev/null): sizes, PAs (the last window
+ *              mapped, the carve-out, input), IOVAs, flags, maybe a set
+ *              MBZ register
  * Properties (abort() on violation; a hang is a libFuzzer timeout):
  *  - the client-side model of the connection (HELLO WAIT, NW, OPERATOR)
  *    predicts every outcome: a malformed frame (size, ancillary data, not
@@ -36,8 +40,16 @@
  *    the closed set, -EINVAL for a set MBZ register, -ENOENT for a stream
  *    the platform lacks, with x10..x17 zero and, for an error other than
  *    -ENOSPC / -EPERM (RECEIVE reports a dropped buffer's tag), no results;
+ *    an EXT_MAP / EXT_UNMAP / SMMU_NS frame on a NW connection gets one
+ *    reply echoing x0, no fd, status in the closed set, x3..x17 zero, x2
+ *    zero but for a mapped window's PA (4 KiB aligned, in the external
+ *    region); -EINVAL for a set MBZ register, then for a wrong fd count
+ *    (EXT_MAP: exactly one); EXT_MAP of the memfd with a size of 1..4
+ *    pages succeeds; on any other connection such a frame closes it;
  *  - board_status() is unchanged by a rejected frame, except that closing
  *    a NW connection disconnects its endpoint (nw_connected false);
+ *  - when the connection is gone, no external window and no SMMU mapping
+ *    is left;
  *  - the SPMC's invariants hold after every frame.
  */
 #include <dirent.h>
@@ -50,6 +62,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -59,6 +72,7 @@
 #include <rheap/ffa_regs.h>
 
 #include "board/board.h"
+#include "board/board_internal.h"
 #include "board/board_msg.h"
 #include "board/board_server.h"
 #include "hw/hw_dram.h"
@@ -82,6 +96,7 @@ enum frame_kind {
 	FR_FD,
 	FR_BOARD,
 	FR_DEVICE,
+	FR_EXT,
 	FR_COUNT,
 };
 
@@ -122,6 +137,9 @@ static uint64_t rd64(struct reader *r)
 
 static uint8_t *g_tl;
 static size_t g_tl_size;
+static int g_memfd = -1;       /* sealed 16 KiB memfd for EXT_MAP */
+static uint64_t g_last_pa;     /* the last window EXT_MAP gave */
+#define EXT_MEMFD_SIZE (16u * 1024u)
 static FILE *g_log;
 /* The display's sink (a temporary directory, removed at exit). */
 static char g_sink[64];
@@ -252,36 +270,43 @@ static ssize_t client_recv(int fd, uint8_t *buf, size_t cap, unsigned int *fds)
 	return n;
 }
 
-/* Sends @len bytes, with a fd attached if @with_fd. */
-static void client_send(int fd, const uint8_t *buf, size_t len, bool with_fd)
+/*
+ * Sends @len bytes with @nfds fds attached (0..2): /dev/null, or the
+ * sealed memfd when @memfd.
+ */
+static void client_send(int fd, const uint8_t *buf, size_t len,
+			unsigned int nfds, bool memfd)
 {
 	union {
-		char space[CMSG_SPACE(sizeof(int))];
+		char space[CMSG_SPACE(2 * sizeof(int))];
 		struct cmsghdr align;
 	} ctl = { { 0 } };
 	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	int extra = -1;
+	int fds[2] = { -1, -1 };
 	ssize_t n = 0;
 
-	if (with_fd) {
+	if (nfds > 0) {
 		struct cmsghdr *cm = NULL;
 
-		extra = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		extra = memfd ? g_memfd : open("/dev/null", O_RDONLY | O_CLOEXEC);
 		check(extra >= 0);
+		fds[0] = extra;
+		fds[1] = extra;
 		msg.msg_control = ctl.space;
-		msg.msg_controllen = sizeof(ctl.space);
+		msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
 		cm = CMSG_FIRSTHDR(&msg);
 		cm->cmsg_level = SOL_SOCKET;
 		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &extra, sizeof(int));
+		cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
 	}
 	do {
 		n = sendmsg(fd, &msg, MSG_NOSIGNAL);
 	} while (n < 0 && errno == EINTR);
 	check(n == (ssize_t)len);
-	if (extra >= 0) {
+	if (extra >= 0 && !memfd) {
 		close(extra);
 	}
 }
@@ -329,19 +354,74 @@ static void build_device(struct reader *r, uint8_t sel,
 	}
 }
 
+static bool is_ext(uint64_t x0)
+{
+	return x0 == BOARD_MSG_EXT_MAP || x0 == BOARD_MSG_EXT_UNMAP ||
+	       x0 == BOARD_MSG_SMMU_NS;
+}
+
 /*
- * Builds the next frame from the input into @buf. Sets *@len and
- * *@with_fd; returns its registers' view (for the model).
+ * EXT_MAP / EXT_UNMAP / SMMU_NS: sel % 3 the message, (sel >> 2) % 4 the
+ * fds (none, the memfd, two, /dev/null); *@mbz set when a MBZ register
+ * was made non-zero.
+ */
+static void build_ext(struct reader *r, uint8_t sel,
+		      struct rheap_ffa_regs *regs, unsigned int *nfds,
+		      bool *memfd, bool *mbz)
+{
+	static const uint64_t msgs[] = { BOARD_MSG_EXT_MAP, BOARD_MSG_EXT_UNMAP,
+					 BOARD_MSG_SMMU_NS };
+	uint8_t how = rd8(r);
+	uint32_t first = 2;
+	uint8_t fdm = (uint8_t)((sel >> 2) % 4);
+
+	regs->x[0] = msgs[sel % 3];
+	*nfds = fdm == 0 ? 0 : fdm == 2 ? 2 : 1;
+	*memfd = fdm == 1 || fdm == 2;
+	switch (sel % 3) {
+	case 0:
+		regs->x[1] = how & 0x80 ? rd64(r) : (uint64_t)(rd8(r) % 8) * 4096u;
+		break;
+	case 1:
+		regs->x[1] = how & 0x80 ? rd64(r) :
+			     how & 0x20 ? HW_DRAM_EXT_BASE + (rd8(r) % 8) * 4096u :
+					  g_last_pa;
+		break;
+	default:
+		first = 6;
+		regs->x[1] = k_streams[rd8(r) % ARRAY_SIZE(k_streams)];
+		regs->x[2] = how & 0x80 ? rd64(r) : (uint64_t)(rd8(r) % 16) * 4096u;
+		regs->x[3] = how & 0x20 ? rd64(r) :
+			     how & 0x10 ? UINT64_C(0xe0000000) :
+					  g_last_pa;
+		regs->x[4] = (uint64_t)(rd8(r) % 4 + 1) * 4096u;
+		regs->x[5] = rd8(r) & 7u;
+		break;
+	}
+	*mbz = false;
+	if (how & 0x40) {
+		regs->x[first + rd8(r) % (RHEAP_FFA_REG_COUNT - first)] =
+			rd64(r) | 1;
+		*mbz = true;
+	}
+}
+
+/*
+ * Builds the next frame from the input into @buf. Sets *@len, *@nfds
+ * and *@memfd; returns its registers' view (for the model).
  */
 static void build_frame(struct reader *r, uint8_t *buf, size_t *len,
-			bool *with_fd, struct rheap_ffa_regs *regs)
+			unsigned int *nfds, bool *memfd,
+			struct rheap_ffa_regs *regs)
 {
 	uint8_t ctl = rd8(r);
 	uint8_t sel = rd8(r);
+	bool mbz = false;
 
 	memset(regs, 0, sizeof(*regs));
 	*len = BOARD_MSG_SIZE;
-	*with_fd = false;
+	*nfds = 0;
+	*memfd = false;
 	switch (ctl % FR_COUNT) {
 	case FR_RAW:
 		for (size_t i = 0; i < BOARD_MSG_SIZE; i++) {
@@ -357,7 +437,7 @@ static void build_frame(struct reader *r, uint8_t *buf, size_t *len,
 		if (sel & 0x40) {
 			regs->x[3 + (sel >> 2) % 15] = rd64(r);
 		}
-		*with_fd = ctl % FR_COUNT == FR_FD;
+		*nfds = ctl % FR_COUNT == FR_FD ? 1 : 0;
 		break;
 	case FR_STATUS:
 		regs->x[0] = BOARD_MSG_STATUS;
@@ -382,6 +462,9 @@ static void build_frame(struct reader *r, uint8_t *buf, size_t *len,
 		return;
 	case FR_DEVICE:
 		build_device(r, sel, regs);
+		break;
+	case FR_EXT:
+		build_ext(r, sel, regs, nfds, memfd, &mbz);
 		break;
 	default:
 		regs->x[0] = k_board_ids[sel % ARRAY_SIZE(k_board_ids)];
@@ -435,13 +518,44 @@ static enum model_state step(struct board *b, int fd, enum model_state st,
 	struct board_status before = { 0 };
 	struct board_status after = { 0 };
 	size_t len = 0;
-	bool with_fd = false;
+	unsigned int nfds = 0;
+	bool memfd = false;
 	bool malformed = false;
 
-	build_frame(r, buf, &len, &with_fd, &req);
+	build_frame(r, buf, &len, &nfds, &memfd, &req);
 	board_status(b, &before);
-	client_send(fd, buf, len, with_fd);
-	malformed = len != BOARD_MSG_SIZE || with_fd;
+	client_send(fd, buf, len, nfds, memfd);
+	malformed = len != BOARD_MSG_SIZE ||
+		    (nfds > 0 && !(st == M_NW && is_ext(req.x[0])));
+	if (!malformed && st == M_NW && is_ext(req.x[0])) {
+		int64_t rc = 0;
+		uint32_t first = req.x[0] == BOARD_MSG_SMMU_NS ? 6 : 2;
+		bool want_fd = req.x[0] == BOARD_MSG_EXT_MAP;
+
+		expect_reply(fd, &rep, 0);
+		rc = (int64_t)rep.x[1];
+		check(rep.x[0] == req.x[0] && zero_from(&rep, 3));
+		check(rc == 0 || rc == -EINVAL || rc == -ENOSPC ||
+		      rc == -ENOMEM || rc == -ENOENT || rc == -EBUSY ||
+		      rc == -EPERM || rc == -EOVERFLOW);
+		if (!zero_from(&req, (int)first)) {
+			check(rc == -EINVAL);
+		} else if (want_fd ? nfds != 1 : nfds != 0) {
+			check(rc == -EINVAL);
+		} else if (want_fd && memfd && req.x[1] > 0 &&
+			   req.x[1] <= EXT_MEMFD_SIZE && req.x[1] % 4096 == 0) {
+			check(rc == 0);
+		}
+		if (rc == 0 && want_fd) {
+			check(rep.x[2] >= HW_DRAM_EXT_BASE &&
+			      rep.x[2] % 4096 == 0);
+			g_last_pa = rep.x[2];
+		} else {
+			check(rep.x[2] == 0);
+		}
+		check(spmc_check_invariants(board_spmc(b), NULL) == 0);
+		return M_NW;
+	}
 	if (st == M_HELLO_WAIT && !malformed && req.x[0] == BOARD_MSG_HELLO) {
 		bool ok = req.x[1] == BOARD_PROTO_VERSION &&
 			  (req.x[2] == BOARD_CONN_NW ||
@@ -539,6 +653,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!g_tl) {
 		load_tl();
 	}
+	if (g_memfd < 0) {
+		g_memfd = memfd_create("fuzz-ext", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+		check(g_memfd >= 0 && ftruncate(g_memfd, EXT_MEMFD_SIZE) == 0 &&
+		      fcntl(g_memfd, F_ADD_SEALS,
+			    F_SEAL_SHRINK | F_SEAL_GROW) == 0);
+	}
+	g_last_pa = HW_DRAM_EXT_BASE;
 	opts.log = g_log;
 	opts.sink_dir = g_sink;
 	check(board_create(g_tl, g_tl_size, &opts, &b) == 0);
@@ -554,6 +675,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(pthread_join(th, NULL) == 0);
 	board_server_destroy(s);
 	check(spmc_check_invariants(board_spmc(b), NULL) == 0);
+	{
+		struct board_status st_end = { 0 };
+
+		board_status(b, &st_end);
+		check(hw_dram_ext_count(b->dram) == 0 &&
+		      st_end.smmu_mappings == 0);
+	}
 	board_destroy(b);
 	return 0;
 }

@@ -832,15 +832,35 @@ static void test_attach(void **state)
 	assert_int_equal(rd_call(s, RHEAPD_OP_DETACH, &dr, sizeof(dr), -1,
 				 NULL, 0, NULL, NULL),
 			 -ENOENT);
-	/* A system buffer attaches as one segment at iova 0. */
+	/* A system buffer attaches as one segment in the device's NS
+	 * context: its external window on the board (0x100_0000_0000 up). */
 	assert_int_equal(rd_alloc(s, H_SYS, 8192, 0, &id, &fd), 0);
+	/* A read-only handle may not be attached for writing. */
+	assert_int_equal(rd_call(s, RHEAPD_OP_ATTACH, &ar, sizeof(ar), fd, buf,
+				 sizeof(buf), &len, NULL),
+			 -EPERM);
+	/* Without WRITE it may (the board gets a read-write reopen). */
+	ar.flags = 0;
+	assert_int_equal(rd_call(s, RHEAPD_OP_ATTACH, &ar, sizeof(ar), fd, buf,
+				 sizeof(buf), &len, NULL),
+			 0);
+	memcpy(&r, buf, sizeof(r));
+	dr.attach_id = r.attach_id;
+	assert_int_equal(rd_call(s, RHEAPD_OP_DETACH, &dr, sizeof(dr), -1,
+				 NULL, 0, NULL, NULL),
+			 0);
+	ar.flags = RHEAPD_ATTACH_WRITE;
+	close(fd);
+	wait_buffers(0);
+	assert_int_equal(rd_alloc(s, H_SYS, 8192, O_RDWR, &id, &fd), 0);
 	assert_int_equal(rd_call(s, RHEAPD_OP_ATTACH, &ar, sizeof(ar), fd, buf,
 				 sizeof(buf), &len, NULL),
 			 0);
 	memcpy(&r, buf, sizeof(r));
 	memcpy(&seg, buf + sizeof(r), sizeof(seg));
 	assert_int_equal(r.seg_count, 1);
-	assert_int_equal(seg.iova, 0);
+	assert_true(seg.iova >= UINT64_C(0x10000000000));
+	assert_int_equal(seg.iova % 4096, 0);
 	assert_int_equal(seg.size, 8192);
 	close(fd);
 	/* The connection closes: its attachment goes, then the buffer. */

@@ -5,11 +5,21 @@
  * rheap-board and rheapd (platform.c). Every refusal with its exact errno:
  * unknown device and command, a command of another device, fd rules,
  * unknown/foreign attachment, attachment to another device, range outside
- * the segment, write without RHEAPD_ATTACH_WRITE, a system buffer, another
- * client's context; DETACH refused while a context had the buffer queued;
- * GPU_READ of restricted memory faults on the board; a client killed with
+ * the segment, write without RHEAPD_ATTACH_WRITE (also a read-only system
+ * attachment), another client's context; DETACH refused while a context
+ * had the buffer queued; GPU_READ of restricted memory faults on the
+ * board, of a system buffer reads it (checksum); a client killed with
  * open contexts has them closed (the board's 8 contexts are free again);
  * the board killed: -ENOENT.
+ *
+ * System buffers (the board's external windows, the devices' NS SMMU
+ * contexts): an MPEG-4 Part 2 stream made by the ffmpeg CLI at run time
+ * decoded vdec -> display entirely in system buffers written and read by
+ * this process through mmap, the sink's MD5 lines equal to ffmpeg's
+ * framemd5; a handle closed while attached is freed (inotify) only after
+ * the detach, and the board maps no system memfd once nothing is
+ * attached (/proc/<board>/maps), also after a client with system
+ * attachments is killed.
  *
  *   it_rheapd_device BOARD RHEAPD TL
  */
@@ -22,7 +32,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,6 +50,8 @@
 #define SYS "system"
 #define MIB (1024u * 1024u)
 #define VDEC_CONTEXTS 8u
+/* Where the board's external windows start (src/hw/hw_dram.h). */
+#define EXT_BASE UINT64_C(0x10000000000)
 
 static struct platform g_p;
 
@@ -338,9 +352,11 @@ static void refusals(struct rheap_heap *sv, struct rheap_heap *sys)
 					      &n) == 0 &&
 			  rheap_device_attach(vdec, sfd, 0, &a_sys, seg, 4,
 					      &n) == 0 &&
-			  seg[0].iova == 0,
+			  n == 1 && seg[0].iova >= EXT_BASE &&
+			  seg[0].size == MIB,
 		  "attach read-only to vdec, display, vdec (2nd client), a "
-		  "system buffer");
+		  "system buffer (one segment in the NS context: 0x%llx)",
+		  (unsigned long long)seg[0].iova);
 	rc = rheap_device_attach(gpu, fd, 0, &a_other, seg, 4, &n);
 	tap_check(rc == -EPERM, "restricted buffer to the gpu: %s",
 		  rheap_err_name(rc));
@@ -369,7 +385,8 @@ static void refusals(struct rheap_heap *sv, struct rheap_heap *sys)
 	tap_check(rc == -ENOENT, "the display device's attachment: %s",
 		  rheap_err_name(rc));
 	rc = cmd(vdec, DEVICE_CMD_VDEC_QUEUE_OUT, ctx, 1, a_sys, 0, 4096, -1);
-	tap_check(rc == -EOPNOTSUPP, "a system buffer: %s", rheap_err_name(rc));
+	tap_check(rc == -EPERM, "a system buffer attached read-only: %s",
+		  rheap_err_name(rc));
 	rc = cmd(vdec, DEVICE_CMD_VDEC_QUEUE_OUT, ctx, 1, a_w, MIB - 4095,
 		 4096, -1);
 	tap_check(rc == -EINVAL, "range past the segment: %s",
@@ -412,9 +429,44 @@ static void refusals(struct rheap_heap *sv, struct rheap_heap *sys)
 	rc = cmd(gpu, DEVICE_CMD_GPU_READ, MIB - 10, 0, 11, 0, 0, fd);
 	tap_check(rc == -EINVAL, "GPU_READ past the buffer: %s",
 		  rheap_err_name(rc));
-	rc = cmd(gpu, DEVICE_CMD_GPU_READ, 0, 0, 4096, 0, 0, sfd);
-	tap_check(rc == -EOPNOTSUPP, "GPU_READ of a system buffer: %s",
-		  rheap_err_name(rc));
+	{
+		uint8_t *v = mmap(NULL, MIB, PROT_READ | PROT_WRITE, MAP_SHARED,
+				  sfd, 0);
+		uint64_t a[8] = { 4000, 0, 200 };
+		uint64_t r[8] = { 0 };
+		uint64_t want = 0;
+
+		if (v != MAP_FAILED) {
+			for (uint32_t i = 0; i < 8192; i++) {
+				v[i] = (uint8_t)(i * 7u + 3u);
+			}
+			for (uint32_t i = 4000; i < 4200; i++) {
+				want += v[i];
+			}
+			munmap(v, MIB);
+		}
+		/* Attached (window mapped) and after the detach (a window
+		 * for the job only). */
+		rc = rheap_device_cmd(gpu, DEVICE_CMD_GPU_READ, a, sfd, r);
+		tap_check(rc == 0 && r[0] == want,
+			  "GPU_READ of an attached system buffer: %s, sum %llu "
+			  "(want %llu)",
+			  rheap_err_name(rc), (unsigned long long)r[0],
+			  (unsigned long long)want);
+		rc = rheap_device_detach(vdec, a_sys);
+		tap_check(rc == 0, "detach the system buffer: %s",
+			  rheap_err_name(rc));
+		rc = rheap_device_cmd(gpu, DEVICE_CMD_GPU_READ, a, sfd, r);
+		tap_check(rc == 0 && r[0] == want,
+			  "GPU_READ of an unattached system buffer: %s, sum "
+			  "%llu",
+			  rheap_err_name(rc), (unsigned long long)r[0]);
+		a[0] = MIB - 10;
+		a[2] = 11;
+		rc = rheap_device_cmd(gpu, DEVICE_CMD_GPU_READ, a, sfd, r);
+		tap_check(rc == -EINVAL, "GPU_READ past a system buffer: %s",
+			  rheap_err_name(rc));
+	}
 out:
 	if (cfg >= 0) {
 		close(cfg);
@@ -531,6 +583,421 @@ static void board_gone(struct rheap_heap *sv)
 	close(fd);
 }
 
+/* ---- system buffers ---- */
+
+#define SYS_W 160u
+#define SYS_H 120u
+#define SYS_FRAMES 12u
+#define SYS_NBUF 6u
+
+/* Lines of /proc/<board>/maps naming a system buffer's memfd. */
+static int board_sys_maps(void)
+{
+	char path[64] = { 0 };
+	char line[512] = { 0 };
+	FILE *f = NULL;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)g_p.board);
+	f = fopen(path, "r");
+	if (!f) {
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "rheap-system")) {
+			n++;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+static uint64_t sys_heap(const char *key)
+{
+	struct json_doc *doc = NULL;
+	uint64_t v = UINT64_MAX;
+
+	if (platform_status(&doc) == 0) {
+		v = status_heap_u64(doc, SYS, key);
+		json_free(doc);
+	}
+	return v;
+}
+
+/* Reads a whole file; NULL if it cannot. */
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	struct stat st = { 0 };
+	uint8_t *buf = NULL;
+	FILE *f = fopen(path, "rb");
+
+	if (!f || fstat(fileno(f), &st) != 0 || st.st_size <= 0) {
+		if (f) {
+			fclose(f);
+		}
+		return NULL;
+	}
+	buf = malloc((size_t)st.st_size);
+	if (buf && fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	*len = (size_t)st.st_size;
+	return buf;
+}
+
+/* The ffmpeg CLI makes the stream and its framemd5; false if it cannot. */
+static bool make_stream(const char *m4v, const char *md5)
+{
+	char cmdline[1024] = { 0 };
+
+	snprintf(cmdline, sizeof(cmdline),
+		 "ffmpeg -nostdin -loglevel error -y -f lavfi -i "
+		 "testsrc=size=%ux%u:rate=25 -frames:v %u -c:v mpeg4 -g 1000 "
+		 "-f m4v %s && ffmpeg -nostdin -loglevel error -y -i %s "
+		 "-f framemd5 %s",
+		 SYS_W, SYS_H, SYS_FRAMES, m4v, m4v, md5);
+	return system(cmdline) == 0;
+}
+
+/* Offsets of VOP start codes (00 00 01 B6); the first packet also holds
+ * the headers before its VOP. */
+static size_t vop_split(const uint8_t *d, size_t len, size_t *off, size_t cap)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i + 4 <= len && n < cap; i++) {
+		if (d[i] == 0 && d[i + 1] == 0 && d[i + 2] == 1 &&
+		    d[i + 3] == 0xb6) {
+			off[n++] = i;
+		}
+	}
+	if (n > 0) {
+		off[0] = 0;
+	}
+	return n;
+}
+
+/* framemd5's hashes in order: the last field of each non-comment line. */
+static size_t load_md5s(const char *path, char (*h)[33], size_t cap)
+{
+	char line[512] = { 0 };
+	size_t n = 0;
+	FILE *f = fopen(path, "r");
+
+	while (f && n < cap && fgets(line, sizeof(line), f)) {
+		char *last = strrchr(line, ',');
+
+		if (line[0] == '#' || !last) {
+			continue;
+		}
+		last++;
+		while (*last == ' ') {
+			last++;
+		}
+		memcpy(h[n], last, 32);
+		h[n][32] = '\0';
+		n++;
+	}
+	if (f) {
+		fclose(f);
+	}
+	return n;
+}
+
+struct sys_pipe {
+	struct rheap_device *vdec;
+	struct rheap_device *disp;
+	uint64_t a_bs;
+	uint64_t a_fv; /* frames, vdec (write) */
+	uint64_t a_fd; /* frames, display */
+	uint64_t ctx;
+	uint64_t sess;
+	uint64_t fstride;
+	uint64_t shown;
+	bool eof;
+};
+
+static int sys_queue(struct sys_pipe *p, uint64_t tag)
+{
+	return cmd(p->vdec, DEVICE_CMD_VDEC_QUEUE_OUT, p->ctx, tag, p->a_fv,
+		   tag * p->fstride, p->fstride, -1);
+}
+
+static int sys_drain(struct sys_pipe *p)
+{
+	for (;;) {
+		uint64_t a[8] = { p->ctx };
+		uint64_t r[8] = { 0 };
+		int rc = rheap_device_cmd(p->vdec, DEVICE_CMD_VDEC_RECEIVE, a,
+					  -1, r);
+
+		if (rc || r[0] == DEVICE_RECV_NONE) {
+			return rc;
+		}
+		if (r[0] == DEVICE_RECV_EOF) {
+			p->eof = true;
+			return 0;
+		}
+		rc = cmd(p->disp, DEVICE_CMD_DISPLAY_SHOW, p->sess, p->a_fd,
+			 r[1] * p->fstride, r[6], r[2], -1);
+		if (rc == 0) {
+			p->shown++;
+			rc = sys_queue(p, r[1]);
+		}
+		if (rc) {
+			return rc;
+		}
+	}
+}
+
+static int sys_play(struct sys_pipe *p, uint8_t *bs, const uint8_t *m4v,
+		    const size_t *off, size_t count, size_t len)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < count && rc == 0; i++) {
+		size_t end = i + 1 < count ? off[i + 1] : len;
+
+		memcpy(bs, m4v + off[i], end - off[i]);
+		do {
+			rc = cmd(p->vdec, DEVICE_CMD_VDEC_DECODE, p->ctx, p->a_bs,
+				 0, end - off[i], 0, -1);
+			/* pts: args[4] is flags, args[5] the pts (0 here) */
+			if (rc == -EBUSY) {
+				rc = sys_drain(p);
+				rc = rc ? rc : -EBUSY;
+			}
+		} while (rc == -EBUSY);
+		if (rc == 0) {
+			rc = sys_drain(p);
+		}
+	}
+	if (rc == 0) {
+		rc = cmd(p->vdec, DEVICE_CMD_VDEC_DECODE, p->ctx, 0, 0, 0,
+			 DEVICE_DECODE_EOS, -1);
+	}
+	while (rc == 0 && !p->eof) {
+		rc = sys_drain(p);
+	}
+	return rc;
+}
+
+static void system_buffers(struct rheap_heap *sys)
+{
+	char m4v_path[160] = { 0 };
+	char md5_path[160] = { 0 };
+	char sink_path[200] = { 0 };
+	char want[SYS_FRAMES + 4][33];
+	char got[SYS_FRAMES + 4][33];
+	size_t off[SYS_FRAMES + 4] = { 0 };
+	struct sys_pipe p = { .fstride = 32768 };
+	struct rheap_device_seg seg[2] = { { 0 } };
+	uint64_t fsize = SYS_W * SYS_H + 2 * (SYS_W / 2) * (SYS_H / 2);
+	uint64_t ftotal = SYS_NBUF * 32768u;
+	uint64_t used_before = sys_heap("used");
+	uint64_t r[8] = { 0 };
+	uint8_t *m4v = NULL;
+	uint8_t *bs = MAP_FAILED;
+	uint8_t *frames = MAP_FAILED;
+	size_t m4v_len = 0;
+	size_t vops = 0;
+	size_t nwant = 0;
+	size_t ngot = 0;
+	size_t n = 0;
+	bool same = true;
+	bool nonzero = false;
+	int bfd = -1;
+	int ffd = -1;
+	int rc = 0;
+
+	memset(want, 0, sizeof(want));
+	memset(got, 0, sizeof(got));
+	snprintf(m4v_path, sizeof(m4v_path), "%s/sys.m4v", g_p.dir);
+	snprintf(md5_path, sizeof(md5_path), "%s/sys.framemd5", g_p.dir);
+	if (!make_stream(m4v_path, md5_path)) {
+		tap_check(true, "# SKIP system pipeline: no ffmpeg CLI");
+		return;
+	}
+	m4v = slurp(m4v_path, &m4v_len);
+	vops = m4v ? vop_split(m4v, m4v_len, off, SYS_FRAMES + 4) : 0;
+	nwant = load_md5s(md5_path, want, SYS_FRAMES + 4);
+	if (!tap_check(vops == SYS_FRAMES && nwant == SYS_FRAMES &&
+			       m4v_len < MIB,
+		       "ffmpeg made %zu VOPs in %zu bytes, %zu framemd5 lines",
+		       vops, m4v_len, nwant)) {
+		free(m4v);
+		return;
+	}
+	bfd = rheap_heap_alloc(sys, MIB, O_RDWR | O_CLOEXEC, 0, NULL);
+	ffd = rheap_heap_alloc(sys, ftotal, O_RDWR | O_CLOEXEC, 0, NULL);
+	if (bfd >= 0) {
+		bs = mmap(NULL, MIB, PROT_READ | PROT_WRITE, MAP_SHARED, bfd, 0);
+	}
+	if (ffd >= 0) {
+		frames = mmap(NULL, ftotal, PROT_READ | PROT_WRITE, MAP_SHARED,
+			      ffd, 0);
+	}
+	if (!tap_check(bs != MAP_FAILED && frames != MAP_FAILED &&
+			       rheap_device_open("vdec", &p.vdec) == 0 &&
+			       rheap_device_open("display", &p.disp) == 0,
+		       "system buffers allocated and mapped, devices open")) {
+		goto out;
+	}
+	tap_check(board_sys_maps() == 0, "the board maps no system buffer yet");
+	rc = rheap_device_attach(p.vdec, bfd, 0, &p.a_bs, seg, 2, &n);
+	tap_check(rc == 0 && n == 1 && seg[0].iova >= EXT_BASE &&
+			  seg[0].size == MIB,
+		  "bitstream attached to vdec: %s, iova 0x%llx",
+		  rheap_err_name(rc), (unsigned long long)seg[0].iova);
+	rc = rheap_device_attach(p.vdec, ffd, RHEAP_DEVICE_ATTACH_WRITE,
+				 &p.a_fv, seg, 2, &n);
+	r[0] = seg[0].iova;
+	tap_check(rc == 0 && n == 1 && seg[0].iova >= EXT_BASE,
+		  "frames attached to vdec for writing: %s", rheap_err_name(rc));
+	rc = rheap_device_attach(p.disp, ffd, 0, &p.a_fd, seg, 2, &n);
+	tap_check(rc == 0 && seg[0].iova == r[0],
+		  "frames attached to display (same window): %s",
+		  rheap_err_name(rc));
+	rc = rheap_device_attach(p.vdec, ffd, 0, &r[1], seg, 2, &n);
+	tap_check(rc == -EBUSY,
+		  "the same system buffer twice to one device: %s",
+		  rheap_err_name(rc));
+	tap_check(board_sys_maps() == 2,
+		  "the board maps 2 system buffers (one window each): %d",
+		  board_sys_maps());
+	{
+		uint64_t a[8] = { DEVICE_CODEC_MPEG4, 0, 0, 0, SYS_W, SYS_H,
+				  DEVICE_FMT_I420 };
+
+		rc = rheap_device_cmd(p.vdec, DEVICE_CMD_VDEC_OPEN, a, -1, r);
+		p.ctx = r[0];
+	}
+	if (rc == 0) {
+		uint64_t a[8] = { DEVICE_SINK_MD5, 0, SYS_W, SYS_H,
+				  DEVICE_FMT_I420, 25, 1 };
+
+		rc = rheap_device_cmd(p.disp, DEVICE_CMD_DISPLAY_OPEN, a, -1, r);
+		p.sess = r[0];
+	}
+	for (uint64_t t = 0; rc == 0 && t < SYS_NBUF; t++) {
+		rc = sys_queue(&p, t);
+	}
+	if (!tap_check(rc == 0, "VDEC_OPEN, DISPLAY_OPEN, %u NS frame buffers "
+			"queued: %s", SYS_NBUF, rheap_err_name(rc))) {
+		goto out;
+	}
+	rc = sys_play(&p, bs, m4v, off, vops, m4v_len);
+	tap_check(rc == 0 && p.shown == SYS_FRAMES,
+		  "decoded and shown through system buffers: %s, %llu frames",
+		  rheap_err_name(rc), (unsigned long long)p.shown);
+	for (uint64_t i = 0; i < fsize && !nonzero; i++) {
+		nonzero = frames[i] != 0;
+	}
+	tap_check(nonzero, "the NW reads the decoded frames (system memory)");
+	rc = cmd(p.disp, DEVICE_CMD_DISPLAY_CLOSE, p.sess, 0, 0, 0, 0, -1);
+	rc = rc ? rc : cmd(p.vdec, DEVICE_CMD_VDEC_CLOSE, p.ctx, 0, 0, 0, 0,
+			   -1);
+	tap_check(rc == 0, "contexts closed: %s", rheap_err_name(rc));
+	snprintf(sink_path, sizeof(sink_path), "%s/sink/display-%llu.md5",
+		 g_p.dir, (unsigned long long)p.sess);
+	ngot = load_md5s(sink_path, got, SYS_FRAMES + 4);
+	for (size_t i = 0; i < nwant; i++) {
+		same = same && strcmp(want[i], got[i]) == 0;
+	}
+	tap_check(ngot == nwant && same,
+		  "sink MD5 lines equal ffmpeg framemd5 (%zu of %zu)", ngot,
+		  nwant);
+
+	/* The handle's last close is seen only once nothing maps it. */
+	munmap(frames, ftotal);
+	frames = MAP_FAILED;
+	close(ffd);
+	ffd = -1;
+	usleep(50000);
+	tap_check(sys_heap("buffers") == 2 &&
+			  sys_heap("used") == used_before + MIB + ftotal,
+		  "frames handle closed while attached: buffer kept (%llu "
+		  "buffers)",
+		  (unsigned long long)sys_heap("buffers"));
+	rc = rheap_device_detach(p.disp, p.a_fd);
+	tap_check(rc == 0 && sys_heap("buffers") == 2,
+		  "one attachment left: still kept");
+	rc = rheap_device_detach(p.vdec, p.a_fv);
+	for (int tries = 0; tries < 100 && sys_heap("buffers") != 1; tries++) {
+		usleep(10000);
+	}
+	tap_check(rc == 0 && sys_heap("buffers") == 1 &&
+			  sys_heap("used") == used_before + MIB,
+		  "last detach: inotify frees the closed buffer (%llu left)",
+		  (unsigned long long)sys_heap("buffers"));
+	tap_check(board_sys_maps() == 1, "the board maps 1 system buffer");
+	rc = rheap_device_detach(p.vdec, p.a_bs);
+	tap_check(rc == 0 && board_sys_maps() == 0,
+		  "all detached: the board maps no system buffer");
+
+	/* A client killed with system attachments leaves nothing. */
+	{
+		int pipefd[2] = { -1, -1 };
+		char c = 0;
+		pid_t pid = -1;
+
+		if (pipe(pipefd) == 0) {
+			pid = fork();
+		}
+		if (pid == 0) {
+			struct rheap_device *cd = NULL;
+			uint64_t id = 0;
+
+			close(pipefd[0]);
+			c = rheap_device_open("display", &cd) == 0 &&
+				    rheap_device_attach(cd, bfd, 0, &id, NULL,
+							0, NULL) == 0 ?
+				    1 :
+				    0;
+			(void)write(pipefd[1], &c, 1);
+			pause();
+			_exit(0);
+		}
+		if (pid > 0) {
+			close(pipefd[1]);
+			if (read(pipefd[0], &c, 1) != 1) {
+				c = 0;
+			}
+			tap_check(c == 1 && board_sys_maps() == 1,
+				  "a child attaches a system buffer");
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			for (int tries = 0; tries < 100 && board_sys_maps() != 0;
+			     tries++) {
+				usleep(10000);
+			}
+			tap_check(board_sys_maps() == 0,
+				  "child killed: its window is gone");
+		}
+		if (pipefd[0] >= 0) {
+			close(pipefd[0]);
+		}
+	}
+out:
+	rheap_device_close(p.vdec);
+	rheap_device_close(p.disp);
+	if (bs != MAP_FAILED) {
+		munmap(bs, MIB);
+	}
+	if (frames != MAP_FAILED) {
+		munmap(frames, ftotal);
+	}
+	if (bfd >= 0) {
+		close(bfd);
+	}
+	if (ffd >= 0) {
+		close(ffd);
+	}
+	free(m4v);
+}
+
 int main(int argc, char **argv)
 {
 	struct rheap_heap *sv = NULL;
@@ -547,6 +1014,7 @@ int main(int argc, char **argv)
 		refusals(sv, sys);
 		tap_check(status_contexts() == 0,
 			  "every device closed: no context left");
+		system_buffers(sys);
 		client_death();
 		board_gone(sv);
 	}

@@ -371,6 +371,8 @@ struct pipe {
 	uint64_t ctx;
 	uint64_t sess;
 	uint64_t shown;
+	uint64_t bflags; /* [buf] flags: DEVICE_BUF_SECURE, or 0 (system) */
+	uint8_t *ns_bs;	 /* system: the bitstream memfd as the player maps it */
 };
 
 static uint64_t frame_off(const struct pipe *p, uint64_t tag)
@@ -387,14 +389,20 @@ static void pipe_open(struct fixture *fx, const struct clip *c,
 	uint32_t pages = 0;
 	uint64_t res[DEVICE_RESULTS] = { 0 };
 
-	*p = (struct pipe){ .fstride = (fsize + PAGE - 1) / PAGE * PAGE };
-	pages = BS_PAGES + (uint32_t)(NBUF * p->fstride / PAGE);
-	assert_int_equal(sdp_attach(fx, fx->pool_id, 0, pages, SID_VDEC, true,
-				    &p->iova_v),
-			 0);
-	assert_int_equal(sdp_attach(fx, fx->pool_id, 0, pages, SID_DISPLAY,
-				    false, &p->iova_d),
-			 0);
+	if (p->ns_bs) {
+		/* pipe_open_sys() mapped the buffers already. */
+		pages = 0;
+	} else {
+		*p = (struct pipe){ .fstride = (fsize + PAGE - 1) / PAGE * PAGE,
+				    .bflags = DEVICE_BUF_SECURE };
+		pages = BS_PAGES + (uint32_t)(NBUF * p->fstride / PAGE);
+		assert_int_equal(sdp_attach(fx, fx->pool_id, 0, pages, SID_VDEC,
+					    true, &p->iova_v),
+				 0);
+		assert_int_equal(sdp_attach(fx, fx->pool_id, 0, pages,
+					    SID_DISPLAY, false, &p->iova_d),
+				 0);
+	}
 	memcpy(fx->dram0 + (EXTRA_PA - DRAM0_BASE), c->extra, c->extra_size);
 	assert_int_equal(dcall(fx, SID_VDEC, DEVICE_CMD_VDEC_OPEN,
 			       A(c->codec, c->extra_size ? EXTRA_PA : 0, 0,
@@ -414,8 +422,7 @@ static void pipe_open(struct fixture *fx, const struct clip *c,
 	for (uint64_t t = 0; t < NBUF; t++) {
 		assert_int_equal(dcall(fx, SID_VDEC, DEVICE_CMD_VDEC_QUEUE_OUT,
 				       A(p->ctx, t, p->iova_v + frame_off(p, t),
-					 DEVICE_BUF_SECURE, p->fstride, 0, 0,
-					 0),
+					 p->bflags, p->fstride, 0, 0, 0),
 				       NULL),
 				 0);
 	}
@@ -445,7 +452,7 @@ static int pipe_drain(struct fixture *fx, struct pipe *p, bool *eof)
 		assert_int_equal(res[5], DEVICE_FMT_I420);
 		rc = dcall(fx, SID_DISPLAY, DEVICE_CMD_DISPLAY_SHOW,
 			   A(p->sess, p->iova_d + frame_off(p, res[1]),
-			     DEVICE_BUF_SECURE, res[6], res[2], 0, 0, 0),
+			     p->bflags, res[6], res[2], 0, 0, 0),
 			   NULL);
 		if (rc) {
 			return rc;
@@ -454,8 +461,7 @@ static int pipe_drain(struct fixture *fx, struct pipe *p, bool *eof)
 		assert_int_equal(dcall(fx, SID_VDEC, DEVICE_CMD_VDEC_QUEUE_OUT,
 				       A(p->ctx, res[1],
 					 p->iova_v + frame_off(p, res[1]),
-					 DEVICE_BUF_SECURE, p->fstride, 0, 0,
-					 0),
+					 p->bflags, p->fstride, 0, 0, 0),
 				       NULL),
 				 0);
 	}
@@ -469,12 +475,18 @@ static int pipe_play(struct fixture *fx, const struct clip *c, struct pipe *p)
 	int rc = 0;
 
 	for (uint32_t i = 0; i < c->count; i++) {
-		assert_int_equal(hw_bus_cpu_write(bus, true, fx->pool_pa,
-						  c->s[i].data, c->s[i].size),
-				 0);
+		if (p->ns_bs) {
+			memcpy(p->ns_bs, c->s[i].data, c->s[i].size);
+		} else {
+			assert_int_equal(hw_bus_cpu_write(bus, true,
+							  fx->pool_pa,
+							  c->s[i].data,
+							  c->s[i].size),
+					 0);
+		}
 		do {
 			rc = dcall(fx, SID_VDEC, DEVICE_CMD_VDEC_DECODE,
-				   A(p->ctx, p->iova_v, DEVICE_BUF_SECURE,
+				   A(p->ctx, p->iova_v, p->bflags,
 				     c->s[i].size, 0, (uint64_t)c->s[i].pts, 0,
 				     0),
 				   NULL);
@@ -762,7 +774,10 @@ static void test_ns_mapping_faults(void **state)
 			 0);
 }
 
-/* Frame writes through a NS mapping of restricted memory: -EPERM, tag. */
+/*
+ * A context that decoded secure input and a NS output buffer queued
+ * before: the secure-output rule, -EPERM with the tag, the frame kept.
+ */
 static void test_ns_frame_write_faults(void **state)
 {
 	struct fixture *fx = *state;
@@ -808,9 +823,15 @@ static void test_ns_frame_write_faults(void **state)
 			assert_int_equal(res[0], DEVICE_RECV_NONE);
 		}
 	}
+	/* The secure-output rule refuses it before any bus access. */
 	assert_int_equal(rc, -EPERM);
 	assert_int_equal(res[1], 77);
-	assert_int_equal(hw_bus_fault_total(bus), 1);
+	assert_int_equal(hw_bus_fault_total(bus), 0);
+	/* And refuses a NS buffer from now on, at QUEUE_OUT. */
+	assert_int_equal(dcall(fx, SID_VDEC, DEVICE_CMD_VDEC_QUEUE_OUT,
+			       A(p.ctx, 78, ns_iova, 0, 64 * PAGE, 0, 0, 0),
+			       NULL),
+			 -EPERM);
 	/* The frame is kept: no buffer now. */
 	assert_int_equal(dcall(fx, SID_VDEC, DEVICE_CMD_VDEC_RECEIVE,
 			       A(p.ctx, 0, 0, 0, 0, 0, 0, 0), res),
@@ -1375,6 +1396,506 @@ static void test_transport(void **state)
 	assert_int_equal(waitpid(pid, &status_code, 0), pid);
 }
 
+/* ---- NS memory: external windows, SMMU_NS, system buffers ---- */
+
+/* A system buffer as rheapd makes one: a sealed memfd. */
+static int sys_memfd(uint64_t size)
+{
+	int fd = memfd_create("h13-sys", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)size), 0);
+	assert_int_equal(fcntl(fd, F_ADD_SEALS,
+			       F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL),
+			 0);
+	return fd;
+}
+
+static int ext_call_as(struct fixture *fx, uint16_t ep,
+		       const struct rheap_ffa_regs *req, int fd, uint64_t *pa)
+{
+	struct rheap_ffa_regs resp = { 0 };
+	int rc = board_ext_call(fx->b, ep, req, fd, &resp);
+
+	assert_int_equal(resp.x[0], req->x[0]);
+	assert_int_equal((int64_t)resp.x[1], rc);
+	if (rc || req->x[0] != BOARD_MSG_EXT_MAP) {
+		assert_int_equal(resp.x[2], 0);
+	}
+	for (uint32_t i = 3; i < RHEAP_FFA_REG_COUNT; i++) {
+		assert_int_equal(resp.x[i], 0);
+	}
+	if (pa) {
+		*pa = resp.x[2];
+	}
+	return rc;
+}
+
+static int ext_map(struct fixture *fx, int fd, uint64_t size, uint64_t *pa)
+{
+	struct rheap_ffa_regs req = { .x = { BOARD_MSG_EXT_MAP, size } };
+
+	return ext_call_as(fx, BOARD_NW_ENDPOINT, &req, fd, pa);
+}
+
+static int ext_unmap(struct fixture *fx, uint64_t pa)
+{
+	struct rheap_ffa_regs req = { .x = { BOARD_MSG_EXT_UNMAP, pa } };
+
+	return ext_call_as(fx, BOARD_NW_ENDPOINT, &req, -1, NULL);
+}
+
+static int smmu_ns(struct fixture *fx, uint64_t sid, uint64_t iova,
+		   uint64_t pa, uint64_t size, uint64_t flags)
+{
+	struct rheap_ffa_regs req = {
+		.x = { BOARD_MSG_SMMU_NS, sid, iova, pa, size, flags }
+	};
+
+	return ext_call_as(fx, BOARD_NW_ENDPOINT, &req, -1, NULL);
+}
+
+/*
+ * The same pipeline on `system` buffers: one sealed memfd (bitstream,
+ * then NBUF frames) given to the board as an external window, mapped
+ * into the vdec's (read-write) and the display's (read) NS contexts;
+ * samples written by the "player" through its own mmap; frames as
+ * ffmpeg's framemd5.
+ */
+static void sys_play_and_check(struct fixture *fx, const char *name,
+			       uint32_t codec)
+{
+	struct clip *c = calloc(1, sizeof(*c));
+	struct pipe p = { 0 };
+	uint64_t fsize = 0;
+	uint64_t total = 0;
+	uint64_t pa = 0;
+	uint8_t *view = NULL;
+	int fd = -1;
+	bool nonzero = false;
+
+	assert_non_null(c);
+	load_clip(c, name, codec);
+	fsize = (uint64_t)c->width * c->height +
+		2 * (((uint64_t)c->width + 1) / 2) * (((uint64_t)c->height + 1) / 2);
+	p.fstride = (fsize + PAGE - 1) / PAGE * PAGE;
+	total = (uint64_t)BS_PAGES * PAGE + NBUF * p.fstride;
+	fd = sys_memfd(total);
+	view = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(view != MAP_FAILED);
+	assert_int_equal(ext_map(fx, fd, total, &pa), 0);
+	close(fd); /* the board keeps its mapping, not the fd */
+	assert_true(pa >= HW_DRAM_EXT_BASE);
+	assert_int_equal(pa % PAGE, 0);
+	assert_int_equal(smmu_ns(fx, SID_VDEC, pa, pa, total,
+				 BOARD_SMMU_NS_MAP | BOARD_SMMU_NS_WRITE),
+			 0);
+	assert_int_equal(smmu_ns(fx, SID_DISPLAY, pa, pa, total,
+				 BOARD_SMMU_NS_MAP),
+			 0);
+	p.iova_v = pa;
+	p.iova_d = pa;
+	p.bflags = 0;
+	p.ns_bs = view;
+	pipe_open(fx, c, &p, 0);
+	assert_int_equal(pipe_play(fx, c, &p), 0);
+	assert_int_equal(p.shown, c->count);
+	pipe_close(fx, &p);
+	check_sink_md5(fx, c, &p);
+	assert_int_equal(hw_bus_fault_total(board_bus(fx->b)), 0);
+	/* System frames are NW memory: the player sees them. */
+	for (uint64_t i = 0; i < fsize && !nonzero; i++) {
+		nonzero = view[BS_PAGES * PAGE + i] != 0;
+	}
+	assert_true(nonzero);
+	/* Not while a mapping points into it. */
+	assert_int_equal(ext_unmap(fx, pa), -EBUSY);
+	assert_int_equal(smmu_ns(fx, SID_VDEC, pa, 0, total, 0), 0);
+	assert_int_equal(ext_unmap(fx, pa), -EBUSY);
+	assert_int_equal(smmu_ns(fx, SID_DISPLAY, pa, 0, total, 0), 0);
+	assert_int_equal(ext_unmap(fx, pa), 0);
+	assert_int_equal(ext_unmap(fx, pa), -ENOENT);
+	assert_int_equal(hw_dram_ext_count(fx->b->dram), 0);
+	assert_int_equal(hw_smmu_mapping_count(fx->b->smmu), 0);
+	munmap(view, total);
+	free_clip(c);
+	free(c);
+}
+
+static void test_sys_play_h264(void **state)
+{
+	sys_play_and_check(*state, "h264", DEVICE_CODEC_H264);
+}
+
+static void test_sys_play_mpeg4(void **state)
+{
+	sys_play_and_check(*state, "mpeg4", DEVICE_CODEC_MPEG4);
+}
+
+/*
+ * A context fed NS input writes NS frames, but a NS mapping of restricted
+ * memory still faults at the TZASC (SMMU_NS accepts any PA: the firewall
+ * is at access time), with the buffer's tag and the frame kept.
+ */
+static void test_sys_ns_to_restricted(void **state)
+{
+	struct fixture *fx = *state;
+	struct clip *c = calloc(1, sizeof(*c));
+	struct hw_bus *bus = board_bus(fx->b);
+	uint64_t res[DEVICE_RESULTS] = { 0 };
+	struct hw_fault f = { 0 };
+	uint64_t bad_iova = UINT64_C(0x20000000);
+	uint64_t pa = 0;
+	uint64_t ctx = 0;
+	uint8_t *view = NULL;
+	uint32_t i = 0;
+	int fd = -1;
+	int rc = 0;
+
+	assert_non_null(c);
+	load_clip(c, "mpeg4", DEVICE_CODEC_MPEG4);
+	fd = sys_memfd(BS_PAGES * PAGE);
+	view = mmap(NULL, BS_PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    fd, 0);
+	assert_true(view != MAP_FAILED);
+	assert_int_equal(ext_map(fx, fd, BS_PAGES * PAGE, &pa), 0);
+	close(fd);
+	assert_int_equal(smmu_ns(fx, SID_VDEC, pa, pa, BS_PAGES * PAGE,
+				 BOARD_SMMU_NS_MAP),
+			 0);
+	assert_int_equal(smmu_ns(fx, SID_VDEC, bad_iova, fx->pool_pa, 64 * PAGE,
+				 BOARD_SMMU_NS_MAP | BOARD_SMMU_NS_WRITE),
+			 0);
+	memcpy(fx->dram0 + (EXTRA_PA - DRAM0_BASE), c->extra, c->extra_size);
+	assert_int_equal(dcall(fx, SID_VDEC, DEVICE_CMD_VDEC_OPEN,
+			       A(c->codec, EXTRA_PA, 0, c->extra_size,
+				 c->width, c->height, DEVICE_FMT_I420, 0),
+			       res),
+			 0);
+	ctx = res[0];
+	assert_int_equal(dcall(fx, SID_VDEC, DEVICE_CMD_VDEC_QUEUE_OUT,
+			       A(ctx, 91, bad_iova, 0, 64 * PAGE, 0, 0, 0),
+			       NULL),
+			 0);
+	rc = -ENOSPC;
+	for (i = 0; i < c->count && rc != -EPERM; i++) {
+		memcpy(view, c->s[i].data, c->s[i].size);
+		assert_int_equal(dcall(fx, SID_VDEC, DEVICE_CMD_VDEC_DECODE,
+				       A(ctx, pa, 0, c->s[i].size, 0, i, 0, 0),
+				       NULL),
+				 0);
+		rc = dcall(fx, SID_VDEC, DEVICE_CMD_VDEC_RECEIVE,
+			   A(ctx, 0, 0, 0, 0, 0, 0, 0), res);
+	}
+	assert_int_equal(rc, -EPERM);
+	assert_int_equal(res[1], 91);
+	assert_int_equal(hw_bus_fault_total(bus), 1);
+	assert_int_equal(hw_bus_fault_get(bus, 0, &f), 0);
+	assert_int_equal(f.reason, HW_FAULT_TZASC_DENIED);
+	assert_int_equal(f.stream_id, SID_VDEC);
+	assert_false(f.secure);
+	assert_true(f.write);
+	assert_int_equal(f.pa, fx->pool_pa);
+	/* The frame is kept: no buffer now. */
+	assert_int_equal(dcall(fx, SID_VDEC, DEVICE_CMD_VDEC_RECEIVE,
+			       A(ctx, 0, 0, 0, 0, 0, 0, 0), res),
+			 -ENOSPC);
+	/* The endpoint goes: its contexts, mappings and windows with it. */
+	board_nw_disconnect(fx->b, BOARD_NW_ENDPOINT);
+	assert_int_equal(hw_dram_ext_count(fx->b->dram), 0);
+	assert_int_equal(hw_smmu_mapping_count(fx->b->smmu), 0);
+	munmap(view, BS_PAGES * PAGE);
+	free_clip(c);
+	free(c);
+}
+
+/* Every refusal of EXT_MAP, EXT_UNMAP and SMMU_NS, with nothing changed. */
+static void test_ext_hostile(void **state)
+{
+	struct fixture *fx = *state;
+	struct rheap_ffa_regs req = { 0 };
+	uint64_t pa[3] = { 0 };
+	uint64_t pa2 = 0;
+	int good = sys_memfd(16 * PAGE);
+	int unsealed = memfd_create("h13-unsealed", MFD_CLOEXEC);
+	int ro = -1;
+	int wsealed = memfd_create("h13-wseal", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	int pipefd[2] = { -1, -1 };
+	char path[64] = { 0 };
+
+	assert_true(unsealed >= 0 && wsealed >= 0);
+	assert_int_equal(ftruncate(unsealed, 16 * PAGE), 0);
+	assert_int_equal(ftruncate(wsealed, 16 * PAGE), 0);
+	assert_int_equal(fcntl(wsealed, F_ADD_SEALS,
+			       F_SEAL_SHRINK | F_SEAL_WRITE),
+			 0);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", good);
+	ro = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(ro >= 0);
+	assert_int_equal(pipe(pipefd), 0);
+
+	/* EXT_MAP. */
+	req = (struct rheap_ffa_regs){ .x = { BOARD_MSG_EXT_MAP, 16 * PAGE } };
+	assert_int_equal(ext_call_as(fx, 0x0002, &req, good, NULL), -EPERM);
+	for (uint32_t i = 2; i < RHEAP_FFA_REG_COUNT; i++) {
+		req.x[i] = 1;
+		assert_int_equal(ext_call_as(fx, BOARD_NW_ENDPOINT, &req, good,
+					     NULL),
+				 -EINVAL);
+		req.x[i] = 0;
+	}
+	assert_int_equal(ext_map(fx, -1, 16 * PAGE, NULL), -EINVAL);
+	assert_int_equal(ext_map(fx, -2, 16 * PAGE, NULL), -EINVAL);
+	assert_int_equal(ext_map(fx, good, 0, NULL), -EINVAL);
+	assert_int_equal(ext_map(fx, good, PAGE + 1, NULL), -EINVAL);
+	assert_int_equal(ext_map(fx, good, BOARD_EXT_MAX_SIZE + PAGE, NULL),
+			 -EINVAL);
+	assert_int_equal(ext_map(fx, good, UINT64_MAX & ~(uint64_t)(PAGE - 1),
+				 NULL),
+			 -EINVAL);
+	assert_int_equal(ext_map(fx, good, 17 * PAGE, NULL), -EINVAL);
+	assert_int_equal(ext_map(fx, pipefd[0], PAGE, NULL), -EINVAL);
+	assert_int_equal(ext_map(fx, unsealed, PAGE, NULL), -EPERM);
+	assert_int_equal(ext_map(fx, ro, PAGE, NULL), -EPERM);
+	assert_int_equal(ext_map(fx, wsealed, PAGE, NULL), -EPERM);
+	assert_int_equal(hw_dram_ext_count(fx->b->dram), 0);
+
+	/* First fit at 4 KiB. */
+	assert_int_equal(ext_map(fx, good, 4 * PAGE, &pa[0]), 0);
+	assert_int_equal(ext_map(fx, good, 2 * PAGE, &pa[1]), 0);
+	assert_int_equal(ext_map(fx, good, 16 * PAGE, &pa[2]), 0);
+	assert_int_equal(pa[0], HW_DRAM_EXT_BASE);
+	assert_int_equal(pa[1], pa[0] + 4 * PAGE);
+	assert_int_equal(pa[2], pa[1] + 2 * PAGE);
+	assert_int_equal(ext_unmap(fx, pa[1]), 0);
+	assert_int_equal(ext_map(fx, good, 3 * PAGE, &pa2), 0);
+	assert_int_equal(pa2, pa[2] + 16 * PAGE); /* the hole is too small */
+	assert_int_equal(ext_unmap(fx, pa2), 0);
+	assert_int_equal(ext_map(fx, good, PAGE, &pa2), 0);
+	assert_int_equal(pa2, pa[1]);
+	/* The window is NS memory, the same pages as the memfd. */
+	{
+		uint8_t *v = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+				  MAP_SHARED, good, 0);
+		uint8_t b[4] = { 0 };
+
+		assert_true(v != MAP_FAILED);
+		memcpy(v, "h13", 4);
+		assert_int_equal(hw_bus_cpu_read(board_bus(fx->b), false, pa2,
+						 b, sizeof(b)),
+				 0);
+		assert_memory_equal(b, "h13", 4);
+		munmap(v, PAGE);
+	}
+
+	/* EXT_UNMAP. */
+	assert_int_equal(ext_unmap(fx, pa[0] + PAGE), -ENOENT);
+	assert_int_equal(ext_unmap(fx, 0), -ENOENT);
+	req = (struct rheap_ffa_regs){ .x = { BOARD_MSG_EXT_UNMAP, pa[0] } };
+	assert_int_equal(ext_call_as(fx, 0x0002, &req, -1, NULL), -EPERM);
+	assert_int_equal(ext_call_as(fx, BOARD_NW_ENDPOINT, &req, good, NULL),
+			 -EINVAL);
+	for (uint32_t i = 2; i < RHEAP_FFA_REG_COUNT; i++) {
+		req.x[i] = 1;
+		assert_int_equal(ext_call_as(fx, BOARD_NW_ENDPOINT, &req, -1,
+					     NULL),
+				 -EINVAL);
+		req.x[i] = 0;
+	}
+	assert_int_equal(hw_dram_ext_count(fx->b->dram), 3);
+
+	/* SMMU_NS. */
+	req = (struct rheap_ffa_regs){ .x = { BOARD_MSG_SMMU_NS, SID_VDEC,
+					     pa[0], pa[0], 4 * PAGE,
+					     BOARD_SMMU_NS_MAP } };
+	assert_int_equal(ext_call_as(fx, 0x0002, &req, -1, NULL), -EPERM);
+	assert_int_equal(ext_call_as(fx, BOARD_NW_ENDPOINT, &req, good, NULL),
+			 -EINVAL);
+	for (uint32_t i = 6; i < RHEAP_FFA_REG_COUNT; i++) {
+		req.x[i] = 1;
+		assert_int_equal(ext_call_as(fx, BOARD_NW_ENDPOINT, &req, -1,
+					     NULL),
+				 -EINVAL);
+		req.x[i] = 0;
+	}
+	assert_int_equal(smmu_ns(fx, SID_VDEC, pa[0], pa[0], 4 * PAGE, 4),
+			 -EINVAL);
+	assert_int_equal(smmu_ns(fx, SID_VDEC, pa[0] + 1, pa[0], 4 * PAGE,
+				 BOARD_SMMU_NS_MAP),
+			 -EINVAL);
+	assert_int_equal(smmu_ns(fx, SID_VDEC, pa[0], pa[0] + 1, 4 * PAGE,
+				 BOARD_SMMU_NS_MAP),
+			 -EINVAL);
+	assert_int_equal(smmu_ns(fx, SID_VDEC, pa[0], pa[0], 0,
+				 BOARD_SMMU_NS_MAP),
+			 -EINVAL);
+	assert_int_equal(smmu_ns(fx, SID_VDEC, UINT64_MAX & ~(uint64_t)4095,
+				 pa[0], 2 * PAGE, BOARD_SMMU_NS_MAP),
+			 -EOVERFLOW);
+	assert_int_equal(smmu_ns(fx, 0x99, pa[0], pa[0], 4 * PAGE,
+				 BOARD_SMMU_NS_MAP),
+			 -ENOENT);
+	assert_int_equal(smmu_ns(fx, UINT64_C(1) << 40, pa[0], pa[0], 4 * PAGE,
+				 BOARD_SMMU_NS_MAP),
+			 -ENOENT);
+	assert_int_equal(hw_smmu_mapping_count(fx->b->smmu), 0);
+	assert_int_equal(smmu_ns(fx, SID_VDEC, pa[0], pa[0], 4 * PAGE,
+				 BOARD_SMMU_NS_MAP),
+			 0);
+	assert_int_equal(smmu_ns(fx, SID_VDEC, pa[0] + PAGE, pa[0], PAGE,
+				 BOARD_SMMU_NS_MAP),
+			 -EBUSY);
+	/* GPU: any PA, e.g. the carve-out (faults at access, not here). */
+	assert_int_equal(smmu_ns(fx, SID_GPU, 0x1000, fx->pool_pa, PAGE,
+				 BOARD_SMMU_NS_MAP | BOARD_SMMU_NS_WRITE),
+			 0);
+	/* Unmap: exact, no write flag, PA zero. */
+	assert_int_equal(smmu_ns(fx, SID_VDEC, pa[0], 0, PAGE, 0), -ENOENT);
+	assert_int_equal(smmu_ns(fx, SID_VDEC, pa[0], 0, 4 * PAGE,
+				 BOARD_SMMU_NS_WRITE),
+			 -EINVAL);
+	assert_int_equal(smmu_ns(fx, SID_VDEC, pa[0], pa[0], 4 * PAGE, 0),
+			 -EINVAL);
+	assert_int_equal(smmu_ns(fx, SID_DISPLAY, pa[0], 0, 4 * PAGE, 0),
+			 -ENOENT);
+	assert_int_equal(hw_smmu_mapping_count(fx->b->smmu), 2);
+	/* A window a mapping points into stays; a mapping of another PA
+	 * (the gpu's, into the carve-out) does not hold it. */
+	assert_int_equal(ext_unmap(fx, pa[0]), -EBUSY);
+	assert_int_equal(ext_unmap(fx, pa[2]), 0);
+	/* A mapping made outside SMMU_NS (GPU_READ's) is not the NW's. */
+	assert_int_equal(hw_smmu_map(fx->b->smmu, SID_DMA, HW_SMMU_CTX_NS,
+				     0x8000, pa[1], PAGE, HW_SMMU_READ),
+			 0);
+	assert_int_equal(smmu_ns(fx, SID_DMA, 0x8000, 0, PAGE, 0), -ENOENT);
+	assert_int_equal(ext_unmap(fx, pa[1]), -EBUSY);
+	assert_int_equal(hw_smmu_unmap(fx->b->smmu, SID_DMA, HW_SMMU_CTX_NS,
+				       0x8000, PAGE),
+			 0);
+	assert_int_equal(smmu_ns(fx, SID_VDEC, pa[0], 0, 4 * PAGE, 0), 0);
+	assert_int_equal(ext_unmap(fx, pa[0]), 0);
+	/* Unknown messages through the entry point. */
+	req = (struct rheap_ffa_regs){ .x = { BOARD_MSG_DEVICE } };
+	assert_int_equal(ext_call_as(fx, BOARD_NW_ENDPOINT, &req, -1, NULL),
+			 -EINVAL);
+	/* The endpoint goes: the gpu's mapping and the last window go. */
+	assert_int_equal(hw_dram_ext_count(fx->b->dram), 1);
+	board_nw_disconnect(fx->b, BOARD_NW_ENDPOINT);
+	assert_int_equal(hw_dram_ext_count(fx->b->dram), 0);
+	assert_int_equal(hw_smmu_mapping_count(fx->b->smmu), 0);
+	close(good);
+	close(unsealed);
+	close(ro);
+	close(wsealed);
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
+/* Sends one raw frame with @nfds copies of @fd (0: none). */
+static void send_frame_fds(int sock, const struct rheap_ffa_regs *r, int fd,
+			   int nfds)
+{
+	uint8_t buf[BOARD_MSG_SIZE] = { 0 };
+	union {
+		char space[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} ctl = { { 0 } };
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int fds[2] = { fd, fd };
+
+	board_msg_encode(r, buf);
+	if (nfds > 0) {
+		struct cmsghdr *cm = NULL;
+
+		msg.msg_control = ctl.space;
+		msg.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, (size_t)nfds * sizeof(int));
+	}
+	assert_int_equal(sendmsg(sock, &msg, MSG_NOSIGNAL),
+			 (ssize_t)sizeof(buf));
+}
+
+/* EXT_MAP and friends over the socket transport. */
+static void test_ext_transport(void **state)
+{
+	struct fixture *fx = *state;
+	struct rheap_ffa_regs req = { .x = { BOARD_MSG_EXT_MAP, 4 * PAGE } };
+	struct rheap_ffa_regs resp = { 0 };
+	struct nw_client *c = NULL;
+	uint8_t reply[BOARD_MSG_SIZE] = { 0 };
+	int mfd = sys_memfd(4 * PAGE);
+	int sv[2] = { -1, -1 };
+	int status_code = 0;
+	int st = 0;
+	uint64_t pa = 0;
+	pid_t pid = 0;
+
+	board_nw_disconnect(fx->b, BOARD_NW_ENDPOINT);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	pid = serve_child(fx->b, sv[0], sv[1]);
+	assert_int_equal(nw_client_connect_fd(sv[1], BOARD_CONN_NW, &c), 0);
+	assert_int_equal(nw_client_ext_map(c, mfd, 4 * PAGE, &pa, &st), 0);
+	assert_int_equal(st, 0);
+	assert_int_equal(pa, HW_DRAM_EXT_BASE);
+	assert_int_equal(nw_client_smmu_ns(c, SID_DISPLAY, pa, pa, 4 * PAGE,
+					   BOARD_SMMU_NS_MAP, &st),
+			 0);
+	assert_int_equal(st, 0);
+	assert_int_equal(nw_client_ext_unmap(c, pa, &st), 0);
+	assert_int_equal(st, -EBUSY);
+	assert_int_equal(nw_client_ext_map(c, mfd, 8 * PAGE, &pa, &st), 0);
+	assert_int_equal(st, -EINVAL);
+	assert_int_equal(pa, 0);
+	/* EXT_MAP without an fd, and with two: answered, not closed. */
+	send_frame_fds(nw_client_fd(c), &req, mfd, 0);
+	assert_int_equal(recv(nw_client_fd(c), reply, sizeof(reply), 0),
+			 (ssize_t)sizeof(reply));
+	board_msg_decode(reply, &resp);
+	assert_int_equal(resp.x[0], BOARD_MSG_EXT_MAP);
+	assert_int_equal((int64_t)resp.x[1], -EINVAL);
+	send_frame_fds(nw_client_fd(c), &req, mfd, 2);
+	assert_int_equal(recv(nw_client_fd(c), reply, sizeof(reply), 0),
+			 (ssize_t)sizeof(reply));
+	board_msg_decode(reply, &resp);
+	assert_int_equal((int64_t)resp.x[1], -EINVAL);
+	/* SMMU_NS with an fd: answered -EINVAL. */
+	req = (struct rheap_ffa_regs){ .x = { BOARD_MSG_SMMU_NS, SID_VDEC,
+					     0x1000, 0x1000, PAGE,
+					     BOARD_SMMU_NS_MAP } };
+	send_frame_fds(nw_client_fd(c), &req, mfd, 1);
+	assert_int_equal(recv(nw_client_fd(c), reply, sizeof(reply), 0),
+			 (ssize_t)sizeof(reply));
+	board_msg_decode(reply, &resp);
+	assert_int_equal(resp.x[0], BOARD_MSG_SMMU_NS);
+	assert_int_equal((int64_t)resp.x[1], -EINVAL);
+	/* Any other frame with an fd closes the connection. */
+	req = (struct rheap_ffa_regs){ .x = { BOARD_MSG_DEVICE, SID_VDEC,
+					     DEVICE_CMD_VDEC_CLOSE, 1 } };
+	send_frame_fds(nw_client_fd(c), &req, mfd, 1);
+	assert_int_equal(recv(nw_client_fd(c), reply, sizeof(reply), 0), 0);
+	nw_client_destroy(c);
+	assert_int_equal(waitpid(pid, &status_code, 0), pid);
+	assert_true(WIFEXITED(status_code) && WEXITSTATUS(status_code) == 0);
+
+	/* An operator connection: EXT_MAP closes it. */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	pid = serve_child(fx->b, sv[0], sv[1]);
+	assert_int_equal(nw_client_connect_fd(sv[1], BOARD_CONN_OPERATOR, &c),
+			 0);
+	req = (struct rheap_ffa_regs){ .x = { BOARD_MSG_EXT_MAP, 4 * PAGE } };
+	send_frame_fds(nw_client_fd(c), &req, mfd, 1);
+	assert_int_equal(recv(nw_client_fd(c), reply, sizeof(reply), 0), 0);
+	nw_client_destroy(c);
+	kill(pid, SIGTERM);
+	assert_int_equal(waitpid(pid, &status_code, 0), pid);
+	close(mfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1395,6 +1916,16 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_status_json, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_transport, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sys_play_h264, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sys_play_mpeg4, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sys_ns_to_restricted,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ext_hostile, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ext_transport, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, load_tl, free_tl);

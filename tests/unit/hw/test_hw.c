@@ -1361,6 +1361,70 @@ static size_t load_default(void *buf, size_t cap)
 	return n;
 }
 
+/* External windows: placement, resolution, claims refused, high DRAM. */
+static void test_dram_ext(void **state)
+{
+	struct rheap_platform plat = { 0 };
+	struct hw_dram *dram = NULL;
+	uint64_t pa[2] = { 0 };
+	uint64_t base = 0;
+	uint64_t size = 0;
+	void *p = NULL;
+	int fd = memfd_create("hw-ext", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	uint8_t *v = NULL;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 4 * PG), 0);
+	assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	v = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(v != MAP_FAILED);
+	plat_small(&plat);
+	assert_int_equal(hw_dram_create(&plat, HW_DRAM_NO_SECRET, &dram), 0);
+	assert_int_equal(hw_dram_ext_map(dram, fd, 4 * PG, &pa[0]), 0);
+	assert_int_equal(hw_dram_ext_map(dram, fd, 2 * PG, &pa[1]), 0);
+	assert_int_equal(pa[0], HW_DRAM_EXT_BASE);
+	assert_int_equal(pa[1], HW_DRAM_EXT_BASE + 4 * PG);
+	assert_int_equal(hw_dram_ext_count(dram), 2);
+	assert_int_equal(hw_dram_ext_get(dram, 1, &base, &size), 0);
+	assert_int_equal(base, pa[1]);
+	assert_int_equal(size, 2 * PG);
+	assert_int_equal(hw_dram_ext_get(dram, 2, &base, &size), -ENOENT);
+	/* The window is the memfd's pages. */
+	v[PG + 5] = 0x5a;
+	assert_int_equal(hw_dram_ptr(dram, pa[0] + PG, 16, &p), 0);
+	assert_int_equal(((uint8_t *)p)[5], 0x5a);
+	((uint8_t *)p)[6] = 0xa5;
+	assert_int_equal(v[PG + 6], 0xa5);
+	/* A range must stay inside one window. */
+	assert_int_equal(hw_dram_ptr(dram, pa[0] + 3 * PG, 2 * PG, &p),
+			 -EINVAL);
+	assert_int_equal(hw_dram_ptr(dram, pa[1] + 2 * PG, 1, &p), -EINVAL);
+	assert_int_equal(hw_dram_ptr(dram, pa[0] - 1, 1, &p), -EINVAL);
+	assert_false(hw_dram_is_carveout(dram, pa[0], PG));
+	assert_int_equal(hw_dram_claim(dram, pa[0], PG), -EINVAL);
+	assert_int_equal(hw_dram_scrub(dram, pa[0], PG), 0);
+	assert_int_equal(v[PG + 5], 0x5a); /* first page only */
+	assert_int_equal(v[0], 0);
+	assert_int_equal(hw_dram_ext_unmap(dram, pa[0] + PG), -ENOENT);
+	assert_int_equal(hw_dram_ext_unmap(dram, pa[0]), 0);
+	assert_int_equal(hw_dram_ptr(dram, pa[0], 1, &p), -EINVAL);
+	assert_int_equal(hw_dram_ptr(dram, pa[1], 1, &p), 0);
+	/* Left mapped: destroy removes it. */
+	hw_dram_destroy(dram);
+
+	/* DRAM above the default region start: the region moves above it. */
+	plat_small(&plat);
+	plat.dram[1].base = HW_DRAM_EXT_BASE + MIB(4);
+	plat.pool_count = 0;
+	assert_int_equal(hw_dram_create(&plat, HW_DRAM_NO_SECRET, &dram), 0);
+	assert_int_equal(hw_dram_ext_map(dram, fd, PG, &pa[0]), 0);
+	assert_int_equal(pa[0], HW_DRAM_EXT_BASE + HW_DRAM_EXT_MAX_SIZE);
+	hw_dram_destroy(dram);
+	munmap(v, 4 * PG);
+	close(fd);
+}
+
 static void test_dram_default_board(void **state)
 {
 	static uint64_t blob[8192] = { 0 };
@@ -2419,6 +2483,7 @@ int main(void)
 						dram_setup, dram_teardown),
 		cmocka_unit_test(test_dram_create_errors),
 		cmocka_unit_test(test_dram_default_board),
+		cmocka_unit_test(test_dram_ext),
 		cmocka_unit_test_setup_teardown(test_bus_ns_device_denied,
 						board_setup, board_teardown),
 		cmocka_unit_test_setup_teardown(test_bus_secure_device_ok,

@@ -4,7 +4,7 @@
 import os
 import struct
 
-RAW, HELLO, STATUS, FFA, SIZE, FD, BOARD, DEVICE = range(8)
+RAW, HELLO, STATUS, FFA, SIZE, FD, BOARD, DEVICE, EXT = range(9)
 NW, OPERATOR = 1, 2
 VERSION, FEATURES, ID_GET = 0, 1, 2
 
@@ -51,6 +51,39 @@ def device(stream, cmd, args, mbz=None):
 CTX = 1 << 8 | 1  # first decoder context on a fresh board
 
 
+# EXT: message (0 EXT_MAP, 1 EXT_UNMAP, 2 SMMU_NS) and fds (0 none,
+# 1 the memfd, 2 two, 3 /dev/null), as build_ext() reads them.
+E_MAP, E_UNMAP, E_SMMU = range(3)
+F_NONE, F_MEMFD, F_TWO, F_NULL = range(4)
+
+
+def ext_map(pages, fds=F_MEMFD, mbz=None):
+    how = 0x40 if mbz is not None else 0
+    b = bytes([EXT, E_MAP | fds << 2, how, pages])
+    if mbz is not None:
+        b += bytes([mbz[0]]) + struct.pack('<Q', mbz[1])
+    return b
+
+
+def ext_unmap(last=True, fds=F_NONE):
+    # last: the window EXT_MAP gave last; else EXT_BASE + 1 page
+    how = 0 if last else 0x20
+    return bytes([EXT, E_UNMAP | fds << 2, how]) + (b'' if last else b'\x01')
+
+
+def smmu_ns(stream, iova_pages, pa, pages, flags, mbz=None):
+    # pa: 'last' (the last window), 'pool' (the carve-out) or an int
+    how = (0x40 if mbz is not None else 0) | \
+        (0x10 if pa == 'pool' else 0) | (0x20 if isinstance(pa, int) else 0)
+    b = bytes([EXT, E_SMMU, how, stream, iova_pages])
+    if isinstance(pa, int):
+        b += struct.pack('<Q', pa)
+    b += bytes([pages - 1, flags])
+    if mbz is not None:
+        b += bytes([mbz[0]]) + struct.pack('<Q', mbz[1])
+    return b
+
+
 def sized(n, fill=0):
     return bytes([SIZE, n & 0xFF, n >> 8]) + bytes([fill]) * n
 
@@ -95,6 +128,19 @@ SEEDS = {
     device(S_VDEC, C_OPEN, [1, 0xe0000000, 0, 64, 64, 64, 1]) +
     device(S_VDEC, C_QUEUE, [CTX, 1, 0xffffffffffffff00, 0, 0x1000]),
     'device_operator': hello(OPERATOR) + device(S_VDEC, C_RECEIVE, [CTX]),
+    'ext_map_smmu': hello(NW) + ext_map(2) + smmu_ns(S_VDEC, 1, 'last', 2, 3) +
+    smmu_ns(S_DISPLAY, 1, 'last', 2, 1) + ext_unmap() +
+    smmu_ns(S_VDEC, 1, 0, 2, 0) + smmu_ns(S_DISPLAY, 1, 0, 2, 0) +
+    ext_unmap(),
+    'ext_hostile': hello(NW) + ext_map(2, fds=F_NONE) + ext_map(2, fds=F_TWO) +
+    ext_map(2, fds=F_NULL) + ext_map(0) + ext_map(5) +
+    ext_map(1, mbz=(3, 7)) + ext_unmap(last=False) +
+    ext_unmap(fds=F_MEMFD) + smmu_ns(S_UNKNOWN, 0, 'last', 1, 1) +
+    smmu_ns(S_VDEC, 0, 'pool', 1, 7) + smmu_ns(S_GPU, 0, 'pool', 1, 3) +
+    smmu_ns(S_GPU, 0, 'pool', 1, 3) + smmu_ns(S_VDEC, 0, 1, 1, 1, mbz=(2, 1)),
+    'ext_teardown': hello(NW) + ext_map(4) + ext_map(1) +
+    smmu_ns(S_GPU, 3, 'last', 1, 1),
+    'ext_operator': hello(OPERATOR) + ext_map(1),
 }
 
 here = os.path.dirname(os.path.abspath(__file__))
