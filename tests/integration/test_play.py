@@ -11,8 +11,10 @@ played with rheap-play on a platform started with
                `ffmpeg -decryption_key KEY -i IN -f framemd5 -` (same
                count, same order): two H.264 resolutions with subsample
                encryption and B-frames, MPEG-4 Part 2 with whole-sample
-               encryption, two key IDs from one key file, a clear clip;
-               the Y4M sink's frames and the PNG snapshot for one clip
+               encryption, two key IDs from one key file, a clear clip
+               (also on `system` buffers; an encrypted clip on them is
+               refused); the Y4M sink's frames and the PNG snapshot for
+               one clip
   errors       missing key and wrong key: exit 1, the clear message, no
                frame in the sink
   refusals     --check-mmap (every restricted buffer refused mmap) and
@@ -543,6 +545,15 @@ def main():
             if want("md5"):
                 for name in md5_clips:
                     test_md5(plat, a, name, clips[name])
+                # The same pipeline on system buffers (a clear clip: an
+                # encrypted one is decrypted only into restricted buffers).
+                test_md5(plat, a, "clear-320x240 on system buffers",
+                         clips["clear-320x240"], ("--heap", "system"))
+                plat.clear_sink()
+                rc, out, err = plat.play(clips["h264-320x240"]["file"], "--heap", "system")
+                check("encrypted clip on system buffers: refused (exit 1)",
+                      rc == 1 and "not restricted" in err, (out + err)[-1500:])
+                plat.check_clean("encrypted clip on system buffers")
                 test_y4m_snapshot(plat, a, "h264-320x240", clips["h264-320x240"])
             if want("errors"):
                 test_errors(plat, clips)

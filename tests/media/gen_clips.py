@@ -68,6 +68,8 @@ CLIPS = {
     "long-640x360": (["test"], "h264", "noise", 640, 360, 8, KID1, KEY1, "play"),
     "bench-1280x720": (["bench"], "h264", "testsrc2", 1280, 720, 10, KID2, KEY2,
                        "play"),
+    "bench-clear-1280x720": (["bench"], "h264", "testsrc2", 1280, 720, 10, None, None,
+                             "play"),
     "demo-640x360": (["demo"], "h264", "bars", 640, 360, 4, KID1, KEY1, "play"),
 }
 KEY_FILE = [
