@@ -227,7 +227,7 @@ static int scan_region(const struct scan *s, int memfd, uint64_t start,
 	return 0;
 }
 
-/* 0 scanned, -EPERM refused, -EIO maps unreadable. */
+/* 0 scanned, -EPERM refused, -ENOENT maps or mem unreadable (gone). */
 static int scan_pid(const struct scan *s, const char *pid, uint8_t *buf,
 		    struct pid_stats *ps)
 {
@@ -241,12 +241,12 @@ static int scan_pid(const struct scan *s, const char *pid, uint8_t *buf,
 	maps = fopen(path, "re");
 	if (!maps) {
 		fprintf(stderr, "memscan: %s: %s\n", path, strerror(errno));
-		return -EIO;
+		return -ENOENT;
 	}
 	snprintf(path, sizeof(path), "/proc/%s/mem", pid);
 	memfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (memfd < 0) {
-		rc = errno == EPERM || errno == EACCES ? -EPERM : -EIO;
+		rc = errno == EPERM || errno == EACCES ? -EPERM : -ENOENT;
 		fprintf(stderr, "memscan: %s: %s\n", path, strerror(errno));
 		goto out;
 	}
