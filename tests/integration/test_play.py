@@ -578,8 +578,8 @@ def main():
                     with open(path, errors="replace") as f:
                         tail = f.read()[-3000:]
                     print(f"--- {log} (tail) ---\n{tail}")
-    print(f"{PASSED} passed, {FAILED} failed in {time.monotonic() - t0:.1f} s"
-          f"{' (--quick)' if a.quick else ''}")
+    print(f"took {time.monotonic() - t0:.1f} s{' (--quick)' if a.quick else ''}")
+    print(f"{PASSED} passed, {FAILED} failed")
     return 1 if FAILED else 0
 
 
