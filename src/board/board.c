@@ -636,20 +636,161 @@ int board_nw_connect(struct board *b, uint16_t *ep)
 	return 0;
 }
 
+/*
+ * What goes when a NW endpoint (host or VM) goes, in this order: devices
+ * stop using its buffers first (contexts, sessions, NS mappings,
+ * windows), then the SDP partition lets go of what the endpoint made it
+ * hold (attachments, chunks, parameter area: relinquished, so a later
+ * endpoint with the same ID cannot name them), then the ABI handler drops
+ * the mailbox and the SPMC orphans its complete transactions.
+ */
+static void board_ep_teardown(struct board *b, uint16_t ep)
+{
+	board_media_disconnect(b, ep);
+	if (b->sdp) {
+		sdp_partition_endpoint_teardown(b->sdp, ep);
+	}
+	spmc_abi_endpoint_remove(b->abi, ep);
+}
+
 void board_nw_disconnect(struct board *b, uint16_t ep)
 {
 	if (!b->nw_connected || ep != BOARD_NW_ENDPOINT) {
 		return;
 	}
-	board_media_disconnect(b, ep);
-	spmc_abi_endpoint_remove(b->abi, ep);
+	board_ep_teardown(b, ep);
 	b->nw_connected = false;
+}
+
+static struct board_vm *board_vm_find(struct board *b, uint16_t id)
+{
+	for (uint32_t i = 0; i < b->vm_slots; i++) {
+		if (b->vms[i].id == id) {
+			return &b->vms[i];
+		}
+	}
+	return NULL;
+}
+
+static uint32_t board_vm_connected_count(const struct board *b)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < b->vm_slots; i++) {
+		n += b->vms[i].connected ? 1u : 0u;
+	}
+	return n;
+}
+
+/* Drops slot @i, keeping the order of the rest. */
+static void board_vm_slot_drop(struct board *b, uint32_t i)
+{
+	for (; i + 1 < b->vm_slots; i++) {
+		b->vms[i] = b->vms[i + 1];
+	}
+	b->vm_slots--;
+	b->vms[b->vm_slots] = (struct board_vm){ 0 };
+}
+
+/*
+ * Lingering IDs whose orphans are gone (reclaimed by the hypervisor)
+ * leave the SPMC, so their table entries can serve new VMs.
+ */
+static void board_vm_prune(struct board *b)
+{
+	uint32_t i = 0;
+
+	while (i < b->vm_slots) {
+		if (!b->vms[i].connected &&
+		    spmc_endpoint_remove(b->spmc, b->vms[i].id) == 0) {
+			board_vm_slot_drop(b, i);
+			continue;
+		}
+		i++;
+	}
+}
+
+bool board_ep_connected(const struct board *b, uint16_t ep)
+{
+	if (ep == BOARD_NW_ENDPOINT) {
+		return b->nw_connected;
+	}
+	for (uint32_t i = 0; i < b->vm_slots; i++) {
+		if (b->vms[i].id == ep) {
+			return b->vms[i].connected;
+		}
+	}
+	return false;
+}
+
+int board_vm_connect(struct board *b, uint16_t id)
+{
+	struct board_vm *vm = NULL;
+	bool added = false;
+	int rc = 0;
+
+	if (id < BOARD_VM_ID_MIN || id > BOARD_VM_ID_MAX) {
+		return -EINVAL;
+	}
+	vm = board_vm_find(b, id);
+	if (vm && vm->connected) {
+		return -EBUSY;
+	}
+	if (board_vm_connected_count(b) >= BOARD_MAX_VMS) {
+		return -ENOMEM;
+	}
+	if (!vm) {
+		board_vm_prune(b);
+		if (b->vm_slots >= SPMC_MAX_ENDPOINTS) {
+			return -ENOMEM;
+		}
+		rc = spmc_endpoint_add(b->spmc, id);
+		if (rc) {
+			/* -ENOSPC: the table is full; -EBUSY cannot happen. */
+			return rc == -ENOSPC ? -ENOMEM : rc;
+		}
+		added = true;
+		vm = &b->vms[b->vm_slots++];
+		*vm = (struct board_vm){ .id = id };
+	}
+	rc = spmc_abi_endpoint_add(b->abi, id);
+	if (rc) {
+		goto err_spmc;
+	}
+	vm->connected = true;
+	return 0;
+
+err_spmc:
+	if (added) {
+		(void)spmc_endpoint_remove(b->spmc, id);
+		board_vm_slot_drop(b, (uint32_t)(vm - b->vms));
+	}
+	return rc;
+}
+
+void board_vm_disconnect(struct board *b, uint16_t id)
+{
+	struct board_vm *vm = NULL;
+
+	if (id < BOARD_VM_ID_MIN || id > BOARD_VM_ID_MAX) {
+		return;
+	}
+	vm = board_vm_find(b, id);
+	if (!vm || !vm->connected) {
+		return;
+	}
+	board_ep_teardown(b, id);
+	vm->connected = false;
+	/* Orphans keep the ID configured (-EBUSY): it lingers. */
+	if (spmc_endpoint_remove(b->spmc, id) == 0) {
+		board_vm_slot_drop(b, (uint32_t)(vm - b->vms));
+	}
 }
 
 int board_call(struct board *b, uint16_t ep, const struct rheap_ffa_regs *req,
 	       struct rheap_ffa_regs *resp)
 {
-	if (!b->nw_connected || ep != BOARD_NW_ENDPOINT) {
+	if (!board_ep_connected(b, ep)) {
 		memset(resp, 0, sizeof(*resp));
 		resp->x[0] = FFA_ERROR;
 		resp->x[2] = (uint32_t)FFA_DENIED;

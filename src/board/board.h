@@ -17,7 +17,7 @@
  * the board process; lent NW DRAM is still mapped by the NW process that
  * owns the DRAM memfd. board_create() prints one warning line saying so.
  *
- * Life cycle:
+ * Life cycle of the host's NW endpoint:
  *
  *   board_create() --> READY (no NW endpoint connected)
  *   READY --board_nw_connect()--> NW CONNECTED (endpoint 0x0001)
@@ -25,6 +25,23 @@
  *   NW CONNECTED --board_nw_disconnect()--> READY (what the NW lent stays
  *        secure and accounted: the SPMC orphans it)
  *   any --board_destroy()--> gone (lent memory scrubbed before release)
+ *
+ * VM endpoints (issue 6: a hypervisor forwards each guest's FF-A calls as
+ * the guest's own endpoint), independently of the host and of each other:
+ *
+ *   (absent) --board_vm_connect(id)--> CONNECTED (added to the SPMC and
+ *        the ABI handler; at most BOARD_MAX_VMS at once)
+ *   CONNECTED --board_vm_disconnect(id)--> (absent), or LINGERING while
+ *        the SPMC keeps orphans the VM sent (still secure, still counted
+ *        under the ID; only the hypervisor 0x0000 may reclaim them)
+ *   LINGERING --board_vm_connect(id)--> CONNECTED (a new VM: none of the
+ *        old one's mailbox, SDP buffers, device contexts, windows or
+ *        reclaim rights; the orphans stay counted in the ID's stats)
+ *
+ * The board trusts the connection's owner (the hypervisor, same uid) to
+ * have checked that a VM lends or shares only memory its stage 2 gives
+ * it; the SPMC's own checks (NS DRAM, no double lend, owner-only reclaim,
+ * generation handles) apply to every endpoint alike.
  *
  * Not thread-safe: one thread drives a board (the server's poll loop).
  */
@@ -41,8 +58,14 @@
 
 #include "spmc/spmc.h"
 
-/** The NW kernel's FF-A endpoint ID (more IDs come with VMs). */
+/** The host NW kernel's FF-A endpoint ID. */
 #define BOARD_NW_ENDPOINT 0x0001u
+
+/** VM endpoint IDs: BOARD_VM_ID_MIN..BOARD_VM_ID_MAX (bit 15 clear). */
+#define BOARD_VM_ID_MIN 0x0002u
+#define BOARD_VM_ID_MAX 0x7FFFu
+/** VM endpoints connected at once. */
+#define BOARD_MAX_VMS 8u
 
 /** Largest key file the board reads. */
 #define BOARD_KEYS_FILE_MAX (64u * 1024u)
@@ -107,12 +130,29 @@ struct board_device_status {
 };
 
 /**
+ * enum board_ep_kind - what an endpoint of the status is
+ * @BOARD_EP_HOST:      the host NW kernel (BOARD_NW_ENDPOINT)
+ * @BOARD_EP_VM:        a VM endpoint (connected, or lingering: see the
+ *                      life cycle above)
+ * @BOARD_EP_PARTITION: a secure partition
+ */
+enum board_ep_kind {
+	BOARD_EP_HOST = 0,
+	BOARD_EP_VM,
+	BOARD_EP_PARTITION,
+};
+
+/**
  * struct board_ep_status - accounting of one configured endpoint
- * @id:    FF-A endpoint ID
- * @stats: spmc_endpoint_stats()
+ * @id:        FF-A endpoint ID
+ * @kind:      enum board_ep_kind
+ * @connected: host and VMs: a connection serves it now; partitions: true
+ * @stats:     spmc_endpoint_stats()
  */
 struct board_ep_status {
 	uint16_t id;
+	enum board_ep_kind kind;
+	bool connected;
 	struct spmc_ep_stats stats;
 };
 
@@ -126,11 +166,14 @@ struct board_ep_status {
  * @faults_held:    faults in the log now
  * @faults_dropped: faults overwritten in the log
  * @smmu_mappings:  SMMU mappings over every context
- * @nw_connected:   a NW kernel endpoint is connected
+ * @nw_connected:   the host NW kernel endpoint is connected
+ * @vm_count:       VM endpoints connected
  * @enforced:       protection is enforced in hardware (always false here)
  * @secret:         every carve-out is in memfd_secret memory
  * @endpoint_count: entries in @endpoints
- * @endpoints:      per-endpoint accounting, NW endpoints first
+ * @endpoints:      per-endpoint accounting: the host, then the VMs
+ *                  (connected or lingering, in the order they were first
+ *                  added), then the partitions
  * @devices:        the media devices' counters
  */
 struct board_status {
@@ -143,6 +186,7 @@ struct board_status {
 	uint64_t faults_dropped;
 	uint64_t smmu_mappings;
 	bool nw_connected;
+	uint32_t vm_count;
 	bool enforced;
 	bool secret;
 	uint32_t endpoint_count;
@@ -207,11 +251,46 @@ int board_nw_connect(struct board *b, uint16_t *ep);
  * @b:  the board
  * @ep: the ID board_nw_connect() gave; anything else is ignored
  *
- * Unmaps its mailbox and tears its state down in the SPMC: incomplete
- * transactions are dropped, complete ones stay secure and accounted. Its
- * decoder contexts and display sessions are closed (sinks flushed).
+ * The same teardown as board_vm_disconnect(), in the same order: its
+ * decoder contexts and display sessions are closed (sinks flushed), its
+ * SMMU_NS mappings and windows removed, the SDP partition drops what it
+ * created, its mailbox is unmapped and the SPMC tears it down: incomplete
+ * transactions are dropped, complete ones stay secure and accounted. The
+ * ID stays configured (a reconnected host cannot reclaim the orphans).
  */
 void board_nw_disconnect(struct board *b, uint16_t ep);
+
+/**
+ * board_vm_connect() - a VM endpoint arrives (its hypervisor connected)
+ * @b:  the board
+ * @id: the VM's FF-A endpoint ID (untrusted: from HELLO x3)
+ *
+ * Adds @id to the SPMC (unless it lingers there with orphans) and to the
+ * ABI handler. The VM starts with no mailbox, no SDP buffers, no device
+ * contexts, windows or SMMU_NS mappings.
+ *
+ * Return: 0; -EINVAL if @id is outside BOARD_VM_ID_MIN..BOARD_VM_ID_MAX
+ * (the host's ID, partition IDs and 0x0000 all are); -EBUSY if a VM with
+ * @id is connected; -ENOMEM if BOARD_MAX_VMS are connected, or the SPMC's
+ * endpoint table (SPMC_MAX_ENDPOINTS: host, partitions, VMs connected and
+ * lingering) is full.
+ */
+int board_vm_connect(struct board *b, uint16_t id);
+
+/**
+ * board_vm_disconnect() - a VM endpoint went away
+ * @b:  the board
+ * @id: a connected VM's ID; anything else is ignored
+ *
+ * In order: its decoder contexts and display sessions are closed (sinks
+ * flushed), its SMMU_NS mappings and external windows removed, the SDP
+ * partition drops its attachments, chunks and parameter area
+ * (sdp_partition_endpoint_teardown()), its mailbox goes and the SPMC
+ * tears it down (fragmented sends freed, complete ones orphaned: LENT
+ * memory stays secure and accounted). Then the ID leaves the SPMC, unless
+ * orphans keep it (LINGERING). The host and the other VMs are untouched.
+ */
+void board_vm_disconnect(struct board *b, uint16_t id);
 
 /**
  * board_call() - the in-process SMC conduit
@@ -220,8 +299,8 @@ void board_nw_disconnect(struct board *b, uint16_t ep);
  * @req:  the 18 registers (untrusted content)
  * @resp: out: the 18 reply registers
  *
- * Return: 0 (the FF-A outcome is in @resp); -EPERM if @ep is not a
- * connected NW endpoint (@resp then holds FFA_ERROR DENIED).
+ * Return: 0 (the FF-A outcome is in @resp); -EPERM if @ep is neither the
+ * connected host nor a connected VM (@resp then holds FFA_ERROR DENIED).
  */
 int board_call(struct board *b, uint16_t ep, const struct rheap_ffa_regs *req,
 	       struct rheap_ffa_regs *resp);
@@ -236,8 +315,8 @@ int board_call(struct board *b, uint16_t ep, const struct rheap_ffa_regs *req,
  * @resp: out: x0 BOARD_MSG_DEVICE, x1 status (sign-extended), x2..x9
  *        res[0..7], x10..x17 zero
  *
- * Checks, in order: @ep is the connected NW endpoint (-EPERM);
- * x11..x17 MBZ (-EINVAL); the stream is a platform device (-ENOENT); the
+ * Checks, in order: @ep is the connected host or a connected VM
+ * (-EPERM); x11..x17 MBZ (-EINVAL); the stream is a platform device (-ENOENT); the
  * command belongs to that device's model (-EOPNOTSUPP; a device without
  * a model, e.g. `dma`, answers it to every command); argument slots the
  * command does not use are MBZ and a [buf] flags slot has only
@@ -261,8 +340,8 @@ int board_device_call(struct board *b, uint16_t ep,
  * @resp: out: x0 the message ID, x1 status (sign-extended), x2 the PA
  *        of a mapped window; the rest zero
  *
- * Checks, in order: @ep is the connected NW endpoint (-EPERM); the MBZ
- * registers (-EINVAL); an fd with EXT_MAP only, exactly one (-EINVAL);
+ * Checks, in order: @ep is the connected host or a connected VM
+ * (-EPERM); the MBZ registers (-EINVAL); an fd with EXT_MAP only, exactly one (-EINVAL);
  * then the message's own checks (docs/board-transport.md, "External
  * memory"). A refused message changes nothing.
  *

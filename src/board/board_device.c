@@ -47,7 +47,8 @@
 _Static_assert(BOARD_EXT_MAX_SIZE == HW_DRAM_EXT_MAX_SIZE,
 	       "the wire limit is the DRAM model's");
 
-static void board_ns_teardown(struct board *b);
+static void board_ns_teardown(struct board *b, bool all, uint16_t ep,
+			      uint32_t *maps, uint32_t *windows);
 
 /* ---- wiring ---- */
 
@@ -111,10 +112,13 @@ int board_media_create(struct board *b, const char *sink_dir)
 
 void board_media_destroy(struct board *b)
 {
-	board_ns_teardown(b);
+	board_ns_teardown(b, true, 0, NULL, NULL);
 	free(b->ns_maps);
 	b->ns_maps = NULL;
 	b->ns_map_cap = 0;
+	free(b->ext_owners);
+	b->ext_owners = NULL;
+	b->ext_owner_cap = 0;
 	hw_display_destroy(b->display);
 	b->display = NULL;
 	hw_vdec_destroy(b->vdec);
@@ -127,16 +131,16 @@ void board_media_disconnect(struct board *b, uint16_t ep)
 	uint32_t sessions = b->display ? hw_display_close_owner(b->display, ep) :
 					 0;
 
-	uint32_t maps = b->ns_map_count;
-	uint32_t windows = hw_dram_ext_count(b->dram);
+	uint32_t maps = 0;
+	uint32_t windows = 0;
 
 	if (contexts || sessions) {
 		board_log_info(b, "endpoint 0x%04x gone: %u decoder context(s), "
 				  "%u display session(s) closed",
 			       ep, contexts, sessions);
 	}
-	/* Devices are stopped: now their NS mappings, then the windows. */
-	board_ns_teardown(b);
+	/* Devices are stopped: now its NS mappings, then its windows. */
+	board_ns_teardown(b, false, ep, &maps, &windows);
 	if (maps || windows) {
 		board_log_info(b, "endpoint 0x%04x gone: %u SMMU_NS mapping(s), "
 				  "%u external window(s) removed",
@@ -446,7 +450,7 @@ int board_device_call(struct board *b, uint16_t ep,
 
 	memset(resp, 0, sizeof(*resp));
 	resp->x[0] = BOARD_MSG_DEVICE;
-	if (!b->nw_connected || ep != BOARD_NW_ENDPOINT) {
+	if (!board_ep_connected(b, ep)) {
 		rc = -EPERM;
 	} else {
 		for (uint32_t i = 3 + DEVICE_ARGS; i < RHEAP_FFA_REG_COUNT; i++) {
@@ -471,33 +475,58 @@ int board_device_call(struct board *b, uint16_t ep,
 
 /* ---- NS memory of the NW: external windows, SMMU_NS ---- */
 
-/* Every SMMU_NS mapping, then every external window, goes. */
-static void board_ns_teardown(struct board *b)
+/*
+ * The SMMU_NS mappings, then the external windows, of endpoint @ep (every
+ * endpoint's with @all) go; @maps / @windows (optional) count them.
+ */
+static void board_ns_teardown(struct board *b, bool all, uint16_t ep,
+			      uint32_t *maps, uint32_t *windows)
 {
+	uint32_t nmaps = 0;
+	uint32_t nwin = 0;
 	uint64_t base = 0;
 	uint64_t size = 0;
 
-	while (b->ns_map_count > 0) {
-		const struct board_ns_map *m = &b->ns_maps[b->ns_map_count - 1];
-		int rc = hw_smmu_unmap(b->smmu, m->stream_id, HW_SMMU_CTX_NS,
-				       m->iova, m->size);
+	for (uint32_t i = b->ns_map_count; i-- > 0;) {
+		const struct board_ns_map *m = &b->ns_maps[i];
+		int rc = 0;
 
+		if (!all && m->ep != ep) {
+			continue;
+		}
+		rc = hw_smmu_unmap(b->smmu, m->stream_id, HW_SMMU_CTX_NS,
+				   m->iova, m->size);
 		if (rc) {
 			board_log(b, "smmu_ns: cannot unmap stream 0x%x 0x%llx+0x%llx: %s",
 				  m->stream_id, (unsigned long long)m->iova,
 				  (unsigned long long)m->size,
 				  rheap_err_name(rc));
 		}
+		b->ns_maps[i] = b->ns_maps[b->ns_map_count - 1];
 		b->ns_map_count--;
+		nmaps++;
 	}
-	if (!b->dram) {
-		return;
+	for (uint32_t i = b->ext_owner_count; b->dram && i-- > 0;) {
+		if (!all && b->ext_owners[i].ep != ep) {
+			continue;
+		}
+		if (hw_dram_ext_unmap(b->dram, b->ext_owners[i].base) == 0) {
+			nwin++;
+		}
+		b->ext_owners[i] = b->ext_owners[b->ext_owner_count - 1];
+		b->ext_owner_count--;
 	}
-	while (hw_dram_ext_count(b->dram) > 0 &&
+	while (all && b->dram && hw_dram_ext_count(b->dram) > 0 &&
 	       hw_dram_ext_get(b->dram, 0, &base, &size) == 0) {
 		if (hw_dram_ext_unmap(b->dram, base) != 0) {
 			break;
 		}
+	}
+	if (maps) {
+		*maps = nmaps;
+	}
+	if (windows) {
+		*windows = nwin;
 	}
 }
 
@@ -530,8 +559,31 @@ static bool board_smmu_points_into(const struct board *b, uint64_t base,
 	return false;
 }
 
-static int board_ext_map(struct board *b, const struct rheap_ffa_regs *req,
-			 int fd, struct rheap_ffa_regs *resp)
+/* Room for one more window owner record. */
+static int board_ext_owner_reserve(struct board *b)
+{
+	struct board_ext_owner *n = NULL;
+	uint32_t cap = 0;
+
+	if (b->ext_owner_count < b->ext_owner_cap) {
+		return 0;
+	}
+	if (b->ext_owner_cap > UINT32_MAX / 2u) {
+		return -ENOMEM;
+	}
+	cap = b->ext_owner_cap ? b->ext_owner_cap * 2u : 16u;
+	n = realloc(b->ext_owners, (size_t)cap * sizeof(*n));
+	if (!n) {
+		return -ENOMEM;
+	}
+	b->ext_owners = n;
+	b->ext_owner_cap = cap;
+	return 0;
+}
+
+static int board_ext_map(struct board *b, uint16_t ep,
+			 const struct rheap_ffa_regs *req, int fd,
+			 struct rheap_ffa_regs *resp)
 {
 	uint64_t pa = 0;
 	int rc = 0;
@@ -544,18 +596,26 @@ static int board_ext_map(struct board *b, const struct rheap_ffa_regs *req,
 	if (fd < 0) {
 		return -EINVAL; /* none, or more than one */
 	}
+	/* Room for the owner first: after the map nothing may fail. */
+	rc = board_ext_owner_reserve(b);
+	if (rc) {
+		return rc;
+	}
 	rc = hw_dram_ext_map(b->dram, fd, req->x[1], &pa);
 	if (rc == 0) {
+		b->ext_owners[b->ext_owner_count++] =
+			(struct board_ext_owner){ .base = pa, .ep = ep };
 		resp->x[2] = pa;
 	}
 	return rc;
 }
 
-static int board_ext_unmap(struct board *b, const struct rheap_ffa_regs *req,
-			   int fd)
+static int board_ext_unmap(struct board *b, uint16_t ep,
+			   const struct rheap_ffa_regs *req, int fd)
 {
 	uint64_t base = 0;
 	uint64_t size = 0;
+	int rc = 0;
 
 	for (uint32_t i = 2; i < RHEAP_FFA_REG_COUNT; i++) {
 		if (req->x[i] != 0) {
@@ -565,13 +625,27 @@ static int board_ext_unmap(struct board *b, const struct rheap_ffa_regs *req,
 	if (fd != -1) {
 		return -EINVAL; /* only EXT_MAP carries an fd */
 	}
-	for (uint32_t i = 0; i < hw_dram_ext_count(b->dram); i++) {
-		if (hw_dram_ext_get(b->dram, i, &base, &size) == 0 &&
-		    base == req->x[1]) {
+	/* Another endpoint's window is no window of the caller's. */
+	for (uint32_t o = 0; o < b->ext_owner_count; o++) {
+		if (b->ext_owners[o].base != req->x[1] ||
+		    b->ext_owners[o].ep != ep) {
+			continue;
+		}
+		for (uint32_t i = 0; i < hw_dram_ext_count(b->dram); i++) {
+			if (hw_dram_ext_get(b->dram, i, &base, &size) != 0 ||
+			    base != req->x[1]) {
+				continue;
+			}
 			if (board_smmu_points_into(b, base, size)) {
 				return -EBUSY;
 			}
-			return hw_dram_ext_unmap(b->dram, base);
+			rc = hw_dram_ext_unmap(b->dram, base);
+			if (rc == 0) {
+				b->ext_owners[o] =
+					b->ext_owners[b->ext_owner_count - 1];
+				b->ext_owner_count--;
+			}
+			return rc;
 		}
 	}
 	return -ENOENT;
@@ -598,8 +672,8 @@ static int board_ns_map_reserve(struct board *b)
 	return 0;
 }
 
-static int board_smmu_ns(struct board *b, const struct rheap_ffa_regs *req,
-			 int fd)
+static int board_smmu_ns(struct board *b, uint16_t ep,
+			 const struct rheap_ffa_regs *req, int fd)
 {
 	uint64_t sid = req->x[1];
 	uint64_t iova = req->x[2];
@@ -627,7 +701,7 @@ static int board_smmu_ns(struct board *b, const struct rheap_ffa_regs *req,
 			struct board_ns_map *m = &b->ns_maps[i];
 
 			if (m->stream_id != sid || m->iova != iova ||
-			    m->size != size) {
+			    m->size != size || m->ep != ep) {
 				continue;
 			}
 			rc = hw_smmu_unmap(b->smmu, m->stream_id,
@@ -660,6 +734,7 @@ static int board_smmu_ns(struct board *b, const struct rheap_ffa_regs *req,
 		.stream_id = (uint32_t)sid,
 		.iova = iova,
 		.size = size,
+		.ep = ep,
 	};
 	return 0;
 }
@@ -673,14 +748,14 @@ int board_ext_call(struct board *b, uint16_t ep,
 
 	memset(resp, 0, sizeof(*resp));
 	resp->x[0] = msg;
-	if (!b->nw_connected || ep != BOARD_NW_ENDPOINT) {
+	if (!board_ep_connected(b, ep)) {
 		rc = -EPERM;
 	} else if (msg == BOARD_MSG_EXT_MAP) {
-		rc = board_ext_map(b, req, fd, resp);
+		rc = board_ext_map(b, ep, req, fd, resp);
 	} else if (msg == BOARD_MSG_EXT_UNMAP) {
-		rc = board_ext_unmap(b, req, fd);
+		rc = board_ext_unmap(b, ep, req, fd);
 	} else if (msg == BOARD_MSG_SMMU_NS) {
-		rc = board_smmu_ns(b, req, fd);
+		rc = board_smmu_ns(b, ep, req, fd);
 	} else {
 		rc = -EINVAL;
 	}

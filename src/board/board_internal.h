@@ -23,14 +23,35 @@ struct sdp_partition;
 struct spmc;
 
 /*
- * struct board_ns_map - one mapping the NW programmed with
- * BOARD_MSG_SMMU_NS (a device's non-secure context), removed when the NW
+ * struct board_ns_map - one mapping a NW endpoint programmed with
+ * BOARD_MSG_SMMU_NS (a device's non-secure context), removed when that
  * endpoint goes
  */
 struct board_ns_map {
 	uint32_t stream_id;
 	uint64_t iova;
 	uint64_t size;
+	uint16_t ep;
+};
+
+/*
+ * struct board_ext_owner - which endpoint made an external window
+ * (BOARD_MSG_EXT_MAP); only it may unmap it, and it goes with it
+ */
+struct board_ext_owner {
+	uint64_t base;
+	uint16_t ep;
+};
+
+/*
+ * struct board_vm - a VM ID the board configured in the SPMC
+ * @id:        FF-A endpoint ID
+ * @connected: a connection serves it; false: LINGERING (the SPMC keeps
+ *             orphans it sent, board.h)
+ */
+struct board_vm {
+	uint16_t id;
+	bool connected;
 };
 
 /*
@@ -67,6 +88,12 @@ struct board {
 	/** BOARD_NW_ENDPOINT is connected (added to the ABI handler). */
 	bool nw_connected;
 	/*
+	 * VM IDs configured in the SPMC, connected or lingering, in the
+	 * order they were added; at most BOARD_MAX_VMS connected.
+	 */
+	struct board_vm vms[SPMC_MAX_ENDPOINTS];
+	uint32_t vm_slots;
+	/*
 	 * Media devices (board_device.c), chosen by DT node name: the
 	 * decoder on "vdec", the display on "display", GPU_READ on "gpu".
 	 * NULL when the platform has no such (suitable) device.
@@ -80,11 +107,25 @@ struct board {
 	/** GPU_READ jobs completed and refused by the bus. */
 	uint64_t gpu_reads;
 	uint64_t gpu_faults;
-	/** SMMU_NS mappings of the NW endpoint (board_device.c). */
+	/** SMMU_NS mappings of the NW endpoints (board_device.c). */
 	struct board_ns_map *ns_maps;
 	uint32_t ns_map_count;
 	uint32_t ns_map_cap;
+	/** The owner of each external window (board_device.c). */
+	struct board_ext_owner *ext_owners;
+	uint32_t ext_owner_count;
+	uint32_t ext_owner_cap;
 };
+
+/**
+ * board_ep_connected() - is @ep a NW endpoint a connection serves now?
+ * @b:  the board
+ * @ep: endpoint ID (from the transport)
+ *
+ * Return: true for the connected host (BOARD_NW_ENDPOINT) and for a
+ * connected VM; false otherwise (lingering VMs, partitions, anything).
+ */
+bool board_ep_connected(const struct board *b, uint16_t ep);
 
 /**
  * board_media_create() - the media devices on their device models
@@ -104,7 +145,8 @@ void board_media_destroy(struct board *b);
 
 /**
  * board_media_disconnect() - close an endpoint's contexts and sessions,
- * then remove its SMMU_NS mappings and its external windows
+ * then remove its SMMU_NS mappings and its external windows (those of
+ * other endpoints stay)
  * @b:  the board
  * @ep: the endpoint that went away
  */

@@ -10,11 +10,17 @@
  * calls set it), so the two can never be confused.
  *
  *   HELLO   client -> board: x1 = BOARD_PROTO_VERSION, x2 = enum
- *           board_conn_kind; x3..x17 MBZ.
+ *           board_conn_kind; x3 = the VM's endpoint ID for BOARD_CONN_VM
+ *           (BOARD_VM_ID_MIN..BOARD_VM_ID_MAX of board.h), else MBZ;
+ *           x4..x17 MBZ.
  *           board -> client: x1 = BOARD_PROTO_VERSION, x2 = status (0 or a
- *           negative errno, sign-extended), x3 = the FF-A endpoint ID given
- *           (NW) or 0, x4 = kind, x5 = DRAM messages that follow, x6 =
- *           BOARD_HELLO_FLAG_*.
+ *           negative errno, sign-extended: for a VM -EINVAL an ID out of
+ *           range, -EBUSY a VM with that ID is connected, -ENOMEM
+ *           BOARD_MAX_VMS connected or the SPMC's endpoint table full),
+ *           x3 = the FF-A endpoint ID given (NW: 0x0001; VM: x3 of the
+ *           request) or 0, x4 = kind, x5 = DRAM messages that follow (0 for
+ *           a VM: its hypervisor maps NW DRAM through its own host
+ *           connection), x6 = BOARD_HELLO_FLAG_*.
  *   DRAM    board -> client, one per NW DRAM range after a NW HELLO:
  *           x1 = index, x2 = base PA, x3 = size; carries the range's memfd
  *           (SCM_RIGHTS, exactly one).
@@ -47,8 +53,12 @@
  *           refuses NS access to secure memory at access time).
  *           board -> NW: x1 = status; x2..x17 zero.
  *
- * EXT_* windows and SMMU_NS mappings belong to the NW endpoint: when its
- * connection closes, its mappings are removed, then its windows.
+ * A VM connection carries the same frames as the host's (FF-A calls,
+ * DEVICE, EXT_*, SMMU_NS), served as the VM's own endpoint.
+ *
+ * EXT_* windows and SMMU_NS mappings belong to the endpoint (host or VM)
+ * that made them: only it may unmap them, and when its connection closes
+ * its mappings are removed, then its windows.
  */
 #ifndef RHEAP_SRC_BOARD_BOARD_MSG_H
 #define RHEAP_SRC_BOARD_BOARD_MSG_H
@@ -88,13 +98,16 @@
 
 /**
  * enum board_conn_kind - what a connection is for (HELLO x2)
- * @BOARD_CONN_NW:       the NW kernel's FF-A endpoint (one at a time)
+ * @BOARD_CONN_NW:       the host NW kernel's FF-A endpoint (one at a time)
  * @BOARD_CONN_OPERATOR: STATUS and FAULTS queries only; not an FF-A
  *                       endpoint
+ * @BOARD_CONN_VM:       a VM's FF-A endpoint (HELLO x3), opened by its
+ *                       hypervisor; up to BOARD_MAX_VMS at once
  */
 enum board_conn_kind {
 	BOARD_CONN_NW = 1,
 	BOARD_CONN_OPERATOR = 2,
+	BOARD_CONN_VM = 3,
 };
 
 /**

@@ -47,7 +47,7 @@ enum board_conn_state {
  * struct board_conn - one connection slot
  * @fd:    the socket; -1 iff @state is CONN_FREE
  * @state: see the life cycle in board_server.h
- * @ep:    the FF-A endpoint ID while CONN_NW, else 0
+ * @ep:    the FF-A endpoint ID while CONN_NW (the host's, or a VM's), else 0
  * @seq:   connection number for log lines (1 for the first ever)
  */
 struct board_conn {
@@ -189,7 +189,11 @@ static void board_conn_close(struct board_server *s, struct board_conn *c,
 	if (c->state == CONN_FREE) {
 		return;
 	}
-	if (c->state == CONN_NW) {
+	if (c->state == CONN_NW && c->ep != BOARD_NW_ENDPOINT) {
+		board_vm_disconnect(s->board, c->ep);
+		board_log(s->board, "connection %llu (VM endpoint 0x%04x) closed: %s",
+			  (unsigned long long)c->seq, c->ep, why);
+	} else if (c->state == CONN_NW) {
 		board_nw_disconnect(s->board, c->ep);
 		board_log(s->board, "connection %llu (NW endpoint 0x%04x) closed: %s",
 			  (unsigned long long)c->seq, c->ep, why);
@@ -407,19 +411,25 @@ static int board_conn_hello(struct board_server *s, struct board_conn *c,
 {
 	struct rheap_ffa_regs rep = { .x = { BOARD_MSG_HELLO, BOARD_PROTO_VERSION } };
 	struct board_status st = { 0 };
+	bool vm = req->x[2] == BOARD_CONN_VM;
 	uint16_t ep = 0;
 	int rc = 0;
 
 	if (req->x[1] != BOARD_PROTO_VERSION) {
 		rc = -EOPNOTSUPP;
 	} else if ((req->x[2] != BOARD_CONN_NW &&
-		    req->x[2] != BOARD_CONN_OPERATOR) ||
-		   !board_regs_zero_from(req, 3)) {
+		    req->x[2] != BOARD_CONN_OPERATOR && !vm) ||
+		   !board_regs_zero_from(req, vm ? 4 : 3)) {
 		rc = -EINVAL;
 	} else if (!board_conn_peer_allowed(c)) {
 		rc = -EPERM;
 	} else if (req->x[2] == BOARD_CONN_NW) {
 		rc = board_nw_connect(s->board, &ep);
+	} else if (vm && req->x[3] > BOARD_VM_ID_MAX) {
+		rc = -EINVAL; /* not even a 15-bit ID */
+	} else if (vm) {
+		ep = (uint16_t)req->x[3];
+		rc = board_vm_connect(s->board, ep);
 	}
 	rep.x[2] = (uint64_t)(int64_t)rc;
 	rep.x[4] = req->x[2];
@@ -434,13 +444,14 @@ static int board_conn_hello(struct board_server *s, struct board_conn *c,
 		c->state = CONN_OPERATOR;
 		return board_conn_send(c, &rep, -1);
 	}
-	/* NW: the endpoint exists from here; close undoes it. */
+	/* NW or VM: the endpoint exists from here; close undoes it. */
 	c->state = CONN_NW;
 	c->ep = ep;
 	rep.x[3] = ep;
-	rep.x[5] = board_dram_count(s->board);
+	/* A VM's hypervisor maps NW DRAM through its own host connection. */
+	rep.x[5] = vm ? 0 : board_dram_count(s->board);
 	rc = board_conn_send(c, &rep, -1);
-	for (uint32_t i = 0; rc == 0 && i < board_dram_count(s->board); i++) {
+	for (uint32_t i = 0; rc == 0 && i < rep.x[5]; i++) {
 		struct board_dram_range r = { 0 };
 		struct rheap_ffa_regs dm = { .x = { BOARD_MSG_DRAM, i } };
 
@@ -452,8 +463,8 @@ static int board_conn_hello(struct board_server *s, struct board_conn *c,
 		}
 	}
 	if (rc == 0) {
-		board_log_info(s->board, "connection %llu: NW endpoint 0x%04x connected",
-			  (unsigned long long)c->seq, ep);
+		board_log_info(s->board, "connection %llu: %s endpoint 0x%04x connected",
+			       (unsigned long long)c->seq, vm ? "VM" : "NW", ep);
 	}
 	return rc;
 }
@@ -556,7 +567,7 @@ static void board_conn_serve(struct board_server *s, struct board_conn *c)
 		if (rc) {
 			board_log(s->board, "connection %llu: HELLO refused: %s",
 				  (unsigned long long)c->seq,
-				  rc == -EBUSY ? "a NW endpoint is already connected" :
+				  rc == -EBUSY ? "that endpoint is already connected" :
 						 rheap_strerror(rc));
 			board_conn_close(s, c, "handshake failed", true);
 		}

@@ -65,19 +65,49 @@ void board_status(const struct board *b, struct board_status *out)
 	out->enforced = false; /* this platform has no hardware firewall */
 	out->secret = hw_dram_secret(b->dram);
 
-	out->endpoints[0].id = BOARD_NW_ENDPOINT;
+	out->endpoints[0] = (struct board_ep_status){
+		.id = BOARD_NW_ENDPOINT,
+		.kind = BOARD_EP_HOST,
+		.connected = b->nw_connected,
+	};
 	out->endpoint_count = 1;
+	for (uint32_t i = 0; i < b->vm_slots &&
+			     out->endpoint_count < SPMC_MAX_ENDPOINTS;
+	     i++) {
+		out->endpoints[out->endpoint_count++] = (struct board_ep_status){
+			.id = b->vms[i].id,
+			.kind = BOARD_EP_VM,
+			.connected = b->vms[i].connected,
+		};
+		out->vm_count += b->vms[i].connected ? 1u : 0u;
+	}
 	for (uint32_t i = 0; i < b->plat.partition_count &&
 			     out->endpoint_count < SPMC_MAX_ENDPOINTS;
 	     i++) {
-		out->endpoints[out->endpoint_count++].id =
-			b->plat.partitions[i].id;
+		out->endpoints[out->endpoint_count++] = (struct board_ep_status){
+			.id = b->plat.partitions[i].id,
+			.kind = BOARD_EP_PARTITION,
+			.connected = true,
+		};
 	}
 	for (uint32_t i = 0; i < out->endpoint_count; i++) {
 		(void)spmc_endpoint_stats(b->spmc, out->endpoints[i].id,
 					  &out->endpoints[i].stats);
 	}
 	board_device_status(b, &out->devices);
+}
+
+static const char *board_ep_kind_name(enum board_ep_kind kind)
+{
+	switch (kind) {
+	case BOARD_EP_HOST:
+		return "host";
+	case BOARD_EP_VM:
+		return "vm";
+	case BOARD_EP_PARTITION:
+	default:
+		return "partition";
+	}
 }
 
 static void board_json_spmc(struct json_writer *w, const struct board_status *st)
@@ -199,6 +229,10 @@ static void board_json_endpoints(struct json_writer *w,
 
 		json_write_object_begin(w);
 		json_write_member_u64(w, "id", st->endpoints[i].id);
+		json_write_member_string(w, "kind",
+					 board_ep_kind_name(st->endpoints[i].kind));
+		json_write_member_bool(w, "connected",
+				       st->endpoints[i].connected);
 		json_write_member_u64(w, "live_handles", e->live_handles);
 		json_write_member_u64(w, "pending", e->pending);
 		json_write_member_u64(w, "pages_shared", e->pages_shared);
@@ -231,6 +265,7 @@ int board_status_json(const struct board *b, char **json, size_t *len)
 	json_write_member_bool(&w, "carveouts_secret", st.secret);
 	json_write_member_string(&w, "carveouts", hw_dram_backing_desc(b->dram));
 	json_write_member_bool(&w, "nw_connected", st.nw_connected);
+	json_write_member_u64(&w, "vms_connected", st.vm_count);
 	board_json_spmc(&w, &st);
 	board_json_tzasc(&w, b, &st);
 	board_json_layout(&w, b);

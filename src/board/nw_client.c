@@ -24,7 +24,8 @@
  * @ep:          FF-A endpoint ID from HELLO (0 for an operator)
  * @flags:       HELLO x6
  * @dram_count:  mapped ranges
- * @dram:        the mappings (unmapped at destroy)
+ * @dram:        the mappings (unmapped at destroy unless borrowed)
+ * @dram_borrowed: @dram is the caller's (a VM connection): never unmapped
  * @ffa_version: the board's FFA_VERSION answer (1.1 until asked)
  * @tx, @rx:     mapped mailbox, NULL before nw_client_rxtx_map()
  * @mbox_size:   bytes of each
@@ -35,6 +36,7 @@ struct nw_client {
 	uint64_t flags;
 	uint32_t dram_count;
 	struct nw_client_dram dram[NW_CLIENT_MAX_DRAM];
+	bool dram_borrowed;
 	uint32_t ffa_version;
 	uint8_t *tx;
 	uint8_t *rx;
@@ -202,8 +204,12 @@ static int nw_client_map_dram(struct nw_client *c, uint64_t count)
 	return 0;
 }
 
-int nw_client_connect_fd(int fd, enum board_conn_kind kind,
-			 struct nw_client **out)
+/*
+ * HELLO of @kind (x3 = @vm_id for BOARD_CONN_VM) over @fd, which the
+ * client owns from here on every path.
+ */
+static int nw_client_hello(int fd, enum board_conn_kind kind, uint16_t vm_id,
+			   struct nw_client **out)
 {
 	struct rheap_ffa_regs hello = {
 		.x = { BOARD_MSG_HELLO, BOARD_PROTO_VERSION, kind },
@@ -218,6 +224,9 @@ int nw_client_connect_fd(int fd, enum board_conn_kind kind,
 	}
 	c->fd = fd;
 	c->ffa_version = FFA_VERSION_1_1;
+	if (kind == BOARD_CONN_VM) {
+		hello.x[3] = vm_id;
+	}
 	rc = nw_client_send(c, &hello);
 	if (rc == 0) {
 		rc = nw_client_recv(c, &rep, NULL);
@@ -233,6 +242,10 @@ int nw_client_connect_fd(int fd, enum board_conn_kind kind,
 		int64_t st = (int64_t)rep.x[2];
 
 		rc = st < 0 && st >= -4095 ? (int)st : -EINVAL;
+		goto err_destroy;
+	}
+	if (kind == BOARD_CONN_VM && (rep.x[3] != vm_id || rep.x[5] != 0)) {
+		rc = -EINVAL; /* another ID, or DRAM a VM is never sent */
 		goto err_destroy;
 	}
 	c->ep = (uint16_t)rep.x[3];
@@ -251,8 +264,18 @@ err_destroy:
 	return rc;
 }
 
-int nw_client_connect(const char *path, enum board_conn_kind kind,
-		      struct nw_client **out)
+int nw_client_connect_fd(int fd, enum board_conn_kind kind,
+			 struct nw_client **out)
+{
+	if (kind == BOARD_CONN_VM) {
+		close(fd);
+		return -EINVAL; /* nw_client_connect_vm_fd() */
+	}
+	return nw_client_hello(fd, kind, 0, out);
+}
+
+/* A connected SOCK_SEQPACKET socket to @path, or a negative errno. */
+static int nw_client_socket(const char *path)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	size_t len = strlen(path);
@@ -270,7 +293,54 @@ int nw_client_connect(const char *path, enum board_conn_kind kind,
 		close(fd);
 		return -ENOENT;
 	}
+	return fd;
+}
+
+int nw_client_connect(const char *path, enum board_conn_kind kind,
+		      struct nw_client **out)
+{
+	int fd = nw_client_socket(path);
+
+	if (fd < 0) {
+		return fd;
+	}
 	return nw_client_connect_fd(fd, kind, out);
+}
+
+int nw_client_connect_vm_fd(int fd, uint16_t vm_id,
+			    const struct nw_client_dram *dram,
+			    uint32_t dram_count, struct nw_client **out)
+{
+	struct nw_client *c = NULL;
+	int rc = 0;
+
+	if (dram_count > NW_CLIENT_MAX_DRAM || (dram_count && !dram)) {
+		close(fd);
+		return -EINVAL;
+	}
+	rc = nw_client_hello(fd, BOARD_CONN_VM, vm_id, &c);
+	if (rc) {
+		return rc;
+	}
+	for (uint32_t i = 0; i < dram_count; i++) {
+		c->dram[i] = dram[i];
+	}
+	c->dram_count = dram_count;
+	c->dram_borrowed = true;
+	*out = c;
+	return 0;
+}
+
+int nw_client_connect_vm(const char *path, uint16_t vm_id,
+			 const struct nw_client_dram *dram,
+			 uint32_t dram_count, struct nw_client **out)
+{
+	int fd = nw_client_socket(path);
+
+	if (fd < 0) {
+		return fd;
+	}
+	return nw_client_connect_vm_fd(fd, vm_id, dram, dram_count, out);
 }
 
 void nw_client_destroy(struct nw_client *c)
@@ -278,7 +348,7 @@ void nw_client_destroy(struct nw_client *c)
 	if (!c) {
 		return;
 	}
-	for (uint32_t i = 0; i < c->dram_count; i++) {
+	for (uint32_t i = 0; i < c->dram_count && !c->dram_borrowed; i++) {
 		munmap(c->dram[i].ptr, (size_t)c->dram[i].size);
 	}
 	nw_client_gone(c);

@@ -52,7 +52,8 @@ struct nw_client;
 /**
  * nw_client_connect() - connect to a board's socket and say HELLO
  * @path: the board's socket path
- * @kind: BOARD_CONN_NW or BOARD_CONN_OPERATOR
+ * @kind: BOARD_CONN_NW or BOARD_CONN_OPERATOR (VMs:
+ *        nw_client_connect_vm())
  * @out:  the new client; untouched on failure
  *
  * Return: 0; -ENOENT if no board serves @path; the board's HELLO refusal
@@ -67,13 +68,55 @@ int nw_client_connect(const char *path, enum board_conn_kind kind,
  * nw_client_connect_fd() - nw_client_connect() over a connected socket
  * @fd:   SOCK_SEQPACKET socket (a socketpair() end); owned by the client
  *        on every path
- * @kind: as nw_client_connect()
+ * @kind: as nw_client_connect() (BOARD_CONN_VM: -EINVAL)
  * @out:  as nw_client_connect()
  *
  * Return: as nw_client_connect().
  */
 int nw_client_connect_fd(int fd, enum board_conn_kind kind,
 			 struct nw_client **out);
+
+/**
+ * nw_client_connect_vm() - connect as a VM's FF-A endpoint (HELLO kind
+ * BOARD_CONN_VM): what a hypervisor does for each guest
+ * @path:       the board's socket path
+ * @vm_id:      the VM's endpoint ID, BOARD_VM_ID_MIN..BOARD_VM_ID_MAX
+ *              (sent as is: the board checks it)
+ * @dram:       NW DRAM mappings the client may use for PAs (its mailbox,
+ *              nw_client_pa_ptr()): the board sends a VM connection no
+ *              DRAM, the hypervisor maps NW DRAM through its own host
+ *              connection (nw_client_dram_get()). Copied; the mappings
+ *              are borrowed (never unmapped by this client) and must
+ *              outlive it. NULL with @dram_count 0: none.
+ * @dram_count: entries in @dram, 0..NW_CLIENT_MAX_DRAM
+ * @out:        the new client; untouched on failure
+ *
+ * Return: 0; -ENOENT if no board serves @path; the board's HELLO refusal
+ * (-EINVAL: an ID out of range; -EBUSY: a VM with that ID is connected;
+ * -ENOMEM: BOARD_MAX_VMS are connected or the SPMC's endpoint table is
+ * full; -EPERM: another user; -EOPNOTSUPP: protocol version); -EINVAL
+ * for a malformed reply (another ID, DRAM messages announced), a @path
+ * too long or @dram_count out of range.
+ */
+int nw_client_connect_vm(const char *path, uint16_t vm_id,
+			 const struct nw_client_dram *dram,
+			 uint32_t dram_count, struct nw_client **out);
+
+/**
+ * nw_client_connect_vm_fd() - nw_client_connect_vm() over a connected
+ * socket
+ * @fd:         SOCK_SEQPACKET socket (a socketpair() end); owned by the
+ *              client on every path
+ * @vm_id:      as nw_client_connect_vm()
+ * @dram:       as nw_client_connect_vm()
+ * @dram_count: as nw_client_connect_vm()
+ * @out:        as nw_client_connect_vm()
+ *
+ * Return: as nw_client_connect_vm().
+ */
+int nw_client_connect_vm_fd(int fd, uint16_t vm_id,
+			    const struct nw_client_dram *dram,
+			    uint32_t dram_count, struct nw_client **out);
 
 /**
  * nw_client_destroy() - disconnect and unmap

@@ -1585,6 +1585,56 @@ int spmc_reclaim(struct spmc *spmc, uint16_t caller, uint64_t handle,
 }
 
 /* ---------------------------------------------------------------------- */
+/* Endpoints configured at run time (VMs).                                 */
+
+int spmc_endpoint_add(struct spmc *spmc, uint16_t ep_id)
+{
+	uint32_t n = 0;
+
+	if (!spmc || ep_id == FFA_ID_HYPERVISOR || spmc_id_is_sp(ep_id)) {
+		return -EINVAL;
+	}
+	if (spmc_ep_find(spmc, ep_id)) {
+		return -EBUSY;
+	}
+	n = spmc->cfg.endpoint_count;
+	if (n >= SPMC_MAX_ENDPOINTS) {
+		return -ENOSPC;
+	}
+	spmc->cfg.endpoints[n] = ep_id;
+	spmc->eps[n] = (struct spmc_ep){ .id = ep_id };
+	spmc->cfg.endpoint_count = n + 1;
+	return 0;
+}
+
+int spmc_endpoint_remove(struct spmc *spmc, uint16_t ep_id)
+{
+	struct spmc_ep *ep = NULL;
+	uint32_t i = 0;
+
+	if (!spmc || spmc_id_is_sp(ep_id)) {
+		return -EINVAL;
+	}
+	ep = spmc_ep_find(spmc, ep_id);
+	if (!ep) {
+		return -ENOENT;
+	}
+	/* A NW endpoint is never a borrower: sending is all it refers to. */
+	if (ep->stats.live_handles != 0) {
+		return -EBUSY;
+	}
+	i = (uint32_t)(ep - spmc->eps);
+	for (; i + 1 < spmc->cfg.endpoint_count; i++) {
+		spmc->eps[i] = spmc->eps[i + 1];
+		spmc->cfg.endpoints[i] = spmc->cfg.endpoints[i + 1];
+	}
+	spmc->cfg.endpoint_count--;
+	spmc->eps[spmc->cfg.endpoint_count] = (struct spmc_ep){ 0 };
+	spmc->cfg.endpoints[spmc->cfg.endpoint_count] = 0;
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
 /* Teardown.                                                               */
 
 int spmc_endpoint_teardown(struct spmc *spmc, uint16_t ep_id)

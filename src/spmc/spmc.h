@@ -449,6 +449,36 @@ int spmc_reclaim(struct spmc *spmc, uint16_t caller, uint64_t handle,
 int spmc_endpoint_teardown(struct spmc *spmc, uint16_t ep);
 
 /**
+ * spmc_endpoint_add() - configure a normal-world endpoint at run time
+ * @spmc: manager
+ * @ep:   FF-A ID of a VM that arrived (trusted: the hypervisor or board
+ *        says so): bit 15 clear, not 0x0000
+ *
+ * The endpoint starts with zeroed accounting, exactly as if it had been
+ * in the boot configuration. A hypervisor that starts VMs adds their IDs
+ * this way; secure partitions are known at boot only.
+ *
+ * Return: 0; -EINVAL for a secure-partition or reserved ID; -EBUSY if @ep
+ * is already configured; -ENOSPC if SPMC_MAX_ENDPOINTS are configured.
+ */
+int spmc_endpoint_add(struct spmc *spmc, uint16_t ep);
+
+/**
+ * spmc_endpoint_remove() - forget a normal-world endpoint
+ * @spmc: manager
+ * @ep:   FF-A ID (trusted)
+ *
+ * Only an endpoint nothing refers to may go: call spmc_endpoint_teardown()
+ * first; its orphans (complete LENDs, SHAREs and DONATEs it sent) keep it
+ * configured, accounted under its ID, until the hypervisor reclaims them.
+ * The ID may then be added again and starts afresh.
+ *
+ * Return: 0; -EINVAL for a secure-partition ID; -ENOENT if @ep is not
+ * configured; -EBUSY while it is the sender of any live transaction.
+ */
+int spmc_endpoint_remove(struct spmc *spmc, uint16_t ep);
+
+/**
  * spmc_check_invariants() - verify the whole state
  * @spmc: manager
  * @diag: optional; names the broken invariant ("field") and the value

@@ -3004,6 +3004,66 @@ static void test_teardown_sp_response_in_flight(void **state)
 	close_spmc();
 }
 
+/* VMs configured at run time: the board's VM endpoints (issue 6). */
+static void test_endpoint_add_remove(void **state)
+{
+	struct spmc_ep_stats st = { 0 };
+	uint64_t h = 0;
+	uint64_t h2 = 0;
+	uint32_t added = 0;
+
+	(void)state;
+	open_default();
+	CHK(spmc_endpoint_add(S, HYP), -EINVAL);
+	CHK(spmc_endpoint_add(S, SP1), -EINVAL);
+	CHK(spmc_endpoint_add(S, 0x8000), -EINVAL);
+	CHK(spmc_endpoint_add(S, VM1), -EBUSY);
+	CHK(spmc_endpoint_remove(S, SP1), -EINVAL);
+	CHK(spmc_endpoint_remove(S, 0x0042), -ENOENT);
+	CHK(spmc_endpoint_teardown(S, 0x0042), -ENOENT);
+	CHK(spmc_endpoint_add(S, 0x0042), 0);
+	CHK(spmc_endpoint_add(S, 0x0042), -EBUSY);
+	assert_int_equal(spmc_endpoint_stats(S, 0x0042, &st), 0);
+	assert_int_equal(st.live_handles, 0);
+
+	/* A lend keeps it; so does the orphan after teardown. */
+	h = lend_ok(0x0042, SP1, A, 2);
+	h2 = lend_ok(VM2, SP1, B, 1);
+	CHK(spmc_endpoint_remove(S, 0x0042), -EBUSY);
+	CHK(spmc_endpoint_teardown(S, 0x0042), 0);
+	CHK(spmc_endpoint_remove(S, 0x0042), -EBUSY);
+	CHK(do_reclaim(0x0042, h, 0), -EPERM);
+	CHK(do_reclaim(HYP, h, 0), 0);
+	CHK(spmc_endpoint_remove(S, 0x0042), 0);
+	CHK(spmc_endpoint_remove(S, 0x0042), -ENOENT);
+	CHK(do_reclaim(0x0042, h2, 0), -EPERM); /* not even configured */
+
+	/* Added again: fresh accounting; VM2 untouched throughout. */
+	CHK(spmc_endpoint_add(S, 0x0042), 0);
+	assert_int_equal(spmc_endpoint_stats(S, 0x0042, &st), 0);
+	assert_int_equal(st.live_handles, 0);
+	assert_int_equal(st.pages_lent, 0);
+	assert_int_equal(spmc_endpoint_stats(S, VM2, &st), 0);
+	assert_int_equal(st.pages_lent, 1);
+	CHK(do_reclaim(VM2, h2, 0), 0);
+
+	/* The table is SPMC_MAX_ENDPOINTS entries in all. */
+	for (uint16_t id = 0x0100; added < SPMC_MAX_ENDPOINTS; id++) {
+		int rc = spmc_endpoint_add(S, id);
+
+		if (rc == -ENOSPC) {
+			break;
+		}
+		assert_int_equal(rc, 0);
+		added++;
+	}
+	assert_true(added < SPMC_MAX_ENDPOINTS);
+	CHK(spmc_endpoint_add(S, 0x7FFF), -ENOSPC);
+	CHK(spmc_endpoint_remove(S, 0x0100), 0);
+	CHK(spmc_endpoint_add(S, 0x7FFF), 0);
+	close_spmc();
+}
+
 static void test_teardown_unknown(void **state)
 {
 	(void)state;
@@ -3508,6 +3568,7 @@ int main(void)
 	ADD(test_handle_stale_after_recycling);
 	ADD(test_handle_refused_call_leaves_no_generation);
 	ADD(test_teardown_vm_orphans_lend);
+	ADD(test_endpoint_add_remove);
 	ADD(test_teardown_vm_orphans_share);
 	ADD(test_teardown_sp_drops_retrievals);
 	ADD(test_teardown_sp_response_in_flight);
