@@ -13,7 +13,10 @@
  * one at a time and the board is idle (blocked in poll()) whenever it is
  * inspected. Frames, chosen by a control byte (% FR_COUNT):
  *   FR_RAW     144 input bytes
- *   FR_HELLO   HELLO with input-chosen version, kind and maybe an MBZ value
+ *   FR_HELLO   HELLO with input-chosen version, kind and maybe an MBZ value;
+ *              kind 3 (VM) maybe with x3 an endpoint ID from k_vm_ids
+ *              (in range, the host's, partitions', the SPMC's, above 16
+ *              bits) or from input
  *   FR_STATUS  STATUS, maybe with a non-zero MBZ register
  *   FR_FFA     an FF-A call: w0 from k_funcs, a few registers from input
  *   FR_SIZE    a datagram of input-chosen length (0..299 bytes)
@@ -33,8 +36,11 @@
  *    HELLO first, not STATUS or FAULTS on an operator connection) closes the
  *    connection without a reply; a refused HELLO gets one reply with the
  *    errno and then the close; an accepted one gets its reply (and the
- *    DRAM messages, each with exactly one fd); an FF-A call on a NW
- *    connection gets exactly one reply; STATUS and FAULTS get one reply
+ *    DRAM messages, each with exactly one fd); a VM HELLO is accepted
+ *    exactly when x3 is 0x0002..0x7FFF and x4..x17 are zero (else
+ *    -EINVAL), answers x3 = the ID and no DRAM message, and the VM
+ *    connection then behaves as a NW one (below) for its own endpoint;
+ *    an FF-A call on a NW connection gets exactly one reply; STATUS and FAULTS get one reply
  *    (echoing the request's x0) with a fd; a DEVICE frame on a NW
  *    connection gets one DEVICE reply whose status is 0 or an errno of
  *    the closed set, -EINVAL for a set MBZ register, -ENOENT for a stream
@@ -47,7 +53,8 @@
  *    (EXT_MAP: exactly one); EXT_MAP of the memfd with a size of 1..4
  *    pages succeeds; on any other connection such a frame closes it;
  *  - board_status() is unchanged by a rejected frame, except that closing
- *    a NW connection disconnects its endpoint (nw_connected false);
+ *    a NW or VM connection disconnects its endpoint (nw_connected false,
+ *    no VM connected);
  *  - when the connection is gone, no external window and no SMMU mapping
  *    is left;
  *  - the SPMC's invariants hold after every frame.
@@ -139,6 +146,13 @@ static uint8_t *g_tl;
 static size_t g_tl_size;
 static int g_memfd = -1;       /* sealed 16 KiB memfd for EXT_MAP */
 static uint64_t g_last_pa;     /* the last window EXT_MAP gave */
+static uint16_t g_vm_id;       /* the VM connection's ID; 0: the host's */
+
+/* VM HELLO x3 values: both ends of the range, and every kind outside. */
+static const uint64_t k_vm_ids[] = {
+	0x0002, 0x7FFF, 0x0003, 0x0000, 0x0001, 0x8000, 0x8001, 0xFFFF,
+	0x10002, UINT64_MAX,
+};
 #define EXT_MEMFD_SIZE (16u * 1024u)
 static FILE *g_log;
 /* The display's sink (a temporary directory, removed at exit). */
@@ -203,6 +217,7 @@ static bool status_eq(const struct board_status *a,
 	    a->faults_total != b->faults_total ||
 	    a->smmu_mappings != b->smmu_mappings ||
 	    a->nw_connected != b->nw_connected ||
+	    a->vm_count != b->vm_count ||
 	    a->endpoint_count != b->endpoint_count) {
 		return false;
 	}
@@ -434,6 +449,13 @@ static void build_frame(struct reader *r, uint8_t *buf, size_t *len,
 		regs->x[0] = BOARD_MSG_HELLO;
 		regs->x[1] = sel & 0x80 ? rd64(r) : BOARD_PROTO_VERSION;
 		regs->x[2] = sel & 0x3;
+		if (regs->x[2] == BOARD_CONN_VM && (sel & 0x20)) {
+			uint8_t pick = rd8(r);
+
+			regs->x[3] = pick < 0xF0 ?
+					     k_vm_ids[pick % ARRAY_SIZE(k_vm_ids)] :
+					     rd64(r) & 0x1FFFF;
+		}
 		if (sel & 0x40) {
 			regs->x[3 + (sel >> 2) % 15] = rd64(r);
 		}
@@ -557,16 +579,22 @@ static enum model_state step(struct board *b, int fd, enum model_state st,
 		return M_NW;
 	}
 	if (st == M_HELLO_WAIT && !malformed && req.x[0] == BOARD_MSG_HELLO) {
+		bool vm = req.x[2] == BOARD_CONN_VM;
 		bool ok = req.x[1] == BOARD_PROTO_VERSION &&
 			  (req.x[2] == BOARD_CONN_NW ||
-			   req.x[2] == BOARD_CONN_OPERATOR) &&
-			  zero_from(&req, 3);
+			   req.x[2] == BOARD_CONN_OPERATOR ||
+			   (vm && req.x[3] >= BOARD_VM_ID_MIN &&
+			    req.x[3] <= BOARD_VM_ID_MAX)) &&
+			  zero_from(&req, vm ? 4 : 3);
 
 		expect_reply(fd, &rep, 0);
 		check(rep.x[0] == BOARD_MSG_HELLO &&
 		      rep.x[1] == BOARD_PROTO_VERSION && rep.x[4] == req.x[2]);
 		if (!ok) {
-			check(rep.x[2] != 0);
+			check(rep.x[2] != 0 && rep.x[3] == 0 && rep.x[5] == 0);
+			if (req.x[1] == BOARD_PROTO_VERSION && vm) {
+				check((int64_t)rep.x[2] == -EINVAL);
+			}
 			expect_close(fd);
 			board_status(b, &after);
 			check(status_eq(&before, &after));
@@ -575,6 +603,14 @@ static enum model_state step(struct board *b, int fd, enum model_state st,
 		check(rep.x[2] == 0);
 		if (req.x[2] == BOARD_CONN_OPERATOR) {
 			return M_OPERATOR;
+		}
+		if (vm) {
+			/* No DRAM for a VM: its hypervisor maps it. */
+			check(rep.x[3] == req.x[3] && rep.x[5] == 0);
+			g_vm_id = (uint16_t)req.x[3];
+			board_status(b, &after);
+			check(after.vm_count == 1 && !after.nw_connected);
+			return M_NW;
 		}
 		check(rep.x[3] == BOARD_NW_ENDPOINT &&
 		      rep.x[5] == board_dram_count(b));
@@ -631,7 +667,14 @@ static enum model_state step(struct board *b, int fd, enum model_state st,
 	expect_close(fd);
 	board_status(b, &after);
 	if (st == M_NW) {
-		check(!after.nw_connected);
+		check(!after.nw_connected && after.vm_count == 0);
+		/* A VM ID stays listed only while orphans keep it. */
+		for (uint32_t i = 0; g_vm_id && i < after.endpoint_count; i++) {
+			if (after.endpoints[i].id == g_vm_id) {
+				check(!after.endpoints[i].connected &&
+				      after.endpoints[i].stats.live_handles > 0);
+			}
+		}
 	} else {
 		check(status_eq(&before, &after));
 	}
@@ -660,6 +703,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    F_SEAL_SHRINK | F_SEAL_GROW) == 0);
 	}
 	g_last_pa = HW_DRAM_EXT_BASE;
+	g_vm_id = 0;
 	opts.log = g_log;
 	opts.sink_dir = g_sink;
 	check(board_create(g_tl, g_tl_size, &opts, &b) == 0);

@@ -544,6 +544,125 @@ static void test_sdp_direct_req(void **state)
 	nw_client_destroy(c);
 }
 
+/* Waits until STATUS shows VM @id's "connected" as @want (EOF is async). */
+static void wait_vm_connected(const struct board_proc *p, uint16_t id,
+			      uint64_t want)
+{
+	for (int i = 0; i < 200; i++) {
+		if (status_get(p, NULL, "connected", id) == want) {
+			return;
+		}
+		sleep_ms(10);
+	}
+	fail_msg("VM 0x%04x: connected never became %llu", id,
+		 (unsigned long long)want);
+}
+
+/*
+ * VM endpoints on the real board (docs/board-transport.md): two VMs next
+ * to the host, each its own mailbox and LEND; no cross reclaim; a VM's
+ * connection closed: its LEND stays secure and counted, the host and the
+ * other VM keep working; the ID reused; the HELLO refusals.
+ */
+static void test_vm_endpoints(void **state)
+{
+	struct board_proc *p = *state;
+	struct nw_client *host = nw_connect(p);
+	struct nw_client *vm[8] = { NULL };
+	struct nw_client *extra = NULL;
+	struct nw_client_dram dram[NW_CLIENT_MAX_DRAM] = { { 0 } };
+	uint32_t ndram = nw_client_dram_count(host);
+	uint64_t h[2] = { 0 };
+
+	nw_setup(host);
+	for (uint32_t i = 0; i < ndram; i++) {
+		assert_int_equal(nw_client_dram_get(host, i, &dram[i]), 0);
+	}
+	for (uint32_t i = 0; i < 2; i++) {
+		uint16_t me = (uint16_t)(2 + i);
+		uint64_t tx = TX_PA + (uint64_t)me * 0x10000u;
+		struct rheap_ffa_range r = {
+			.address = SV_DYN_BASE +
+				   (uint64_t)i * CHUNK_PAGES * FFA_PAGE_SIZE,
+			.page_count = CHUNK_PAGES,
+		};
+		uint16_t id = 0;
+		uint32_t v = 0;
+
+		assert_int_equal(nw_client_connect_vm(p->sock, me, dram, ndram,
+						      &vm[i]),
+				 0);
+		assert_int_equal(nw_client_version(vm[i], FFA_VERSION_1_2, &v),
+				 0);
+		assert_int_equal(nw_client_id_get(vm[i], &id), 0);
+		assert_int_equal(id, me);
+		assert_int_equal(nw_client_rxtx_map(vm[i], tx,
+						    tx + FFA_PAGE_SIZE, 1),
+				 0);
+		assert_int_equal(nw_client_lend(vm[i], SDP_ID,
+						RHEAP_USE_CASE_SECURE_VIDEO, &r,
+						1, 0, &h[i], NULL),
+				 0);
+		assert_int_equal(status_get(p, NULL, "pages_lent", me),
+				 CHUNK_PAGES);
+	}
+	assert_int_equal(status_get(p, NULL, "vms_connected", 0), 2);
+	assert_int_equal(status_get(p, "spmc", "protected_pages", 0),
+			 2 * CHUNK_PAGES);
+	assert_int_equal(nw_client_reclaim(vm[0], h[1], 0), -EPERM);
+	assert_int_equal(nw_client_reclaim(host, h[1], 0), -EPERM);
+	assert_int_equal(nw_client_reclaim(vm[1], h[0], 0), -EPERM);
+
+	/* VM 3 goes: its LEND stays secure, counted under ID 3. */
+	nw_client_destroy(vm[1]);
+	vm[1] = NULL;
+	wait_vm_connected(p, 3, 0);
+	assert_int_equal(status_get(p, NULL, "pages_lent", 3), CHUNK_PAGES);
+	assert_int_equal(status_get(p, "spmc", "protected_pages", 0),
+			 2 * CHUNK_PAGES);
+	assert_int_equal(nw_client_reclaim(vm[0], h[0], 0), 0);
+	assert_int_equal(status_get(p, "spmc", "protected_pages", 0),
+			 CHUNK_PAGES);
+	assert_int_equal(status_get(p, NULL, "pages_lent", 2), 0);
+	assert_int_equal(status_get(p, NULL, "live_handles", 1), 0);
+	assert_int_equal(status_get(p, NULL, "vms_connected", 0), 1);
+
+	/* ID 3 again: cannot reclaim its predecessor's orphan. */
+	assert_int_equal(nw_client_connect_vm(p->sock, 3, dram, ndram, &vm[1]),
+			 0);
+	wait_vm_connected(p, 3, 1);
+	assert_int_equal(nw_client_rxtx_map(vm[1], TX_PA + 0x30000u,
+					    TX_PA + 0x31000u, 1),
+			 0);
+	assert_int_equal(nw_client_reclaim(vm[1], h[1], 0), -EPERM);
+
+	/* Refusals: out of range, in use, more than eight. */
+	assert_int_equal(nw_client_connect_vm(p->sock, 0x0001, dram, ndram,
+					      &extra),
+			 -EINVAL);
+	assert_int_equal(nw_client_connect_vm(p->sock, SDP_ID, dram, ndram,
+					      &extra),
+			 -EINVAL);
+	assert_int_equal(nw_client_connect_vm(p->sock, 2, dram, ndram, &extra),
+			 -EBUSY);
+	for (uint32_t i = 2; i < 8; i++) {
+		assert_int_equal(nw_client_connect_vm(p->sock,
+						      (uint16_t)(0x100 + i),
+						      dram, ndram, &vm[i]),
+				 0);
+	}
+	assert_int_equal(nw_client_connect_vm(p->sock, 0x200, dram, ndram,
+					      &extra),
+			 -ENOMEM);
+	/* The host is not one of the eight. */
+	assert_int_equal(status_get(p, NULL, "nw_connected", 0), 1);
+	assert_int_equal(status_get(p, NULL, "vms_connected", 0), 8);
+	for (uint32_t i = 0; i < 8; i++) {
+		nw_client_destroy(vm[i]);
+	}
+	nw_client_destroy(host);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -557,6 +676,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_malformed, board_start, board_stop),
 		cmocka_unit_test_setup_teardown(test_hello_refused, board_start, board_stop),
 		cmocka_unit_test_setup_teardown(test_second_nw, board_start, board_stop),
+		cmocka_unit_test_setup_teardown(test_vm_endpoints, board_start, board_stop),
 		cmocka_unit_test_setup_teardown(test_board_killed, board_start, board_stop),
 		cmocka_unit_test_setup_teardown(test_sigterm, board_start, board_stop),
 	};

@@ -22,6 +22,25 @@ def hello(kind, version=None, mbz=None):
     return bytes([HELLO, sel]) + b
 
 
+VM = 3
+# k_vm_ids of the target: 0x0002, 0x7FFF, 0x0003, 0x0000, 0x0001 (the
+# host's), 0x8000 (the SPMC's), 0x8001 (the SDP partition's), 0xFFFF,
+# 0x10002, 2^64 - 1; a pick >= 0xF0 reads the ID from 8 input bytes.
+V_MIN, V_MAX, V_3, V_ZERO, V_HOST, V_SPMC, V_SDP, V_FFFF, V_WIDE, V_U64 = \
+    range(10)
+
+
+def vm_hello(pick, raw=None, mbz=None):
+    sel = VM | 0x20
+    b = bytes([pick if raw is None else 0xF0])
+    if raw is not None:
+        b += struct.pack('<Q', raw)
+    if mbz is not None:
+        sel |= 0x40  # x12 (register index (0x40 | 0x20) >> 2 % 15 = 9)
+        b += struct.pack('<Q', mbz)
+    return bytes([HELLO, sel]) + b
+
+
 def ffa(func, *regs):
     return bytes([FFA, func | len(regs) << 4]) + b''.join(
         struct.pack('<Q', x) for x in regs)
@@ -141,6 +160,23 @@ SEEDS = {
     'ext_teardown': hello(NW) + ext_map(4) + ext_map(1) +
     smmu_ns(S_GPU, 3, 'last', 1, 1),
     'ext_operator': hello(OPERATOR) + ext_map(1),
+    'vm_calls': vm_hello(V_MIN) + ffa(VERSION, 0x10002) + ffa(ID_GET) +
+    device(S_VDEC, C_OPEN, [2, 0, 0, 0, 64, 64, 1]) +
+    device(S_VDEC, C_CLOSE, [CTX]) + ext_map(1) +
+    smmu_ns(S_DISPLAY, 1, 'last', 1, 1),
+    'vm_max_teardown': vm_hello(V_MAX) + ext_map(2) +
+    smmu_ns(S_VDEC, 1, 'last', 2, 3) +
+    device(S_VDEC, C_OPEN, [2, 0, 0, 0, 64, 64, 1]) +
+    device(S_DISPLAY, C_DOPEN, [1, 0, 64, 64, 1, 25, 1]),
+    'vm_id_zero': hello(VM),
+    'vm_id_host': vm_hello(V_HOST),
+    'vm_id_spmc': vm_hello(V_SPMC),
+    'vm_id_sdp': vm_hello(V_SDP),
+    'vm_id_wide': vm_hello(V_WIDE),
+    'vm_id_u64': vm_hello(V_U64),
+    'vm_id_input': vm_hello(0, raw=0x8002),
+    'vm_mbz': vm_hello(V_3, mbz=1),
+    'vm_then_fd': vm_hello(V_3) + ffa(ID_GET) + bytes([FD, VM]),
 }
 
 here = os.path.dirname(os.path.abspath(__file__))
