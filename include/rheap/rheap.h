@@ -12,9 +12,16 @@
  *     root, $XDG_RUNTIME_DIR/rheap, /tmp/rheap-<uid>).
  *   - linux: /dev/dma_heap/<name> and DMA_HEAP_IOCTL_ALLOC. The directory
  *     can be moved with $RHEAP_DMA_HEAP_DIR (tests point it at fakes).
- * Selection: RHEAP_OPEN_RHEAPD or RHEAP_OPEN_LINUX in @flags; with
- * neither, $RHEAP_BACKEND ("rheapd" or "linux"); with neither set, rheapd
- * if its socket exists, else linux.
+ *   - virtio: inside a guest VM of rheap-vmm: the guest kernel's UAPI
+ *     socket (the rheapd UAPI, served over the VM's virtio-rheap device),
+ *     $RHEAP_GUEST_SOCKET, else "vm1/rheapd.sock" in the run directory.
+ *     Everything the rheapd backend does; the devices' jobs and the TEE
+ *     are not served in a guest (-EOPNOTSUPP), nor the `system` heap.
+ * Selection: RHEAP_OPEN_RHEAPD, RHEAP_OPEN_LINUX or RHEAP_OPEN_VIRTIO in
+ * @flags (at most one); with none, $RHEAP_BACKEND ("rheapd", "linux" or
+ * "virtio"); with neither set, rheapd if its socket exists, else linux.
+ * The device API and TEEC_InitializeContext(NULL) have no flags: they
+ * follow $RHEAP_BACKEND (virtio: the guest socket), else rheapd.
  *
  * Handles. An allocation returns a file descriptor, the handle: pass it to
  * other processes (SCM_RIGHTS, fork), query or import it anywhere, close
@@ -47,7 +54,9 @@ extern "C" {
 /* Open flags (@flags of the functions that pick a backend). */
 #define RHEAP_OPEN_RHEAPD 0x1u /* force the rheapd backend */
 #define RHEAP_OPEN_LINUX 0x2u  /* force /dev/dma_heap */
-#define RHEAP_OPEN_VALID_FLAGS (RHEAP_OPEN_RHEAPD | RHEAP_OPEN_LINUX)
+#define RHEAP_OPEN_VIRTIO 0x4u /* force the guest kernel's socket (in a VM) */
+#define RHEAP_OPEN_VALID_FLAGS                                               \
+	(RHEAP_OPEN_RHEAPD | RHEAP_OPEN_LINUX | RHEAP_OPEN_VIRTIO)
 
 #define RHEAP_HEAP_NAME_MAX 64u /* with the NUL */
 

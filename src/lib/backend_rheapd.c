@@ -59,7 +59,7 @@ out_free:
 	return rc;
 }
 
-static int conn_init_open(struct lib_conn *conn)
+static int conn_init_open(struct lib_conn *conn, int backend)
 {
 	int rc = 0;
 
@@ -67,7 +67,7 @@ static int conn_init_open(struct lib_conn *conn)
 	if (pthread_mutex_init(&conn->lock, NULL) != 0) {
 		return -ENOMEM;
 	}
-	rc = lib_conn_open(conn);
+	rc = lib_conn_open_backend(conn, backend);
 	if (rc != 0) {
 		pthread_mutex_destroy(&conn->lock);
 	}
@@ -80,15 +80,15 @@ static void conn_fini(struct lib_conn *conn)
 	pthread_mutex_destroy(&conn->lock);
 }
 
-int rheapd_backend_list(struct rheap_heap_desc *descs, size_t cap,
-			size_t *count)
+int rheapd_backend_list(int backend, struct rheap_heap_desc *descs,
+			size_t cap, size_t *count)
 {
 	struct lib_conn conn = { .sock = -1 };
 	struct lib_heap_entry *entries = NULL;
 	size_t n = 0;
 	int rc = 0;
 
-	rc = conn_init_open(&conn);
+	rc = conn_init_open(&conn, backend);
 	if (rc != 0) {
 		return rc;
 	}
@@ -127,7 +127,7 @@ int rheapd_backend_open(struct rheap_heap *heap, const char *name)
 	size_t n = 0;
 	int rc = 0;
 
-	rc = lib_conn_open(&heap->conn);
+	rc = lib_conn_open_backend(&heap->conn, heap->backend);
 	if (rc != 0) {
 		return rc;
 	}
@@ -271,13 +271,13 @@ int rheapd_backend_import(struct lib_conn *conn, int fd,
 	return lib_buf_info_decode(&w, call.resp_len, info);
 }
 
-int rheapd_backend_status(char *buf, size_t cap, size_t *len)
+int rheapd_backend_status(int backend, char *buf, size_t cap, size_t *len)
 {
 	struct lib_conn conn = { .sock = -1 };
 	struct lib_call call = { .op = RHEAPD_OP_STATUS, .send_fd = -1 };
 	int rc = 0;
 
-	rc = conn_init_open(&conn);
+	rc = conn_init_open(&conn, backend);
 	if (rc != 0) {
 		return rc;
 	}

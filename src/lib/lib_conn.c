@@ -39,14 +39,47 @@ int lib_socket_path(char *buf, size_t cap)
 	return rheap_run_path(RHEAPD_SOCKET_NAME, buf, cap);
 }
 
-int lib_conn_open(struct lib_conn *conn)
+int lib_guest_socket_path(char *buf, size_t cap)
+{
+	const char *env = getenv(LIB_GUEST_SOCKET_ENV);
+	int n = 0;
+
+	if (env != NULL && env[0] != '\0') {
+		n = snprintf(buf, cap, "%s", env);
+		if (n < 0 || (size_t)n >= cap) {
+			return -ENOSPC;
+		}
+		return 0;
+	}
+	return rheap_run_path(LIB_GUEST_SOCKET_NAME, buf, cap);
+}
+
+int lib_conn_open_backend(struct lib_conn *conn, int backend)
 {
 	char path[sizeof(((struct sockaddr_un *)NULL)->sun_path)] = { 0 };
+	int rc = 0;
 
-	if (lib_socket_path(path, sizeof(path)) != 0) {
+	if (backend == LIB_BACKEND_RHEAPD) {
+		rc = lib_socket_path(path, sizeof(path));
+	} else if (backend == LIB_BACKEND_VIRTIO) {
+		rc = lib_guest_socket_path(path, sizeof(path));
+	} else {
+		return -EINVAL;
+	}
+	if (rc != 0) {
 		return -ENOENT;
 	}
 	return lib_conn_open_path(conn, path);
+}
+
+int lib_conn_open(struct lib_conn *conn)
+{
+	const char *env = getenv("RHEAP_BACKEND");
+
+	if (env != NULL && strcmp(env, "virtio") == 0) {
+		return lib_conn_open_backend(conn, LIB_BACKEND_VIRTIO);
+	}
+	return lib_conn_open_backend(conn, LIB_BACKEND_RHEAPD);
 }
 
 int lib_conn_open_path(struct lib_conn *conn, const char *path)

@@ -33,14 +33,29 @@ struct lib_conn {
 	bool dead;
 };
 
+/* The virtio backend's socket: $RHEAP_GUEST_SOCKET, else this name in the
+ * run directory (the first VM's guest kernel). */
+#define LIB_GUEST_SOCKET_ENV "RHEAP_GUEST_SOCKET"
+#define LIB_GUEST_SOCKET_NAME "vm1/rheapd.sock"
+
 /**
- * lib_conn_open() - connect to rheapd ($RHEAPD_SOCKET or the run dir's)
+ * lib_conn_open() - connect to rheapd ($RHEAPD_SOCKET or the run dir's),
+ * or with $RHEAP_BACKEND=virtio to the guest kernel's socket
  * @conn: out
  *
  * Return: 0; -ENOENT nothing listens there; -EPERM the socket's
  * permissions; -ENOMEM.
  */
 int lib_conn_open(struct lib_conn *conn);
+
+/**
+ * lib_conn_open_backend() - connect to the socket of a UAPI backend
+ * @conn:    out
+ * @backend: LIB_BACKEND_RHEAPD or LIB_BACKEND_VIRTIO
+ *
+ * Return: as lib_conn_open(); -EINVAL another backend.
+ */
+int lib_conn_open_backend(struct lib_conn *conn, int backend);
 
 /**
  * lib_conn_open_path() - connect to a socket at @path
@@ -68,6 +83,15 @@ void lib_conn_close(struct lib_conn *conn);
  * Return: 0; -ENOSPC.
  */
 int lib_socket_path(char *buf, size_t cap);
+
+/**
+ * lib_guest_socket_path() - where the guest kernel's socket is (virtio)
+ * @buf: out
+ * @cap: bytes at @buf
+ *
+ * Return: 0; -ENOSPC.
+ */
+int lib_guest_socket_path(char *buf, size_t cap);
 
 /**
  * struct lib_call - one request/response exchange
@@ -214,6 +238,7 @@ bool lib_name_valid(const char *name);
 enum lib_backend {
 	LIB_BACKEND_RHEAPD = 1,
 	LIB_BACKEND_LINUX = 2,
+	LIB_BACKEND_VIRTIO = 3, /* the rheapd UAPI at the guest's socket */
 };
 int lib_backend_choose(unsigned int flags, const char *env, bool sock_exists);
 
@@ -222,7 +247,7 @@ int lib_backend_pick(unsigned int flags);
 
 /**
  * struct rheap_heap - an open heap
- * @backend: LIB_BACKEND_*
+ * @backend: LIB_BACKEND_* (rheapd and virtio share the code: the UAPI)
  * @conn:    rheapd: the connection (its lock serialises requests)
  * @heap_id: rheapd: the heap's ID
  * @dev_fd:  linux: /dev/dma_heap/<name>, O_RDONLY|O_CLOEXEC
@@ -237,8 +262,8 @@ struct rheap_heap {
 };
 
 /* rheapd backend (backend_rheapd.c) */
-int rheapd_backend_list(struct rheap_heap_desc *descs, size_t cap,
-			size_t *count);
+int rheapd_backend_list(int backend, struct rheap_heap_desc *descs,
+			size_t cap, size_t *count);
 int rheapd_backend_open(struct rheap_heap *heap, const char *name);
 int rheapd_backend_query(struct rheap_heap *heap,
 			 struct rheap_heap_desc *desc);
@@ -246,7 +271,7 @@ int rheapd_backend_alloc(struct rheap_heap *heap, void *data,
 			 size_t data_size, struct rheap_buf_info *info);
 int rheapd_backend_import(struct lib_conn *conn, int fd,
 			  struct rheap_buf_info *info);
-int rheapd_backend_status(char *buf, size_t cap, size_t *len);
+int rheapd_backend_status(int backend, char *buf, size_t cap, size_t *len);
 
 /* linux backend (backend_linux.c) */
 int linux_backend_list(struct rheap_heap_desc *descs, size_t cap,

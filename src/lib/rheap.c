@@ -17,8 +17,9 @@
 
 int lib_backend_choose(unsigned int flags, const char *env, bool sock_exists)
 {
+	/* At most one backend flag. */
 	if ((flags & ~RHEAP_OPEN_VALID_FLAGS) != 0 ||
-	    flags == RHEAP_OPEN_VALID_FLAGS) {
+	    (flags & (flags - 1u)) != 0) {
 		return -EINVAL;
 	}
 	if (flags == RHEAP_OPEN_RHEAPD) {
@@ -27,12 +28,18 @@ int lib_backend_choose(unsigned int flags, const char *env, bool sock_exists)
 	if (flags == RHEAP_OPEN_LINUX) {
 		return LIB_BACKEND_LINUX;
 	}
+	if (flags == RHEAP_OPEN_VIRTIO) {
+		return LIB_BACKEND_VIRTIO;
+	}
 	if (env != NULL && env[0] != '\0') {
 		if (strcmp(env, "rheapd") == 0) {
 			return LIB_BACKEND_RHEAPD;
 		}
 		if (strcmp(env, "linux") == 0) {
 			return LIB_BACKEND_LINUX;
+		}
+		if (strcmp(env, "virtio") == 0) {
+			return LIB_BACKEND_VIRTIO;
 		}
 		return -EINVAL;
 	}
@@ -80,8 +87,8 @@ static int heap_list(unsigned int flags, struct rheap_heap_desc *descs,
 	if (backend < 0) {
 		return backend;
 	}
-	if (backend == LIB_BACKEND_RHEAPD) {
-		return rheapd_backend_list(descs, cap, count);
+	if (backend != LIB_BACKEND_LINUX) {
+		return rheapd_backend_list(backend, descs, cap, count);
 	}
 	return linux_backend_list(descs, cap, count);
 }
@@ -120,7 +127,7 @@ int rheap_heap_open(const char *name, unsigned int flags,
 		rc = -ENOMEM;
 		goto err_free;
 	}
-	if (backend == LIB_BACKEND_RHEAPD) {
+	if (backend != LIB_BACKEND_LINUX) {
 		rc = rheapd_backend_open(heap, name);
 	} else {
 		rc = linux_backend_open(heap, name);
@@ -156,7 +163,7 @@ int rheap_heap_query(struct rheap_heap *heap, struct rheap_heap_desc *desc)
 	if (heap == NULL || desc == NULL) {
 		return -EINVAL;
 	}
-	if (heap->backend == LIB_BACKEND_RHEAPD) {
+	if (heap->backend != LIB_BACKEND_LINUX) {
 		return rheapd_backend_query(heap, desc);
 	}
 	*desc = heap->desc;
@@ -170,7 +177,7 @@ int rheap_heap_alloc_raw(struct rheap_heap *heap, void *data, size_t data_size,
 	    data_size > RHEAPD_ALLOC_DATA_MAX) {
 		return -EINVAL;
 	}
-	if (heap->backend == LIB_BACKEND_RHEAPD) {
+	if (heap->backend != LIB_BACKEND_LINUX) {
 		return rheapd_backend_alloc(heap, data, data_size, info);
 	}
 	return linux_backend_alloc(heap, data, data_size, info);
@@ -207,7 +214,7 @@ int rheap_heap_import(struct rheap_heap *heap, int fd,
 	if (heap == NULL || info == NULL || fd < 0) {
 		return -EINVAL;
 	}
-	if (heap->backend == LIB_BACKEND_RHEAPD) {
+	if (heap->backend != LIB_BACKEND_LINUX) {
 		return rheapd_backend_import(&heap->conn, fd, info);
 	}
 	return linux_backend_import(fd, info);
@@ -232,7 +239,7 @@ int rheap_buf_import(unsigned int flags, int fd, struct rheap_buf_info *info)
 	if (pthread_mutex_init(&conn.lock, NULL) != 0) {
 		return -ENOMEM;
 	}
-	rc = lib_conn_open(&conn);
+	rc = lib_conn_open_backend(&conn, backend);
 	if (rc == 0) {
 		rc = rheapd_backend_import(&conn, fd, info);
 		lib_conn_close(&conn);
@@ -255,5 +262,5 @@ int rheap_status(unsigned int flags, char *buf, size_t cap, size_t *len)
 	if (backend == LIB_BACKEND_LINUX) {
 		return -EOPNOTSUPP;
 	}
-	return rheapd_backend_status(buf, cap, len);
+	return rheapd_backend_status(backend, buf, cap, len);
 }

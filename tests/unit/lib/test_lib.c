@@ -69,11 +69,15 @@ static void test_backend_choose(void **state)
 		{ 0, "", false, LIB_BACKEND_LINUX },
 		{ 0, "linux", true, LIB_BACKEND_LINUX },
 		{ 0, "rheapd", false, LIB_BACKEND_RHEAPD },
-		{ 0, "virtio", true, -EINVAL },
+		{ 0, "virtio", false, LIB_BACKEND_VIRTIO },
+		{ 0, "vio", true, -EINVAL },
+		{ RHEAP_OPEN_VIRTIO, "linux", true, LIB_BACKEND_VIRTIO },
+		{ RHEAP_OPEN_VIRTIO | RHEAP_OPEN_RHEAPD, NULL, true, -EINVAL },
+		{ RHEAP_OPEN_VIRTIO | RHEAP_OPEN_LINUX, NULL, true, -EINVAL },
 		{ RHEAP_OPEN_LINUX, "rheapd", true, LIB_BACKEND_LINUX },
 		{ RHEAP_OPEN_RHEAPD, "linux", false, LIB_BACKEND_RHEAPD },
 		{ RHEAP_OPEN_RHEAPD | RHEAP_OPEN_LINUX, NULL, true, -EINVAL },
-		{ 0x4, NULL, true, -EINVAL },
+		{ 0x8, NULL, true, -EINVAL },
 	};
 
 	(void)state;

@@ -1,0 +1,843 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The guest VM's kernel (guest.h): the virtio-rheap driver plus a rheapd
+ * UAPI server for the guest's programs. One thread, one epoll loop, like
+ * rheapd; a virtio request blocks the loop until its response (the
+ * device answers in microseconds, or the driver gives up: guest_drv.h).
+ *
+ * Life cycle of a struct guest_buf (one per virtio buffer_id):
+ *
+ *   ALLOC ok --> LIVE (handle open; the program holds the fd)
+ *   LIVE --last handle copy closed (inotify)--> CLOSED
+ *   LIVE --ATTACH--> attach_count + 1, --DETACH/client gone--> - 1
+ *   CLOSED with attach_count 0 --> virtio FREE, struct freed
+ *   (a FREE the device refuses is logged; the struct goes anyway: the
+ *    device frees what a reset VM held)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <rheap/err.h>
+#include <rheap/rheapd_uapi.h>
+#include <rheap/virtio_rheap.h>
+
+#include "hyp/guest.h"
+#include "hyp/guest_drv.h"
+#include "kernel/khandle.h"
+#include "kernel/rheapd.h"
+#include "util/json.h"
+
+#define GUEST_TAG_LISTEN 1u
+#define GUEST_TAG_HANDLES 2u
+#define GUEST_TAG_SIGNAL 3u
+#define GUEST_TAG_MMIO 4u
+#define GUEST_TAG_CLIENT_BASE 16u
+
+/* Most heaps the guest lists (HEAP_INFO indices beyond are ignored). */
+#define GUEST_HEAPS_MAX 32u
+/* Most segments of one attachment the guest passes on. */
+#define GUEST_SEGS_MAX 64u
+
+struct guest_buf {
+	uint64_t id;           /* the device's buffer_id */
+	uint64_t size;         /* bytes */
+	uint32_t heap_index;   /* device heap index */
+	uint32_t attach_count; /* attachments of any client */
+	bool handle_open;      /* a copy of the handle is alive */
+	struct guest_buf *next;
+};
+
+struct guest_attach {
+	uint64_t id;      /* the device's attach_id */
+	uint32_t client;  /* owning connection */
+	struct guest_buf *buf;
+	char device[VIRTIO_RHEAP_DEVICE_NAME_MAX];
+	struct guest_attach *next;
+};
+
+struct guest_client {
+	uint32_t id;
+	int fd;
+	struct guest_client *next;
+};
+
+struct guest_kernel {
+	const struct vt_guest_env *env;
+	struct guest_drv drv;
+	int epfd;
+	int listen_fd;
+	int sig_fd;
+	char priv_dir[128];
+	struct khandle_table *handles;
+	struct guest_buf *bufs;
+	struct guest_attach *attaches;
+	struct guest_client *clients;
+	uint32_t next_client;
+	uint32_t buf_count;
+	uint64_t frees_failed;
+	bool stop;
+	uint8_t msg[RHEAPD_MSG_MAX];
+	uint8_t resp[RHEAPD_MSG_MAX];
+};
+
+/* ---------------------------------------------------------------------- */
+/* Buffers                                                                 */
+
+static void guest_buf_maybe_free(struct guest_kernel *k, struct guest_buf *b)
+{
+	int rc = 0;
+
+	if (b->handle_open || b->attach_count > 0) {
+		return;
+	}
+	rc = guest_drv_free(&k->drv, b->id);
+	/* A dead device (vmm gone) frees what the VM held itself. */
+	if (rc && k->drv.state == GUEST_DRV_LIVE) {
+		k->frees_failed++;
+		fprintf(stderr, "guest %u: FREE of buffer %llu: %s\n",
+			k->drv.cfg.vm_id, (unsigned long long)b->id,
+			rheap_err_name(rc));
+	}
+	for (struct guest_buf **l = &k->bufs; *l; l = &(*l)->next) {
+		if (*l == b) {
+			*l = b->next;
+			break;
+		}
+	}
+	k->buf_count--;
+	free(b);
+}
+
+static void guest_handle_gone(void *ctx, void *owner)
+{
+	struct guest_kernel *k = ctx;
+	struct guest_buf *b = owner;
+
+	b->handle_open = false;
+	guest_buf_maybe_free(k, b);
+}
+
+static void guest_attach_drop(struct guest_kernel *k,
+			      struct guest_attach **link)
+{
+	struct guest_attach *a = *link;
+	int rc = guest_drv_detach(&k->drv, a->id);
+
+	if (rc && k->drv.state == GUEST_DRV_LIVE) {
+		fprintf(stderr, "guest %u: DETACH of %llu: %s\n",
+			k->drv.cfg.vm_id, (unsigned long long)a->id,
+			rheap_err_name(rc));
+	}
+	*link = a->next;
+	a->buf->attach_count--;
+	guest_buf_maybe_free(k, a->buf);
+	free(a);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Ops                                                                     */
+
+static int guest_send(int fd, uint16_t op, uint32_t seq, int status,
+		      const void *payload, size_t payload_len, int send_fd)
+{
+	struct rheapd_hdr hdr = { 0 };
+	struct iovec iov[2] = { { 0 } };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cm = { { 0 } };
+	struct msghdr mh = { 0 };
+	ssize_t n = 0;
+
+	hdr.magic = RHEAPD_UAPI_MAGIC;
+	hdr.version = RHEAPD_UAPI_VERSION;
+	hdr.op = op;
+	hdr.seq = seq;
+	hdr.status = status;
+	iov[0].iov_base = &hdr;
+	iov[0].iov_len = sizeof(hdr);
+	iov[1].iov_base = (void *)payload;
+	iov[1].iov_len = payload_len;
+	mh.msg_iov = iov;
+	mh.msg_iovlen = payload_len ? 2 : 1;
+	if (send_fd >= 0) {
+		struct cmsghdr *cmsg = NULL;
+
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = sizeof(cm.buf);
+		cmsg = CMSG_FIRSTHDR(&mh);
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_RIGHTS;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cmsg), &send_fd, sizeof(int));
+	}
+	n = sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	return n == (ssize_t)(sizeof(hdr) + payload_len) ? 0 : -EBUSY;
+}
+
+static int guest_do_heap_list(struct guest_kernel *k, size_t *resp_len)
+{
+	struct rheapd_heap_list head = { 0 };
+	uint8_t *p = k->resp + sizeof(head);
+	uint32_t count = k->drv.cfg.heap_count;
+
+	if (count > GUEST_HEAPS_MAX) {
+		count = GUEST_HEAPS_MAX;
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		struct guest_heap_info hi = { 0 };
+		struct rheapd_heap_info e = { 0 };
+		int rc = guest_drv_heap_info(&k->drv, i, &hi);
+
+		if (rc) {
+			return rc;
+		}
+		if (!(hi.flags & VIRTIO_RHEAP_HEAP_RESTRICTED)) {
+			continue;
+		}
+		memcpy(e.name, hi.name, sizeof(e.name));
+		e.heap_id = i;
+		e.flags = RHEAPD_HEAP_RESTRICTED;
+		e.capacity = hi.capacity;
+		e.used = hi.vm_used;
+		memcpy(p + (size_t)head.count * sizeof(e), &e, sizeof(e));
+		head.count++;
+	}
+	memcpy(k->resp, &head, sizeof(head));
+	*resp_len = sizeof(head) + (size_t)head.count *
+					   sizeof(struct rheapd_heap_info);
+	return 0;
+}
+
+static int guest_do_alloc(struct guest_kernel *k, const struct rheapd_req *req,
+			  size_t *resp_len, int *out_fd)
+{
+	struct rheapd_alloc_args a = { 0 };
+	struct rheapd_alloc_resp r = { 0 };
+	struct guest_heap_info hi = { 0 };
+	struct guest_buf *b = NULL;
+	int fd = -1;
+	int rc = rheapd_alloc_decode(req->payload, req->payload_len, &a);
+
+	if (rc) {
+		return rc;
+	}
+	if (a.heap_id >= k->drv.cfg.heap_count || a.heap_id >= GUEST_HEAPS_MAX) {
+		return -ENOENT;
+	}
+	rc = guest_drv_heap_info(&k->drv, a.heap_id, &hi);
+	if (rc) {
+		return rc;
+	}
+	if (!(hi.flags & VIRTIO_RHEAP_HEAP_RESTRICTED)) {
+		return -EOPNOTSUPP;
+	}
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		return -ENOMEM;
+	}
+	rc = guest_drv_alloc(&k->drv, a.heap_id, a.len, a.fd_flags, &b->id,
+			     &b->size);
+	if (rc) {
+		goto err_free;
+	}
+	/* librheap wants page multiples; a granule smaller than a page is
+	 * not one the host heaps use. */
+	if (b->size % GUEST_PAGE_SIZE != 0) {
+		rc = -EINVAL;
+		goto err_virtio_free;
+	}
+	rc = khandle_create_restricted(k->handles, b, &fd);
+	if (rc) {
+		goto err_virtio_free;
+	}
+	b->heap_index = a.heap_id;
+	b->handle_open = true;
+	b->next = k->bufs;
+	k->bufs = b;
+	k->buf_count++;
+	r.buf_id = b->id;
+	r.size = b->size;
+	r.data_size = a.data_size;
+	memcpy(k->resp, &r, sizeof(r));
+	memcpy(k->resp + sizeof(r), a.data, a.data_size);
+	*resp_len = sizeof(r) + a.data_size;
+	*out_fd = fd;
+	return 0;
+
+err_virtio_free:
+	(void)guest_drv_free(&k->drv, b->id);
+err_free:
+	free(b);
+	return rc;
+}
+
+static int guest_buf_from_fd(struct guest_kernel *k, int fd,
+			     struct guest_buf **out)
+{
+	void *owner = NULL;
+	int rc = khandle_lookup(k->handles, fd, &owner);
+
+	if (rc) {
+		return rc;
+	}
+	*out = owner;
+	return 0;
+}
+
+static int guest_do_import(struct guest_kernel *k, int fd, size_t *resp_len)
+{
+	struct rheapd_buf_info r = { 0 };
+	struct guest_heap_info hi = { 0 };
+	struct guest_buf *b = NULL;
+	int rc = guest_buf_from_fd(k, fd, &b);
+
+	if (rc) {
+		return rc;
+	}
+	rc = guest_drv_heap_info(&k->drv, b->heap_index, &hi);
+	if (rc) {
+		return rc;
+	}
+	r.buf_id = b->id;
+	r.size = b->size;
+	r.heap_id = b->heap_index;
+	r.flags = RHEAPD_HEAP_RESTRICTED;
+	memcpy(r.heap, hi.name, sizeof(r.heap));
+	memcpy(k->resp, &r, sizeof(r));
+	*resp_len = sizeof(r);
+	return 0;
+}
+
+static int guest_do_attach(struct guest_kernel *k, struct guest_client *c,
+			   const struct rheapd_req *req, int fd,
+			   size_t *resp_len)
+{
+	struct rheapd_attach_req ar = { 0 };
+	struct rheapd_attach_resp r = { 0 };
+	struct virtio_rheap_attach_seg segs[GUEST_SEGS_MAX] = { { 0 } };
+	struct guest_attach *a = NULL;
+	struct guest_buf *b = NULL;
+	uint32_t n = 0;
+	int rc = rheapd_attach_decode(req->payload, req->payload_len, &ar);
+
+	if (rc) {
+		return rc;
+	}
+	rc = guest_buf_from_fd(k, fd, &b);
+	if (rc) {
+		return rc;
+	}
+	a = calloc(1, sizeof(*a));
+	if (!a) {
+		return -ENOMEM;
+	}
+	rc = guest_drv_attach(&k->drv, b->id, ar.device,
+			      (ar.flags & RHEAPD_ATTACH_WRITE)
+				      ? VIRTIO_RHEAP_ATTACH_WRITE
+				      : 0,
+			      &a->id, segs, GUEST_SEGS_MAX, &n);
+	if (rc) {
+		free(a);
+		return rc;
+	}
+	a->client = c->id;
+	a->buf = b;
+	memcpy(a->device, ar.device, sizeof(a->device));
+	a->device[sizeof(a->device) - 1u] = '\0';
+	a->next = k->attaches;
+	k->attaches = a;
+	b->attach_count++;
+	r.attach_id = a->id;
+	r.seg_count = n;
+	memcpy(k->resp, &r, sizeof(r));
+	for (uint32_t i = 0; i < n; i++) {
+		struct rheapd_attach_seg s = { segs[i].iova, segs[i].size };
+
+		memcpy(k->resp + sizeof(r) + i * sizeof(s), &s, sizeof(s));
+	}
+	*resp_len = sizeof(r) + n * sizeof(struct rheapd_attach_seg);
+	return 0;
+}
+
+static int guest_do_detach(struct guest_kernel *k, struct guest_client *c,
+			   const struct rheapd_req *req)
+{
+	struct rheapd_detach_req dr = { 0 };
+
+	memcpy(&dr, req->payload, sizeof(dr));
+	for (struct guest_attach **l = &k->attaches; *l; l = &(*l)->next) {
+		if ((*l)->id == dr.attach_id && (*l)->client == c->id) {
+			guest_attach_drop(k, l);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int guest_do_status(struct guest_kernel *k, size_t *resp_len)
+{
+	const size_t cap = RHEAPD_MSG_MAX - sizeof(struct rheapd_hdr);
+	struct json_writer w = { 0 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	uint32_t clients = 0;
+	int rc = 0;
+
+	if (!f) {
+		return -ENOMEM;
+	}
+	for (struct guest_client *c = k->clients; c; c = c->next) {
+		clients++;
+	}
+	json_writer_init(&w, f);
+	json_write_object_begin(&w);
+	json_write_key(&w, "guest");
+	json_write_object_begin(&w);
+	json_write_member_u64(&w, "vm_id", k->drv.cfg.vm_id);
+	json_write_member_u64(&w, "pid", (uint64_t)getpid());
+	json_write_member_string(&w, "device",
+				 k->drv.state == GUEST_DRV_LIVE ? "live"
+								: "dead");
+	json_write_member_u64(&w, "features", k->drv.features);
+	json_write_member_u64(&w, "queue_size", k->drv.queue_size);
+	json_write_member_u64(&w, "quota_bytes", k->drv.cfg.quota_bytes);
+	json_write_member_u64(&w, "quota_buffers", k->drv.cfg.quota_buffers);
+	json_write_member_u64(&w, "quota_attachments",
+			      k->drv.cfg.quota_attachments);
+	json_write_member_u64(&w, "requests", k->drv.stats.requests);
+	json_write_member_u64(&w, "request_errors", k->drv.stats.errors);
+	json_write_member_u64(&w, "kicks", k->drv.stats.kicks);
+	json_write_member_u64(&w, "interrupts", k->drv.stats.irqs);
+	json_write_member_u64(&w, "frees_failed", k->frees_failed);
+	json_write_member_u64(&w, "clients", clients);
+	json_write_member_u64(&w, "ram_pages_used",
+			      guest_pages_taken(&k->drv.pages));
+	json_write_object_end(&w);
+	json_write_key(&w, "heaps");
+	json_write_array_begin(&w);
+	for (uint32_t i = 0;
+	     i < k->drv.cfg.heap_count && i < GUEST_HEAPS_MAX &&
+	     k->drv.state == GUEST_DRV_LIVE;
+	     i++) {
+		struct guest_heap_info hi = { 0 };
+
+		if (guest_drv_heap_info(&k->drv, i, &hi) != 0) {
+			break;
+		}
+		json_write_object_begin(&w);
+		json_write_member_u64(&w, "id", i);
+		json_write_member_string(&w, "name", hi.name);
+		json_write_member_bool(&w, "restricted",
+				       hi.flags & VIRTIO_RHEAP_HEAP_RESTRICTED);
+		json_write_member_u64(&w, "capacity", hi.capacity);
+		json_write_member_u64(&w, "used", hi.vm_used);
+		json_write_object_end(&w);
+	}
+	json_write_array_end(&w);
+	json_write_key(&w, "buffers");
+	json_write_array_begin(&w);
+	for (struct guest_buf *b = k->bufs; b; b = b->next) {
+		json_write_object_begin(&w);
+		json_write_member_u64(&w, "id", b->id);
+		json_write_member_u64(&w, "heap_id", b->heap_index);
+		json_write_member_u64(&w, "size", b->size);
+		json_write_member_bool(&w, "handle_open", b->handle_open);
+		json_write_member_u64(&w, "attachments", b->attach_count);
+		json_write_object_end(&w);
+	}
+	json_write_array_end(&w);
+	json_write_key(&w, "attachments");
+	json_write_array_begin(&w);
+	for (struct guest_attach *a = k->attaches; a; a = a->next) {
+		json_write_object_begin(&w);
+		json_write_member_u64(&w, "id", a->id);
+		json_write_member_u64(&w, "buffer", a->buf->id);
+		json_write_member_u64(&w, "client", a->client);
+		json_write_member_string(&w, "device", a->device);
+		json_write_object_end(&w);
+	}
+	json_write_array_end(&w);
+	json_write_object_end(&w);
+	rc = json_writer_finish(&w);
+	if (fclose(f) != 0 || rc != 0) {
+		rc = -ENOMEM;
+	} else if (len > cap) {
+		rc = -ENOSPC;
+	} else {
+		memcpy(k->resp, text, len);
+		*resp_len = len;
+	}
+	free(text);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Clients                                                                 */
+
+static struct guest_client *guest_client_find(struct guest_kernel *k,
+					      uint32_t id)
+{
+	for (struct guest_client *c = k->clients; c; c = c->next) {
+		if (c->id == id) {
+			return c;
+		}
+	}
+	return NULL;
+}
+
+static void guest_client_close(struct guest_kernel *k, struct guest_client *c)
+{
+	struct guest_attach **l = &k->attaches;
+
+	while (*l) {
+		if ((*l)->client == c->id) {
+			guest_attach_drop(k, l);
+		} else {
+			l = &(*l)->next;
+		}
+	}
+	(void)epoll_ctl(k->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	for (struct guest_client **cl = &k->clients; *cl; cl = &(*cl)->next) {
+		if (*cl == c) {
+			*cl = c->next;
+			break;
+		}
+	}
+	free(c);
+}
+
+static void guest_accept(struct guest_kernel *k)
+{
+	for (;;) {
+		struct guest_client *c = NULL;
+		struct epoll_event ev = { 0 };
+		int fd = accept4(k->listen_fd, NULL, NULL,
+				 SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+		if (fd < 0) {
+			return;
+		}
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			close(fd);
+			continue;
+		}
+		c->id = ++k->next_client;
+		c->fd = fd;
+		ev.events = EPOLLIN;
+		ev.data.u64 = GUEST_TAG_CLIENT_BASE + (uint64_t)c->id;
+		if (epoll_ctl(k->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+			free(c);
+			close(fd);
+			continue;
+		}
+		c->next = k->clients;
+		k->clients = c;
+	}
+}
+
+static int guest_dispatch(struct guest_kernel *k, struct guest_client *c,
+			  const struct rheapd_req *req, int fd,
+			  size_t *resp_len, int *out_fd)
+{
+	switch (req->hdr.op) {
+	case RHEAPD_OP_HEAP_LIST:
+		return guest_do_heap_list(k, resp_len);
+	case RHEAPD_OP_ALLOC:
+		return guest_do_alloc(k, req, resp_len, out_fd);
+	case RHEAPD_OP_IMPORT:
+		return guest_do_import(k, fd, resp_len);
+	case RHEAPD_OP_ATTACH:
+		return guest_do_attach(k, c, req, fd, resp_len);
+	case RHEAPD_OP_DETACH:
+		return guest_do_detach(k, c, req);
+	case RHEAPD_OP_STATUS:
+		return guest_do_status(k, resp_len);
+	default:
+		/* DEVICE and TEE ops: no device jobs or TEE in a guest yet. */
+		return -EOPNOTSUPP;
+	}
+}
+
+/* Read and answer one request. Return false when the client must go. */
+static bool guest_serve_one(struct guest_kernel *k, struct guest_client *c)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} cm = { { 0 } };
+	struct iovec iov = { .iov_base = k->msg, .iov_len = RHEAPD_MSG_MAX };
+	struct msghdr mh = { 0 };
+	int fds[4] = { -1, -1, -1, -1 };
+	uint32_t nfds = 0;
+	struct rheapd_req req = { 0 };
+	struct rheapd_hdr echo = { 0 };
+	size_t resp_len = 0;
+	int out_fd = -1;
+	int status = 0;
+	bool keep = true;
+	ssize_t n = 0;
+
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cm.buf;
+	mh.msg_controllen = sizeof(cm.buf);
+	n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0) {
+		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+	}
+	if (n == 0) {
+		return false;
+	}
+	for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(&mh); cmsg;
+	     cmsg = CMSG_NXTHDR(&mh, cmsg)) {
+		if (cmsg->cmsg_level == SOL_SOCKET &&
+		    cmsg->cmsg_type == SCM_RIGHTS) {
+			size_t cnt = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+			for (size_t i = 0; i < cnt; i++) {
+				int f = -1;
+
+				memcpy(&f, CMSG_DATA(cmsg) + i * sizeof(int),
+				       sizeof(int));
+				if (nfds < 4u) {
+					fds[nfds++] = f;
+				} else {
+					close(f);
+				}
+			}
+		}
+	}
+	if ((size_t)n >= sizeof(echo)) {
+		memcpy(&echo, k->msg, sizeof(echo));
+	}
+	if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || nfds > 1) {
+		status = -EINVAL;
+	} else {
+		status = rheapd_req_check(k->msg, (size_t)n, nfds == 1, &req);
+	}
+	if (status == 0) {
+		/* As rheapd: handles closed before this request are gone
+		 * before it is served. */
+		(void)khandle_drain(k->handles);
+		status = guest_dispatch(k, c, &req, nfds == 1 ? fds[0] : -1,
+					&resp_len, &out_fd);
+	}
+	if (status != 0) {
+		resp_len = 0;
+	}
+	if (guest_send(c->fd, echo.op, echo.seq, status, k->resp, resp_len,
+		       out_fd) != 0) {
+		keep = false;
+	}
+	if (out_fd >= 0) {
+		close(out_fd);
+	}
+	for (uint32_t i = 0; i < nfds; i++) {
+		close(fds[i]);
+	}
+	return keep;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Start, loop, stop                                                       */
+
+static int guest_listen(struct guest_kernel *k)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t len = strnlen(k->env->uapi_path, sizeof(k->env->uapi_path));
+
+	if (len == 0 || len >= sizeof(sa.sun_path) ||
+	    len >= sizeof(k->env->uapi_path)) {
+		return -EINVAL;
+	}
+	memcpy(sa.sun_path, k->env->uapi_path, len);
+	k->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC |
+					       SOCK_NONBLOCK, 0);
+	if (k->listen_fd < 0) {
+		return -ENOMEM;
+	}
+	(void)unlink(sa.sun_path);
+	if (bind(k->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    chmod(sa.sun_path, 0666) != 0 || listen(k->listen_fd, 64) != 0) {
+		fprintf(stderr, "guest: cannot listen on %s: %s\n", sa.sun_path,
+			strerror(errno));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The private handle directory: "<socket>.handles" (0700). */
+static int guest_priv_dir(struct guest_kernel *k)
+{
+	int n = snprintf(k->priv_dir, sizeof(k->priv_dir), "%s.handles",
+			 k->env->uapi_path);
+
+	if (n < 0 || (size_t)n >= sizeof(k->priv_dir)) {
+		return -EINVAL;
+	}
+	if (mkdir(k->priv_dir, 0700) != 0 && errno != EEXIST) {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int guest_epoll_add(struct guest_kernel *k, int fd, uint32_t events,
+			   uint64_t tag)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = tag };
+
+	return epoll_ctl(k->epfd, EPOLL_CTL_ADD, fd, &ev) == 0 ? 0 : -ENOMEM;
+}
+
+static void guest_event(struct guest_kernel *k, uint64_t tag)
+{
+	struct guest_client *c = NULL;
+
+	switch (tag) {
+	case GUEST_TAG_LISTEN:
+		guest_accept(k);
+		return;
+	case GUEST_TAG_HANDLES:
+		(void)khandle_drain(k->handles);
+		return;
+	case GUEST_TAG_SIGNAL:
+	case GUEST_TAG_MMIO:
+		/* A signal, or the vmm closed (or wrote unasked on) the
+		 * register socket: stop. */
+		if (tag == GUEST_TAG_MMIO) {
+			k->drv.state = k->drv.state == GUEST_DRV_LIVE
+					       ? GUEST_DRV_DEAD
+					       : k->drv.state;
+		}
+		k->stop = true;
+		return;
+	default:
+		c = guest_client_find(k, (uint32_t)(tag - GUEST_TAG_CLIENT_BASE));
+		if (c && !guest_serve_one(k, c)) {
+			guest_client_close(k, c);
+		}
+		return;
+	}
+}
+
+static void guest_teardown(struct guest_kernel *k)
+{
+	while (k->clients) {
+		guest_client_close(k, k->clients);
+	}
+	/* Buffers whose handles programs still hold go too: the guest's
+	 * kernel is going away, and with it every handle. */
+	while (k->bufs) {
+		k->bufs->handle_open = false;
+		k->bufs->attach_count = 0;
+		guest_buf_maybe_free(k, k->bufs);
+	}
+	khandle_table_destroy(k->handles);
+	k->handles = NULL;
+	if (k->listen_fd >= 0) {
+		(void)unlink(k->env->uapi_path);
+		close(k->listen_fd);
+	}
+	if (k->priv_dir[0] != '\0') {
+		(void)rmdir(k->priv_dir);
+	}
+	if (k->sig_fd >= 0) {
+		close(k->sig_fd);
+	}
+	if (k->epfd >= 0) {
+		close(k->epfd);
+	}
+	guest_drv_fini(&k->drv);
+}
+
+int guest_main(const struct vt_guest_env *env)
+{
+	struct guest_kernel *k = calloc(1, sizeof(*k));
+	sigset_t set;
+	int rc = 0;
+
+	if (!k) {
+		return -ENOMEM;
+	}
+	k->env = env;
+	k->epfd = -1;
+	k->listen_fd = -1;
+	k->sig_fd = -1;
+	rc = guest_drv_init(&k->drv, env, 0);
+	if (rc) {
+		fprintf(stderr, "guest %u: virtio-rheap init: %s\n", env->vm_id,
+			rheap_err_name(rc));
+		free(k);
+		return rc;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	(void)pthread_sigmask(SIG_BLOCK, &set, NULL);
+	k->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	k->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (k->sig_fd < 0 || k->epfd < 0) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = guest_priv_dir(k);
+	if (rc == 0) {
+		rc = khandle_table_create(k->priv_dir, guest_handle_gone, k,
+					  &k->handles);
+	}
+	rc = rc ? rc : guest_listen(k);
+	rc = rc ? rc : guest_epoll_add(k, k->listen_fd, EPOLLIN,
+				       GUEST_TAG_LISTEN);
+	rc = rc ? rc : guest_epoll_add(k, khandle_table_fd(k->handles),
+				       EPOLLIN, GUEST_TAG_HANDLES);
+	rc = rc ? rc : guest_epoll_add(k, k->sig_fd, EPOLLIN, GUEST_TAG_SIGNAL);
+	rc = rc ? rc : guest_epoll_add(k, env->mmio_fd, EPOLLIN,
+				       GUEST_TAG_MMIO);
+	if (rc) {
+		goto out;
+	}
+	fprintf(stderr, "guest %u: serving %s\n", k->drv.cfg.vm_id,
+		env->uapi_path);
+	while (!k->stop) {
+		struct epoll_event ev[16];
+		int n = epoll_wait(k->epfd, ev, 16, 0);
+
+		if (n == 0) {
+			/* Idle: make handles ahead, then sleep. */
+			if (khandle_reserve_one(k->handles) == 1) {
+				continue;
+			}
+			n = epoll_wait(k->epfd, ev, 16, -1);
+		}
+		if (n < 0) {
+			if (errno == EINTR) {
+				continue;
+			}
+			rc = -ENOMEM;
+			break;
+		}
+		for (int i = 0; i < n && !k->stop; i++) {
+			guest_event(k, ev[i].data.u64);
+		}
+	}
+out:
+	guest_teardown(k);
+	free(k);
+	return rc;
+}

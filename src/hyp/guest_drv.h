@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The guest kernel's virtio-rheap driver (docs/virtio-rheap.md, "Driver
+ * implementation: the guest"): virtio-mmio initialisation over the
+ * register socket of src/hyp/vtransport.h, the requestq (queue 0) in the
+ * guest's own RAM through the driver side of src/hyp/virtq.h, and one
+ * synchronous call per request type.
+ *
+ * Guest RAM is managed by a page allocator (4 KiB pages, first fit, a
+ * bitmap kept outside guest RAM). Page 0 is never handed out. The driver
+ * takes the ring pages and one request page at init; callers may take
+ * more (FF-A RX/TX buffers) with guest_pages_alloc().
+ *
+ * A request: the request struct is copied into the request page, the
+ * response area (the rest of the page) is filled with 0xFF, one chain
+ * {request readable, response writable} is added, the device is kicked
+ * through the kick eventfd when the ring asks for it, and the driver waits
+ * for the irq eventfd (poll, GUEST_DRV_TIMEOUT_MS by default). It then
+ * reads InterruptStatus, acknowledges it, takes the used element and
+ * copies the response out ONCE into a local before checking it: the
+ * device (the host) is trusted with the data but not with the sizes.
+ *
+ * Driver life cycle (`struct guest_drv.state`):
+ *
+ *   DOWN --guest_drv_init() ok--> LIVE
+ *   DOWN --guest_drv_init() fails--> DOWN (device status FAILED written
+ *        when the transport still answers)
+ *   LIVE --a call times out, the register socket breaks, the device sets
+ *        DEVICE_NEEDS_RESET, or the used ring is broken--> DEAD
+ *   DEAD --any call--> -ENOENT (a late response could write a request
+ *        page that was reused: nothing is sent again)
+ *   LIVE/DEAD --guest_drv_fini()--> DOWN (Status 0 written: device reset)
+ */
+#ifndef RHEAP_SRC_HYP_GUEST_DRV_H
+#define RHEAP_SRC_HYP_GUEST_DRV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rheap/virtio_rheap.h>
+
+#include "hyp/virtq.h"
+#include "hyp/vtransport.h"
+
+#define GUEST_PAGE_SIZE 4096u
+#define GUEST_DRV_TIMEOUT_MS 5000
+/* Queue size the driver asks for (smaller if QueueNumMax is). */
+#define GUEST_DRV_QUEUE_SIZE 64u
+/* Request bytes at the start of the request page; the response follows. */
+#define GUEST_DRV_REQ_AREA 256u
+#define GUEST_DRV_RESP_AREA (GUEST_PAGE_SIZE - GUEST_DRV_REQ_AREA)
+
+/* virtio 1.2 §2.1 device status bits. */
+#define GUEST_ST_ACKNOWLEDGE 1u
+#define GUEST_ST_DRIVER 2u
+#define GUEST_ST_DRIVER_OK 4u
+#define GUEST_ST_FEATURES_OK 8u
+#define GUEST_ST_NEEDS_RESET 64u
+#define GUEST_ST_FAILED 128u
+
+enum guest_drv_state {
+	GUEST_DRV_DOWN = 0,
+	GUEST_DRV_LIVE,
+	GUEST_DRV_DEAD,
+};
+
+/**
+ * struct guest_pages - page allocator over guest RAM
+ * @map:        one bit per page, set = taken (heap memory, not guest RAM)
+ * @page_count: pages of guest RAM
+ */
+struct guest_pages {
+	uint8_t *map;
+	uint64_t page_count;
+};
+
+/**
+ * struct guest_drv_stats - counters (STATUS)
+ * @requests:  chains completed
+ * @errors:    requests answered with a status other than OK
+ * @kicks:     kick eventfd writes
+ * @irqs:      interrupts taken
+ */
+struct guest_drv_stats {
+	uint64_t requests;
+	uint64_t errors;
+	uint64_t kicks;
+	uint64_t irqs;
+};
+
+/**
+ * struct guest_drv - the driver (fields private to guest_drv.c, read by
+ * the guest kernel and tests)
+ * @state:      enum guest_drv_state
+ * @env:        the guest's environment (borrowed)
+ * @range:      guest RAM as one virtq memory range (GPA 0)
+ * @mem:        the table over @range
+ * @pages:      page allocator
+ * @vq:         the requestq, driver side
+ * @slots:      its private slots (heap)
+ * @queue_size: negotiated queue size
+ * @features:   negotiated features (device-independent and device bits)
+ * @cfg:        the config space as read at init (and at a config change)
+ * @ring_gpa:   first ring page (desc, then avail, then used pages)
+ * @ring_pages: pages of the rings
+ * @req_gpa:    the request page
+ * @next_tag:   the next request's tag
+ * @timeout_ms: how long a request may take
+ * @stats:      counters
+ */
+struct guest_drv {
+	enum guest_drv_state state;
+	const struct vt_guest_env *env;
+	struct virtq_mem_range range;
+	struct virtq_mem mem;
+	struct guest_pages pages;
+	struct virtq_drv vq;
+	struct virtq_drv_slot *slots;
+	uint32_t queue_size;
+	uint64_t features;
+	struct virtio_rheap_config cfg;
+	uint64_t ring_gpa;
+	uint32_t ring_pages;
+	uint64_t req_gpa;
+	uint64_t next_tag;
+	int timeout_ms;
+	struct guest_drv_stats stats;
+};
+
+/**
+ * guest_pages_alloc() - take @count contiguous pages (first fit)
+ * @p:     allocator
+ * @count: pages, not 0
+ * @gpa:   out, the first page's GPA
+ *
+ * Return: 0; -EINVAL @count 0; -ENOMEM no run that long.
+ */
+int guest_pages_alloc(struct guest_pages *p, uint64_t count, uint64_t *gpa);
+
+/**
+ * guest_pages_free() - give pages back
+ * @p:     allocator
+ * @gpa:   as returned by guest_pages_alloc()
+ * @count: as asked for
+ */
+void guest_pages_free(struct guest_pages *p, uint64_t gpa, uint64_t count);
+
+/**
+ * guest_pages_taken() - pages allocated now
+ * @p: allocator
+ *
+ * Return: the count.
+ */
+uint64_t guest_pages_taken(const struct guest_pages *p);
+
+/**
+ * guest_mmio_read() - one register read (vtransport message pair)
+ * @env:    guest environment
+ * @offset: register offset
+ * @size:   4, or 1/2/4/8 in the config space
+ * @value:  out
+ *
+ * Return: 0; -ENOENT the vmm's socket broke or closed; -EINVAL the device
+ * answered VT_MMIO_E_BAD or a malformed response; -EBUSY VT_MMIO_E_STATE
+ * (the device now needs a reset).
+ */
+int guest_mmio_read(const struct vt_guest_env *env, uint32_t offset,
+		    uint32_t size, uint64_t *value);
+
+/**
+ * guest_mmio_write() - one register write
+ * @env:    guest environment
+ * @offset: register offset
+ * @size:   4, or 1/2/4/8 in the config space
+ * @value:  the value
+ *
+ * Return: as guest_mmio_read().
+ */
+int guest_mmio_write(const struct vt_guest_env *env, uint32_t offset,
+		     uint32_t size, uint64_t value);
+
+/**
+ * guest_drv_init() - find and initialise the virtio-rheap device
+ * @drv:        out (zeroed first); LIVE on success
+ * @env:        the guest's environment (borrowed until guest_drv_fini())
+ * @timeout_ms: per-request timeout; <= 0: GUEST_DRV_TIMEOUT_MS
+ *
+ * virtio 1.2 §3.1.1 in order: reset, MagicValue/Version/DeviceID checks,
+ * ACKNOWLEDGE, DRIVER, device features (both words), driver features =
+ * offered ∩ {VERSION_1, INDIRECT_DESC, EVENT_IDX, F_FFA, F_DEVICES},
+ * FEATURES_OK and its read-back, queue 0 (QueueReady must read 0,
+ * QueueNumMax not 0, size min(QueueNumMax, GUEST_DRV_QUEUE_SIZE) rounded
+ * down to a power of two, rings in fresh guest pages, QueueReady),
+ * DRIVER_OK, then the config space (ConfigGeneration read before and
+ * after, retried while it moves). On failure Status FAILED is written.
+ *
+ * Return: 0; -ENOENT the register socket is dead, MagicValue, Version or
+ * DeviceID wrong (no virtio-rheap device there); -EOPNOTSUPP VERSION_1 not
+ * offered, or FEATURES_OK not kept by the device; -EINVAL QueueNumMax 0,
+ * the queue already ready, a register refused, config reserved not 0;
+ * -EBUSY the device set DEVICE_NEEDS_RESET; -ENOMEM guest RAM or heap
+ * memory short.
+ */
+int guest_drv_init(struct guest_drv *drv, const struct vt_guest_env *env,
+		   int timeout_ms);
+
+/**
+ * guest_drv_fini() - reset the device (Status 0) and free the driver
+ * @drv: any state; DOWN after
+ */
+void guest_drv_fini(struct guest_drv *drv);
+
+/**
+ * guest_drv_has() - whether a feature bit was negotiated
+ * @drv: driver
+ * @bit: feature bit number
+ */
+bool guest_drv_has(const struct guest_drv *drv, unsigned int bit);
+
+/**
+ * struct guest_heap_info - a decoded HEAP_INFO response
+ * @name:       NUL-terminated
+ * @flags:      VIRTIO_RHEAP_HEAP_*
+ * @granule:    bytes
+ * @capacity:   bytes
+ * @vm_used:    bytes this VM holds
+ */
+struct guest_heap_info {
+	char name[VIRTIO_RHEAP_HEAP_NAME_MAX];
+	uint32_t flags;
+	uint64_t granule;
+	uint64_t capacity;
+	uint64_t vm_used;
+};
+
+/*
+ * The calls. Each sends one request and waits for its response. Common
+ * errors: -ENOENT the driver is not LIVE, the device did not answer in
+ * time or the transport broke (the driver is DEAD after these); -EINVAL a
+ * malformed response (shorter than its type's struct, tag not the
+ * request's, an unknown status code, reserved bytes not 0, fields that
+ * contradict the request), also DEAD; otherwise the errno of the
+ * response's status (virtio_rheap_status_to_errno()).
+ */
+
+/**
+ * guest_drv_heap_info() - HEAP_INFO
+ * @drv:   driver
+ * @index: 0 .. cfg.heap_count - 1
+ * @out:   the heap
+ *
+ * Return: 0; common errors; -EINVAL also a name without a NUL or empty,
+ * the index not echoed, unknown flags.
+ */
+int guest_drv_heap_info(struct guest_drv *drv, uint32_t index,
+			struct guest_heap_info *out);
+
+/**
+ * guest_drv_alloc() - ALLOC
+ * @drv:        driver
+ * @heap_index: heap
+ * @len:        bytes (the device rounds up)
+ * @fd_flags:   dma_heap fd_flags (checked by the device)
+ * @buffer_id:  out: non-zero
+ * @size:       out: at least @len
+ *
+ * Return: 0; common errors; -EINVAL also a buffer ID 0 or a size below
+ * @len (the buffer is freed again then).
+ */
+int guest_drv_alloc(struct guest_drv *drv, uint32_t heap_index, uint64_t len,
+		    uint32_t fd_flags, uint64_t *buffer_id, uint64_t *size);
+
+/**
+ * guest_drv_free() - FREE
+ * @drv:       driver
+ * @buffer_id: a buffer of this VM
+ *
+ * Return: 0; common errors.
+ */
+int guest_drv_free(struct guest_drv *drv, uint64_t buffer_id);
+
+/**
+ * guest_drv_query() - QUERY
+ * @drv:       driver
+ * @buffer_id: a buffer of this VM
+ * @out:       the response (header included)
+ *
+ * Return: 0; common errors; -EINVAL also the buffer ID not echoed.
+ */
+int guest_drv_query(struct guest_drv *drv, uint64_t buffer_id,
+		    struct virtio_rheap_query_resp *out);
+
+/**
+ * guest_drv_attach() - ATTACH
+ * @drv:       driver
+ * @buffer_id: a buffer of this VM
+ * @device:    NUL-terminated, 1..31 bytes
+ * @flags:     VIRTIO_RHEAP_ATTACH_*
+ * @attach_id: out: non-zero
+ * @segs:      out: up to @cap segments
+ * @cap:       entries at @segs
+ * @count:     out: segments of the attachment (1..)
+ *
+ * Return: 0; common errors; -EOPNOTSUPP F_DEVICES not negotiated;
+ * -EINVAL also a bad @device, attach ID 0, a segment count of 0 or more
+ * than the response carries or config.max_segs, a segment of size 0;
+ * -ENOSPC more segments than @cap (the attachment is detached again).
+ */
+int guest_drv_attach(struct guest_drv *drv, uint64_t buffer_id,
+		     const char *device, uint32_t flags, uint64_t *attach_id,
+		     struct virtio_rheap_attach_seg *segs, uint32_t cap,
+		     uint32_t *count);
+
+/**
+ * guest_drv_detach() - DETACH
+ * @drv:       driver
+ * @attach_id: an attachment of this VM
+ *
+ * Return: 0; common errors.
+ */
+int guest_drv_detach(struct guest_drv *drv, uint64_t attach_id);
+
+/**
+ * guest_drv_ffa() - FFA: forward an FF-A call (x0..x17) to the hypervisor
+ * @drv: driver
+ * @x:   in: the call's registers; out: the reply's
+ *
+ * Return: 0 (the FF-A outcome is in @x); common errors; -EOPNOTSUPP F_FFA
+ * not negotiated.
+ */
+int guest_drv_ffa(struct guest_drv *drv, uint64_t x[VIRTIO_RHEAP_FFA_REGS]);
+
+/**
+ * guest_drv_call() - send a raw request (tests, and the calls above)
+ * @drv:      driver
+ * @req:      request bytes, 16..GUEST_DRV_REQ_AREA; its tag is replaced
+ * @req_len:  bytes
+ * @resp:     out: the response, copied once
+ * @resp_min: bytes an OK response must have
+ * @resp_cap: bytes at @resp (<= GUEST_DRV_RESP_AREA); offered to the device
+ * @resp_len: out: bytes the device wrote
+ *
+ * Return: as the calls; the response's status is checked here.
+ */
+int guest_drv_call(struct guest_drv *drv, void *req, size_t req_len,
+		   void *resp, size_t resp_min, size_t resp_cap,
+		   size_t *resp_len);
+
+#endif /* RHEAP_SRC_HYP_GUEST_DRV_H */
