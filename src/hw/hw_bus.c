@@ -253,41 +253,108 @@ static uint8_t *bus_host(struct hw_bus *bus, const struct bus_xact *x,
 	return host;
 }
 
-/* Move bytes between memory at addr and a host buffer, after bus_check. */
-static void bus_move(struct hw_bus *bus, const struct bus_xact *x,
-		     uint64_t addr, uint8_t *buf, size_t size)
+/*
+ * The host side of a transfer: @count segments, read (device write) or
+ * filled (device read) in order; @i and @off say where the next byte is.
+ */
+struct bus_cursor {
+	const struct hw_bus_seg *seg;
+	size_t count;
+	size_t i;
+	size_t off;
+};
+
+/* One contiguous host run of a checked transfer, @len bytes. */
+static void bus_run(const struct bus_xact *x, uint8_t *host,
+		    struct bus_cursor *c, uint64_t len)
 {
+	while (len > 0) {
+		const struct hw_bus_seg *sg = NULL;
+		uint8_t *side = NULL;
+		size_t n = 0;
+
+		if (c->i >= c->count) {
+			bus_corrupt("a transfer longer than its segments");
+		}
+		sg = &c->seg[c->i];
+		/* A device read fills the caller's buffer: see bus_rw. */
+		side = (uint8_t *)(uintptr_t)sg->buf + c->off;
+		n = (size_t)bus_min(sg->len - c->off, len);
+		if (x->write) {
+			memcpy(host, side, n);
+		} else {
+			memcpy(side, host, n);
+		}
+		host += n;
+		len -= n;
+		c->off += n;
+		if (c->off == sg->len) {
+			c->i++;
+			c->off = 0;
+		}
+	}
+}
+
+/*
+ * Move bytes between memory at addr and the host side, after bus_check.
+ * Every page is still resolved through the SMMU, TZASC and DRAM models;
+ * a run of pages whose host addresses follow each other (consecutive PAs
+ * in one backing, the usual case for a buffer mapped in one piece) moves
+ * with one memcpy per host segment, which costs much less than one per
+ * page.
+ */
+static void bus_move(struct hw_bus *bus, const struct bus_xact *x,
+		     uint64_t addr, struct bus_cursor *c, size_t size)
+{
+	uint8_t *run = NULL; /* host address of the run's first byte */
+	uint64_t run_len = 0;
 	uint64_t done = 0;
 
 	while (done < size) {
 		uint64_t len = bus_min(size - done, bus_page_left(addr + done));
 		uint8_t *host = bus_host(bus, x, addr + done, len);
 
-		if (x->write) {
-			memcpy(host, buf + done, (size_t)len);
-		} else {
-			memcpy(buf + done, host, (size_t)len);
+		if (run_len > 0 && host != run + run_len) {
+			bus_run(x, run, c, run_len);
+			run_len = 0;
 		}
+		if (run_len == 0) {
+			run = host;
+		}
+		run_len += len;
 		done += len;
 	}
+	bus_run(x, run, c, run_len);
 }
 
-static int bus_rw(struct hw_bus *bus, const struct bus_xact *x,
-		  uint64_t addr, uint8_t *buf, size_t size)
+/* A checked transfer between [addr, addr + size) and @seg. */
+static int bus_xfer(struct hw_bus *bus, const struct bus_xact *x,
+		    uint64_t addr, const struct hw_bus_seg *seg, size_t count,
+		    size_t size)
 {
+	struct bus_cursor c = { seg, count, 0, 0 };
 	int rc = bus_begin(bus, x, addr, size);
 
 	if (rc == 0) {
 		rc = bus_check(bus, x, addr, size);
 	}
 	if (rc) {
-		if (!x->write && size > 0) {
-			memset(buf, 0, size); /* no data on a fault */
-		}
 		return rc;
 	}
-	bus_move(bus, x, addr, buf, size);
+	bus_move(bus, x, addr, &c, size);
 	return 0;
+}
+
+static int bus_rw(struct hw_bus *bus, const struct bus_xact *x,
+		  uint64_t addr, uint8_t *buf, size_t size)
+{
+	const struct hw_bus_seg seg = { buf, size };
+	int rc = bus_xfer(bus, x, addr, &seg, 1, size);
+
+	if (rc && !x->write && size > 0) {
+		memset(buf, 0, size); /* no data on a fault */
+	}
+	return rc;
 }
 
 int hw_bus_dev_read(struct hw_bus *bus, uint32_t stream_id, bool secure,
@@ -306,6 +373,21 @@ int hw_bus_dev_write(struct hw_bus *bus, uint32_t stream_id, bool secure,
 
 	/* bus_move only reads @buf when x.write is set. */
 	return bus_rw(bus, &x, iova, (uint8_t *)(uintptr_t)buf, size);
+}
+
+int hw_bus_dev_writev(struct hw_bus *bus, uint32_t stream_id, bool secure,
+		      uint64_t iova, const struct hw_bus_seg *seg, size_t count)
+{
+	const struct bus_xact x = { HW_MASTER_DEVICE, stream_id, secure, true };
+	size_t size = 0;
+
+	for (size_t i = 0; i < count; i++) {
+		if (__builtin_add_overflow(size, seg[i].len, &size)) {
+			bus_fault(bus, &x, HW_FAULT_BAD_RANGE, iova, 0, false);
+			return -EOVERFLOW;
+		}
+	}
+	return bus_xfer(bus, &x, iova, seg, count, size);
 }
 
 int hw_bus_dev_copy(struct hw_bus *bus, uint32_t stream_id, bool secure,

@@ -168,6 +168,37 @@ int hw_bus_dev_write(struct hw_bus *bus, uint32_t stream_id, bool secure,
 		     uint64_t iova, const void *buf, size_t size);
 
 /**
+ * struct hw_bus_seg - one piece of a gathered host buffer
+ * @buf: first byte
+ * @len: bytes (0 allowed)
+ */
+struct hw_bus_seg {
+	const void *buf;
+	size_t len;
+};
+
+/**
+ * hw_bus_dev_writev() - DMA write of gathered host pieces to one IOVA range
+ * @bus:       the bus
+ * @stream_id: issuing stream
+ * @secure:    issue a secure transaction
+ * @iova:      first IOVA (untrusted)
+ * @seg:       the pieces, written back to back from @iova in order
+ * @count:     entries in @seg
+ *
+ * One job, as hw_bus_dev_write() of the pieces' concatenation (all of
+ * [@iova, @iova + total) is checked before the first byte moves), without
+ * the concatenation: for a decoder writing a frame's rows from its own
+ * padded planes.
+ *
+ * Return: as hw_bus_dev_write(); a total of 0 bytes is -EINVAL, a total
+ * that overflows size_t -EOVERFLOW (both with a HW_FAULT_BAD_RANGE record);
+ * on error no memory changed.
+ */
+int hw_bus_dev_writev(struct hw_bus *bus, uint32_t stream_id, bool secure,
+		      uint64_t iova, const struct hw_bus_seg *seg, size_t count);
+
+/**
  * hw_bus_dev_copy() - DMA copy from one IOVA range to another
  * @bus:       the bus
  * @stream_id: issuing stream

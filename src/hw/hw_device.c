@@ -108,6 +108,20 @@ int hw_device_write(struct hw_device *dev, bool secure, uint64_t iova,
 			      size);
 }
 
+int hw_device_writev(struct hw_device *dev, bool secure, uint64_t iova,
+		     const struct hw_bus_seg *seg, size_t count)
+{
+	size_t size = 0;
+
+	for (size_t i = 0; i < count; i++) {
+		size += seg[i].len; /* wraps only if the bus refuses it */
+	}
+	return device_account(dev,
+			      hw_bus_dev_writev(dev->bus, dev->desc.stream_id,
+						secure, iova, seg, count),
+			      size);
+}
+
 int hw_device_copy(struct hw_device *dev, bool secure, uint64_t src_iova,
 		   uint64_t dst_iova, size_t size)
 {

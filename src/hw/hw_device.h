@@ -125,6 +125,19 @@ int hw_device_write(struct hw_device *dev, bool secure, uint64_t iova,
 		    const void *buf, size_t size);
 
 /**
+ * hw_device_writev() - job: write gathered host pieces to device memory
+ * @dev:    the device
+ * @secure: issue a secure transaction
+ * @iova:   first IOVA
+ * @seg:    the pieces, back to back from @iova
+ * @count:  entries in @seg
+ *
+ * Return: as hw_bus_dev_writev().
+ */
+int hw_device_writev(struct hw_device *dev, bool secure, uint64_t iova,
+		     const struct hw_bus_seg *seg, size_t count);
+
+/**
  * hw_device_copy() - job: copy between two IOVA ranges
  * @dev:      the device
  * @secure:   issue secure transactions

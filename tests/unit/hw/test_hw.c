@@ -2091,6 +2091,169 @@ static void test_bus_partial_fault_no_data(void **state)
 	assert_int_equal(hw_device_reset(b->dev[1]), 1);
 }
 
+/*
+ * Bulk moves: pages whose PAs follow each other move as one run, a PA
+ * jump starts a new run; the bytes land exactly where per-page moves put
+ * them, both ways.
+ */
+static void test_bus_bulk_runs(void **state)
+{
+	struct board *b = *state;
+	static uint8_t in[5 * PG] = { 0 };
+	static uint8_t out[5 * PG] = { 0 };
+	/* Runs of 2, 1 and 2 pages: PAs jump between them, one backwards. */
+	const uint64_t pas[5] = { NWBUF + 4 * PG, NWBUF + 5 * PG, NWBUF,
+				  NWBUF + 9 * PG, NWBUF + 10 * PG };
+
+	for (uint32_t i = 0; i < 5; i++) {
+		assert_int_equal(hw_smmu_map(b->smmu, SID_DMA, HW_SMMU_CTX_NS,
+					     IOVA + i * PG, pas[i], PG,
+					     HW_SMMU_RW),
+				 0);
+	}
+	for (size_t i = 0; i < sizeof(in); i++) {
+		in[i] = (uint8_t)(i * 13u + 1u);
+	}
+	assert_int_equal(hw_device_write(b->dev[3], false, IOVA + 7, in,
+					 5 * PG - 30),
+			 0);
+	for (uint32_t i = 0; i < 5; i++) {
+		uint64_t lo = i == 0 ? 7 : 0;
+		uint64_t hi = i == 4 ? PG - 23 : PG;
+
+		assert_int_equal(hw_bus_cpu_read(b->bus, false, pas[i] + lo,
+						 out, hi - lo),
+				 0);
+		assert_memory_equal(out, in + i * PG + lo - 7, hi - lo);
+	}
+	memset(out, 0xaa, sizeof(out));
+	assert_int_equal(hw_device_read(b->dev[3], false, IOVA + 7, out,
+					5 * PG - 30),
+			 0);
+	assert_memory_equal(in, out, 5 * PG - 30);
+	assert_true(all_bytes(out + 5 * PG - 30, 30, 0xaa));
+	assert_int_equal(hw_bus_fault_total(b->bus), 0);
+	assert_int_equal(hw_device_reset(b->dev[3]), 5);
+}
+
+/*
+ * One PA-contiguous mapping from NS DRAM into the carve-out: the first
+ * two pages would be one bulk run, the third is TZASC-denied. The whole
+ * transfer fails: no byte read (all zero), no byte written.
+ */
+static void test_bus_bulk_fault_boundary(void **state)
+{
+	struct board *b = *state;
+	static uint8_t buf[3 * PG] = { 0 };
+	static uint8_t pattern[3 * PG] = { 0 };
+	const uint64_t pa = CARVE - 2 * PG;
+	struct hw_fault f = { 0 };
+
+	memset(pattern, 0x3c, 2 * PG);
+	assert_int_equal(hw_bus_cpu_write(b->bus, false, pa, pattern, 2 * PG),
+			 0);
+	fill_secure(b, CARVE, PG, 0x5e);
+	assert_int_equal(hw_smmu_map(b->smmu, SID_DMA, HW_SMMU_CTX_NS, IOVA,
+				     pa, 3 * PG, HW_SMMU_RW),
+			 0);
+	memset(buf, 0xaa, sizeof(buf));
+	assert_int_equal(hw_device_read(b->dev[3], false, IOVA + 5, buf,
+					3 * PG - 10),
+			 -EPERM);
+	assert_true(all_bytes(buf, 3 * PG - 10, 0));
+	assert_true(all_bytes(buf + 3 * PG - 10, 10, 0xaa));
+	f = last_fault(b);
+	assert_int_equal(f.reason, HW_FAULT_TZASC_DENIED);
+	assert_true(f.iova == IOVA + 2 * PG && f.pa_valid && f.pa == CARVE);
+	/* A write over the same range changes neither side. */
+	memset(pattern, 0xc3, sizeof(pattern));
+	assert_int_equal(hw_device_write(b->dev[3], false, IOVA + 5, pattern,
+					 3 * PG - 10),
+			 -EPERM);
+	assert_int_equal(hw_bus_cpu_read(b->bus, false, pa, buf, 2 * PG), 0);
+	assert_true(all_bytes(buf, 2 * PG, 0x3c));
+	assert_int_equal(hw_bus_cpu_read(b->bus, true, CARVE, buf, PG), 0);
+	assert_true(all_bytes(buf, PG, 0x5e));
+	/* The NS part alone is one run and goes through. */
+	assert_int_equal(hw_device_read(b->dev[3], false, IOVA, buf, 2 * PG),
+			 0);
+	assert_true(all_bytes(buf, 2 * PG, 0x3c));
+	assert_int_equal(hw_bus_fault_total(b->bus), 2);
+	assert_int_equal(hw_device_reset(b->dev[3]), 1);
+}
+
+/* Gathered writes: the concatenation lands, faults move nothing. */
+static void test_bus_writev(void **state)
+{
+	struct board *b = *state;
+	static uint8_t src[3 * PG] = { 0 };
+	static uint8_t out[3 * PG] = { 0 };
+	/* Odd pieces, an empty one, and one that straddles two pages. */
+	const struct hw_bus_seg seg[5] = {
+		{ src, 100 },
+		{ src + 100, 0 },
+		{ src + 100, PG },
+		{ src + 100 + PG, 1 },
+		{ src + 101 + PG, PG + 500 },
+	};
+	const struct hw_bus_seg huge[2] = { { src, SIZE_MAX }, { src, 2 } };
+	const size_t total = 100 + PG + 1 + PG + 500;
+	struct hw_device_stats st = { 0 };
+	struct hw_fault f = { 0 };
+
+	for (size_t i = 0; i < sizeof(src); i++) {
+		src[i] = (uint8_t)(i * 31u + 5u);
+	}
+	/* Pages 0..1 contiguous, page 2 elsewhere; page 3 unmapped. */
+	assert_int_equal(hw_smmu_map(b->smmu, SID_VDEC, HW_SMMU_CTX_S, IOVA,
+				     SBUF, 2 * PG, HW_SMMU_RW),
+			 0);
+	assert_int_equal(hw_smmu_map(b->smmu, SID_VDEC, HW_SMMU_CTX_S,
+				     IOVA + 2 * PG, SBUF + 6 * PG, PG,
+				     HW_SMMU_RW),
+			 0);
+	assert_int_equal(hw_device_writev(b->dev[0], true, IOVA + 300, seg, 5),
+			 0);
+	assert_int_equal(hw_device_read(b->dev[0], true, IOVA + 300, out,
+					total),
+			 0);
+	assert_memory_equal(src, out, total);
+	hw_device_stats_get(b->dev[0], &st);
+	assert_true(st.jobs == 2 && st.jobs_failed == 0 &&
+		    st.bytes == 2 * total);
+	/* Into page 3 (unmapped): -ENOENT, pages 0..2 unchanged. */
+	fill_secure(b, SBUF, 2 * PG, 0x42);
+	fill_secure(b, SBUF + 6 * PG, PG, 0x42);
+	assert_int_equal(hw_device_writev(b->dev[0], true, IOVA + 2 * PG - 50,
+					  seg, 5),
+			 -ENOENT);
+	f = last_fault(b);
+	assert_true(f.reason == HW_FAULT_NO_TRANSLATION && f.write &&
+		    f.iova == IOVA + 3 * PG);
+	assert_int_equal(hw_bus_cpu_read(b->bus, true, SBUF, out, 2 * PG), 0);
+	assert_true(all_bytes(out, 2 * PG, 0x42));
+	assert_int_equal(hw_bus_cpu_read(b->bus, true, SBUF + 6 * PG, out, PG),
+			 0);
+	assert_true(all_bytes(out, PG, 0x42));
+	/* The NS context has nothing: a secure buffer is not NS-writable. */
+	assert_int_equal(hw_device_writev(b->dev[0], false, IOVA, seg, 1),
+			 -ENOENT);
+	/* No bytes at all, and a total that wraps size_t: bad range. */
+	assert_int_equal(hw_device_writev(b->dev[0], true, IOVA, seg + 1, 1),
+			 -EINVAL);
+	assert_int_equal(last_fault(b).reason, HW_FAULT_BAD_RANGE);
+	assert_int_equal(hw_device_writev(b->dev[0], true, IOVA, NULL, 0),
+			 -EINVAL);
+	assert_int_equal(hw_device_writev(b->dev[0], true, IOVA, huge, 2),
+			 -EOVERFLOW);
+	assert_int_equal(last_fault(b).reason, HW_FAULT_BAD_RANGE);
+	assert_int_equal(hw_bus_cpu_read(b->bus, true, SBUF, out, 2 * PG), 0);
+	assert_true(all_bytes(out, 2 * PG, 0x42));
+	hw_device_stats_get(b->dev[0], &st);
+	assert_int_equal(st.jobs_failed, 5);
+	assert_int_equal(hw_device_reset(b->dev[0]), 2);
+}
+
 static void test_bus_not_secure_capable(void **state)
 {
 	struct board *b = *state;
@@ -2497,6 +2660,12 @@ int main(void)
 						board_setup, board_teardown),
 		cmocka_unit_test_setup_teardown(test_bus_partial_fault_no_data,
 						board_setup, board_teardown),
+		cmocka_unit_test_setup_teardown(test_bus_bulk_runs, board_setup,
+						board_teardown),
+		cmocka_unit_test_setup_teardown(test_bus_bulk_fault_boundary,
+						board_setup, board_teardown),
+		cmocka_unit_test_setup_teardown(test_bus_writev, board_setup,
+						board_teardown),
 		cmocka_unit_test_setup_teardown(test_bus_not_secure_capable,
 						board_setup, board_teardown),
 		cmocka_unit_test_setup_teardown(test_bus_permission,
