@@ -2,10 +2,28 @@
 /*
  * Display model. The contract, the sink formats and the life cycle are in
  * hw_display.h; the command ABI in include/rheap/device_abi.h.
+ *
+ * SHOW does the device's part on the board's thread: the bus read of the
+ * frame into a free slot of the writer ring. The sink's part (MD5, Y4M,
+ * PNG) runs on the display's writer thread, so the board's loop serves the
+ * next command while a frame is hashed:
+ *
+ *   main thread                         writer thread
+ *   SHOW: wait for a free slot           take ring[head] (stays queued)
+ *         bus read into it               md5 / y4m / png, unlocked
+ *         queue it (count++)             head++, count-- (slot free)
+ *   CLOSE / STATUS / destroy: wait until count == 0
+ *
+ * A slot in [head, head + count) belongs to the writer, the next one (if
+ * count < depth) to the main thread, which alone fills it; the lock guards
+ * head, count, the sessions' write errors and the counters the writer
+ * updates. A session's files are the writer's while its frames are queued
+ * and the main thread's (open, close) when the ring is empty.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,6 +48,12 @@
 #define DISPLAY_PATH_MAX 4096u
 #define DISPLAY_DIR_MAX 4000u
 #define DISPLAY_SINK_FLAGS ((uint64_t)(DEVICE_SINK_MD5 | DEVICE_SINK_Y4M))
+/* Frames queued for the writer at most, and their bytes at most (but at
+ * least one frame). */
+#define DISPLAY_RING 4u
+#define DISPLAY_RING_BYTES ((uint64_t)32 << 20)
+/* A slot buffer above this is freed after use, not kept for the next. */
+#define DISPLAY_KEEP_BYTES ((size_t)16 << 20)
 
 /*
  * struct display_session - one session
@@ -38,6 +62,8 @@
  * @p:        OPEN's arguments, validated
  * @md5, @y4m: the sink files, NULL when not asked for
  * @shown:    frames shown
+ * @werr:     a sink write failed (set by the writer, under the lock):
+ *            later SHOWs and the CLOSE answer -ENOMEM
  */
 struct display_session {
 	uint32_t id;
@@ -46,21 +72,57 @@ struct display_session {
 	FILE *md5;
 	FILE *y4m;
 	uint64_t shown;
+	bool werr;
+};
+
+/*
+ * struct display_job - one frame for the writer
+ * @s:        the session (its files, parameters and ID)
+ * @buf:      the frame's bytes, read through the bus; @cap bytes allocated
+ * @size:     bytes of the frame
+ * @index:    its index in the session (the MD5 line's first field)
+ * @pts:      presentation time
+ * @snapshot: write the PNG snapshot of this frame
+ */
+struct display_job {
+	struct display_session *s;
+	uint8_t *buf;
+	size_t cap;
+	size_t size;
+	uint64_t index;
+	uint64_t pts;
+	bool snapshot;
 };
 
 /*
  * struct hw_display
- * @frame:      host buffer the frame is read into, @frame_size bytes
+ * @scan:       host buffer a frame without sink work is scanned into,
+ *              @scan_size bytes (read and discarded, as a panel would)
  * @next_id:    the next session ID (1 for the first)
+ * @lock:       guards @head, @count, @stop, the sessions' @werr and
+ *              @stats.sink_errors / @stats.snapshots
+ * @work:       signalled when a job is queued or @stop set
+ * @done:       signalled when the writer finishes a job
+ * @writer:     the writer thread, running iff @writer_up
+ * @ring:       the writer's jobs: [head, head + count) queued, in order
  */
 struct hw_display {
 	struct hw_device *dev;
 	char *sink_dir;
 	struct display_session s[HW_DISPLAY_MAX_SESSIONS];
-	uint8_t *frame;
-	size_t frame_size;
+	uint8_t *scan;
+	size_t scan_size;
 	uint32_t next_id;
 	struct hw_display_stats stats;
+	pthread_mutex_t lock;
+	pthread_cond_t work;
+	pthread_cond_t done;
+	pthread_t writer;
+	bool writer_up;
+	bool stop;
+	struct display_job ring[DISPLAY_RING];
+	uint32_t head;
+	uint32_t count;
 };
 
 int hw_display_create(struct hw_device *dev, const char *sink_dir,
@@ -78,20 +140,47 @@ int hw_display_create(struct hw_device *dev, const char *sink_dir,
 	if (sink_dir) {
 		d->sink_dir = strdup(sink_dir);
 		if (!d->sink_dir) {
-			free(d);
-			return -ENOMEM;
+			goto err_free;
 		}
+	}
+	if (pthread_mutex_init(&d->lock, NULL) != 0) {
+		goto err_free;
+	}
+	if (pthread_cond_init(&d->work, NULL) != 0) {
+		goto err_lock;
+	}
+	if (pthread_cond_init(&d->done, NULL) != 0) {
+		goto err_work;
 	}
 	d->dev = dev;
 	d->next_id = 1;
 	*out = d;
 	return 0;
+
+err_work:
+	pthread_cond_destroy(&d->work);
+err_lock:
+	pthread_mutex_destroy(&d->lock);
+err_free:
+	free(d->sink_dir);
+	free(d);
+	return -ENOMEM;
+}
+
+/* Waits until the writer has finished every queued frame. */
+static void display_drain(struct hw_display *d)
+{
+	pthread_mutex_lock(&d->lock);
+	while (d->count > 0) {
+		pthread_cond_wait(&d->done, &d->lock);
+	}
+	pthread_mutex_unlock(&d->lock);
 }
 
 /* Flushes and closes the session's files; -ENOMEM if any write failed. */
 static int display_session_end(struct hw_display *d, struct display_session *s)
 {
-	int rc = 0;
+	int rc = s->werr ? -ENOMEM : 0;
 
 	if (s->md5 && fclose(s->md5) != 0) {
 		rc = -ENOMEM;
@@ -109,12 +198,26 @@ void hw_display_destroy(struct hw_display *d)
 	if (!d) {
 		return;
 	}
+	display_drain(d);
+	if (d->writer_up) {
+		pthread_mutex_lock(&d->lock);
+		d->stop = true;
+		pthread_cond_signal(&d->work);
+		pthread_mutex_unlock(&d->lock);
+		pthread_join(d->writer, NULL);
+	}
 	for (uint32_t i = 0; i < HW_DISPLAY_MAX_SESSIONS; i++) {
 		if (d->s[i].id != 0) {
 			(void)display_session_end(d, &d->s[i]);
 		}
 	}
-	free(d->frame);
+	for (uint32_t i = 0; i < DISPLAY_RING; i++) {
+		free(d->ring[i].buf);
+	}
+	pthread_cond_destroy(&d->done);
+	pthread_cond_destroy(&d->work);
+	pthread_mutex_destroy(&d->lock);
+	free(d->scan);
 	free(d->sink_dir);
 	free(d);
 }
@@ -223,15 +326,16 @@ static int display_find(struct hw_display *d, uint16_t owner, uint64_t id,
 
 /* The frame as an RGB24 PNG: <sink dir>/display-<id>-snapshot.png. */
 static int display_snapshot(struct hw_display *d,
-			    const struct display_session *s)
+			    const struct display_session *s,
+			    const uint8_t *frame)
 {
 	const AVCodec *png = avcodec_find_encoder(AV_CODEC_ID_PNG);
 	int w = (int)s->p.width;
 	int h = (int)s->p.height;
 	int cw = (w + 1) / 2;
 	int ch = (h + 1) / 2;
-	const uint8_t *src[4] = { d->frame, d->frame + (size_t)w * h,
-				  d->frame + (size_t)w * h + (size_t)cw * ch,
+	const uint8_t *src[4] = { frame, frame + (size_t)w * h,
+				  frame + (size_t)w * h + (size_t)cw * ch,
 				  NULL };
 	const int src_ls[4] = { w, cw, cw, 0 };
 	struct SwsContext *sws = NULL;
@@ -278,9 +382,6 @@ static int display_snapshot(struct hw_display *d,
 	if (fclose(f) != 0) {
 		rc = -ENOMEM;
 	}
-	if (rc == 0) {
-		d->stats.snapshots++;
-	}
 out:
 	sws_freeContext(sws);
 	av_packet_free(&pkt);
@@ -289,28 +390,144 @@ out:
 	return rc;
 }
 
-/* Writes the frame in d->frame to the session's sinks. */
-static int display_sink(struct hw_display *d, struct display_session *s,
-			size_t fsize, uint64_t pts)
+/* Writes a job's frame to its session's sinks (writer thread). */
+static int display_sink(const struct display_job *j)
 {
 	static const char hex[] = "0123456789abcdef";
+	struct display_session *s = j->s;
 	uint8_t digest[16] = { 0 };
 	char text[33] = { 0 };
 
 	if (s->md5) {
-		av_md5_sum(digest, d->frame, fsize);
+		av_md5_sum(digest, j->buf, j->size);
 		for (uint32_t i = 0; i < 16; i++) {
 			text[2 * i] = hex[digest[i] >> 4];
 			text[2 * i + 1] = hex[digest[i] & 0xf];
 		}
 		if (fprintf(s->md5, "%" PRIu64 ", %" PRId64 ", %zu, %s\n",
-			    s->shown, (int64_t)pts, fsize, text) < 0) {
+			    j->index, (int64_t)j->pts, j->size, text) < 0) {
 			return -ENOMEM;
 		}
 	}
 	if (s->y4m && (fputs("FRAME\n", s->y4m) < 0 ||
-		       fwrite(d->frame, 1, fsize, s->y4m) != fsize)) {
+		       fwrite(j->buf, 1, j->size, s->y4m) != j->size)) {
 		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * The writer thread: sinks the queued frames in order. A failed write
+ * marks the session (reported by its next SHOW or its CLOSE); a snapshot
+ * that cannot be made costs the picture, not the frame.
+ */
+static void *display_writer(void *arg)
+{
+	struct hw_display *d = arg;
+
+	pthread_mutex_lock(&d->lock);
+	for (;;) {
+		struct display_job *j = NULL;
+		bool failed = false;
+		bool pic = false;
+		bool pic_failed = false;
+
+		while (d->count == 0 && !d->stop) {
+			pthread_cond_wait(&d->work, &d->lock);
+		}
+		if (d->count == 0) {
+			break; /* stop, and nothing left */
+		}
+		j = &d->ring[d->head];
+		failed = j->s->werr;
+		pthread_mutex_unlock(&d->lock);
+		if (!failed) {
+			failed = display_sink(j) != 0;
+		}
+		if (!failed && j->snapshot) {
+			pic = true;
+			pic_failed = display_snapshot(d, j->s, j->buf) != 0;
+		}
+		if (j->cap > DISPLAY_KEEP_BYTES) {
+			free(j->buf);
+			j->buf = NULL;
+			j->cap = 0;
+		}
+		pthread_mutex_lock(&d->lock);
+		if (failed && !j->s->werr) {
+			j->s->werr = true;
+			d->stats.sink_errors++;
+		}
+		if (pic && pic_failed) {
+			d->stats.sink_errors++;
+		} else if (pic) {
+			d->stats.snapshots++;
+		}
+		d->head = (d->head + 1u) % DISPLAY_RING;
+		d->count--;
+		pthread_cond_broadcast(&d->done);
+	}
+	pthread_mutex_unlock(&d->lock);
+	return NULL;
+}
+
+/* Frames the ring may hold for frames of @fsize bytes: 1..DISPLAY_RING. */
+static uint32_t display_depth(uint64_t fsize)
+{
+	uint64_t n = DISPLAY_RING_BYTES / fsize;
+
+	if (n == 0) {
+		return 1;
+	}
+	return n < DISPLAY_RING ? (uint32_t)n : DISPLAY_RING;
+}
+
+/*
+ * A free ring slot with room for @fsize bytes (waiting for the writer if
+ * the ring is full), starting the writer on first use.
+ */
+static int display_slot(struct hw_display *d, uint64_t fsize,
+			struct display_job **out)
+{
+	uint32_t depth = display_depth(fsize);
+	struct display_job *j = NULL;
+
+	if (!d->writer_up) {
+		if (pthread_create(&d->writer, NULL, display_writer, d) != 0) {
+			return -ENOMEM;
+		}
+		d->writer_up = true;
+	}
+	pthread_mutex_lock(&d->lock);
+	while (d->count >= depth) {
+		pthread_cond_wait(&d->done, &d->lock);
+	}
+	j = &d->ring[(d->head + d->count) % DISPLAY_RING];
+	pthread_mutex_unlock(&d->lock);
+	if (j->cap < fsize) {
+		uint8_t *p = realloc(j->buf, (size_t)fsize);
+
+		if (!p) {
+			return -ENOMEM;
+		}
+		j->buf = p;
+		j->cap = (size_t)fsize;
+	}
+	*out = j;
+	return 0;
+}
+
+/* The scan-out buffer of a frame no sink keeps. */
+static int display_scan_buf(struct hw_display *d, uint64_t fsize)
+{
+	if (d->scan_size < fsize) {
+		uint8_t *p = realloc(d->scan, (size_t)fsize);
+
+		if (!p) {
+			return -ENOMEM;
+		}
+		d->scan = p;
+		d->scan_size = (size_t)fsize;
 	}
 	return 0;
 }
@@ -320,8 +537,12 @@ int hw_display_show(struct hw_display *d, uint16_t owner, uint64_t id,
 		    uint64_t *shown)
 {
 	struct display_session *s = NULL;
+	struct display_job *j = NULL;
+	uint8_t *dst = NULL;
 	uint64_t fsize = 0;
 	uint64_t end = 0;
+	bool snapshot = false;
+	bool werr = false;
 	int rc = display_find(d, owner, id, &s);
 
 	if (rc) {
@@ -334,16 +555,24 @@ int hw_display_show(struct hw_display *d, uint16_t owner, uint64_t id,
 	if (__builtin_add_overflow(iova, size - 1, &end)) {
 		return -EOVERFLOW;
 	}
-	if (d->frame_size < fsize) {
-		uint8_t *p = realloc(d->frame, (size_t)fsize);
-
-		if (!p) {
-			return -ENOMEM;
-		}
-		d->frame = p;
-		d->frame_size = (size_t)fsize;
+	pthread_mutex_lock(&d->lock);
+	werr = s->werr;
+	pthread_mutex_unlock(&d->lock);
+	if (werr) {
+		return -ENOMEM; /* an earlier frame's sink write failed */
 	}
-	rc = hw_device_read(d->dev, secure, iova, d->frame, (size_t)fsize);
+	snapshot = s->p.snapshot != 0 && s->p.snapshot - 1 == s->shown;
+	if (s->md5 || s->y4m || snapshot) {
+		rc = display_slot(d, fsize, &j);
+		dst = j ? j->buf : NULL;
+	} else {
+		rc = display_scan_buf(d, fsize);
+		dst = d->scan;
+	}
+	if (rc) {
+		return rc;
+	}
+	rc = hw_device_read(d->dev, secure, iova, dst, (size_t)fsize);
 	if (rc == -ENOMEM) {
 		return rc;
 	}
@@ -351,15 +580,16 @@ int hw_display_show(struct hw_display *d, uint16_t owner, uint64_t id,
 		d->stats.bus_faults++;
 		return -EPERM;
 	}
-	rc = display_sink(d, s, (size_t)fsize, pts);
-	if (rc) {
-		d->stats.sink_errors++;
-		return -ENOMEM;
-	}
-	/* A snapshot that cannot be made costs the picture, not the frame. */
-	if (s->p.snapshot != 0 && s->p.snapshot - 1 == s->shown &&
-	    display_snapshot(d, s) != 0) {
-		d->stats.sink_errors++;
+	if (j) {
+		j->s = s;
+		j->size = (size_t)fsize;
+		j->index = s->shown;
+		j->pts = pts;
+		j->snapshot = snapshot;
+		pthread_mutex_lock(&d->lock);
+		d->count++;
+		pthread_cond_signal(&d->work);
+		pthread_mutex_unlock(&d->lock);
 	}
 	s->shown++;
 	d->stats.frames++;
@@ -376,6 +606,7 @@ int hw_display_close(struct hw_display *d, uint16_t owner, uint64_t id,
 	if (rc) {
 		return rc;
 	}
+	display_drain(d);
 	*shown = s->shown;
 	return display_session_end(d, s);
 }
@@ -384,6 +615,7 @@ uint32_t hw_display_close_owner(struct hw_display *d, uint16_t owner)
 {
 	uint32_t closed = 0;
 
+	display_drain(d);
 	for (uint32_t i = 0; i < HW_DISPLAY_MAX_SESSIONS; i++) {
 		if (d->s[i].id != 0 && d->s[i].owner == owner) {
 			(void)display_session_end(d, &d->s[i]);
@@ -393,8 +625,12 @@ uint32_t hw_display_close_owner(struct hw_display *d, uint16_t owner)
 	return closed;
 }
 
-void hw_display_stats_get(const struct hw_display *d,
-			  struct hw_display_stats *out)
+void hw_display_stats_get(struct hw_display *d, struct hw_display_stats *out)
 {
+	pthread_mutex_lock(&d->lock);
+	while (d->count > 0) {
+		pthread_cond_wait(&d->done, &d->lock);
+	}
 	*out = d->stats;
+	pthread_mutex_unlock(&d->lock);
 }

@@ -33,6 +33,19 @@
  * Ownership and the order of checks are as for decoder contexts
  * (hw_vdec.h): unknown or closed ID -ENOENT, another endpoint's -EPERM,
  * then the arguments. Not thread-safe: the board's loop calls it.
+ *
+ * Scan-out and sink are split: SHOW reads the frame through the bus (the
+ * device's job, on the caller's thread) and answers; the display's writer
+ * thread (started at the first frame a sink keeps) then hashes and writes
+ * it, in order, from a ring of at most 4 frame copies (and at most 32 MiB,
+ * but one frame always). SHOW waits for a free slot when the ring is full.
+ * A session with no sink flags and no snapshot due only scans out: the
+ * frame is read through the bus and discarded (the counterpart of a
+ * decoder benchmark's null output). A sink write that fails is reported
+ * by the session's next SHOW and by its CLOSE; CLOSE, hw_display_close_owner(),
+ * hw_display_stats_get() and destroy wait for the writer to finish the
+ * queued frames, so the files are complete and the counters exact when
+ * they return.
  */
 #ifndef RHEAP_SRC_HW_HW_DISPLAY_H
 #define RHEAP_SRC_HW_HW_DISPLAY_H
@@ -72,9 +85,12 @@ struct hw_display_params {
  * struct hw_display_stats - counters since create
  * @sessions:     sessions open now
  * @opened:       sessions ever opened
- * @frames:       frames shown (sink written)
+ * @frames:       frames shown (read through the bus and handed to the
+ *                sink)
  * @bus_faults:   SHOW calls the bus refused
- * @sink_errors:  SHOW calls whose sink write failed on the host
+ * @sink_errors:  frames whose sink write failed on the host (once per
+ *                session: its later frames are refused), and snapshots
+ *                that could not be made
  * @snapshots:    PNG snapshots written
  */
 struct hw_display_stats {
@@ -145,10 +161,15 @@ int hw_display_open(struct hw_display *d, uint16_t owner,
  * @pts:    presentation time, written to the MD5 line
  * @shown:  out: frames shown in the session so far
  *
+ * Reads the frame through the bus and queues it for the writer thread
+ * (waiting for a free ring slot), or only reads it for a session that
+ * keeps nothing of this frame.
+ *
  * Return: 0; -ENOENT / -EPERM for the session; -EINVAL for a @size
  * below the frame size; -EOVERFLOW if @iova + @size wraps; -EPERM a bus
- * fault reading the frame (recorded; nothing written); -ENOMEM for host
- * memory or a sink write that failed.
+ * fault reading the frame (recorded; nothing queued or written); -ENOMEM
+ * for host memory (or no writer thread), or because a sink write of an
+ * earlier frame of the session failed (the frame is not read).
  */
 int hw_display_show(struct hw_display *d, uint16_t owner, uint64_t id,
 		    uint64_t iova, bool secure, uint64_t size, uint64_t pts,
@@ -161,8 +182,12 @@ int hw_display_show(struct hw_display *d, uint16_t owner, uint64_t id,
  * @id:    session ID (untrusted)
  * @shown: out: frames shown in the session
  *
- * Return: 0; -ENOENT / -EPERM for the session; -ENOMEM if flushing a
- * sink file failed (the session is closed all the same).
+ * Waits for the writer to finish the queued frames, then flushes and
+ * closes the session's files.
+ *
+ * Return: 0; -ENOENT / -EPERM for the session; -ENOMEM if a sink write
+ * of the session or the flush failed (the session is closed all the
+ * same).
  */
 int hw_display_close(struct hw_display *d, uint16_t owner, uint64_t id,
 		     uint64_t *shown);
@@ -179,9 +204,8 @@ uint32_t hw_display_close_owner(struct hw_display *d, uint16_t owner);
 /**
  * hw_display_stats_get() - the display's counters
  * @d:   the display
- * @out: the counters
+ * @out: the counters, once the writer has finished the queued frames
  */
-void hw_display_stats_get(const struct hw_display *d,
-			  struct hw_display_stats *out);
+void hw_display_stats_get(struct hw_display *d, struct hw_display_stats *out);
 
 #endif /* RHEAP_SRC_HW_HW_DISPLAY_H */

@@ -53,8 +53,10 @@ struct vdec_out {
  * @have_frame: a decoded frame waits for an output buffer
  * @sws:        converter for decoders whose output is not 8-bit 4:2:0
  *              planar; NULL until needed
- * @staging:    host buffer of @staging_size bytes holding the I420 frame
- *              before the bus write
+ * @staging:    host buffer of @staging_size bytes holding a converted
+ *              I420 frame before the bus write (decoders whose output is
+ *              not I420; an I420 frame is written from its own planes)
+ * @seg:        the rows of an I420 frame as bus pieces, @seg_cap entries
  * @queue:      FIFO of @queued buffers starting at @head (ring)
  * @secure_in:  an access unit was read from a secure IOVA: from then on
  *              the context writes frames only to secure buffers (the
@@ -71,6 +73,8 @@ struct vdec_ctx {
 	struct SwsContext *sws;
 	uint8_t *staging;
 	size_t staging_size;
+	struct hw_bus_seg *seg;
+	size_t seg_cap;
 	struct vdec_out queue[HW_VDEC_MAX_QUEUED];
 	uint32_t head;
 	uint32_t queued;
@@ -136,6 +140,7 @@ static void vdec_ctx_free(struct hw_vdec *v, struct vdec_ctx *c)
 	av_frame_free(&c->frame);
 	sws_freeContext(c->sws);
 	free(c->staging);
+	free(c->seg);
 	/* The slot keeps only its generation, so a stale ID stays stale. */
 	*c = (struct vdec_ctx){ .gen = c->gen };
 	v->stats.contexts--;
@@ -238,7 +243,12 @@ int hw_vdec_open(struct hw_vdec *v, uint16_t owner,
 	}
 	c->avc->width = (int)p->width;
 	c->avc->height = (int)p->height;
-	c->avc->thread_count = 0; /* auto, as the ffmpeg CLI */
+	/*
+	 * Auto (3 frame threads on 2 cores), as the ffmpeg CLI: against 1, 2
+	 * and 4 it played fastest although the board's loop, rheapd and the
+	 * player share the cores (docs/performance.md, bench_play).
+	 */
+	c->avc->thread_count = 0;
 	c->avc->err_recognition = AV_EF_EXPLODE | AV_EF_BITSTREAM |
 				  AV_EF_BUFFER | AV_EF_CRCCHECK;
 	c->avc->flags &= ~AV_CODEC_FLAG_OUTPUT_CORRUPT;
@@ -373,8 +383,52 @@ static bool vdec_frame_is_i420(const AVFrame *f)
 	       f->format == AV_PIX_FMT_YUVJ420P;
 }
 
-/* Packs the held frame as I420 into the staging buffer. */
-static int vdec_frame_pack(struct vdec_ctx *c, uint64_t size)
+/*
+ * The held I420 frame as bus pieces straight from its planes: one per
+ * plane whose rows are packed (linesize == width), else one per row. No
+ * staging copy: the bus gathers them into the buffer in one job.
+ */
+static int vdec_frame_segs(struct vdec_ctx *c, size_t *count)
+{
+	const AVFrame *f = c->frame;
+	uint32_t w = (uint32_t)f->width;
+	uint32_t h = (uint32_t)f->height;
+	uint32_t cw = (w + 1) / 2;
+	uint32_t ch = (h + 1) / 2;
+	size_t need = (size_t)h + 2u * ch;
+	size_t n = 0;
+
+	if (c->seg_cap < need) {
+		struct hw_bus_seg *p = realloc(c->seg, need * sizeof(*p));
+
+		if (!p) {
+			return -ENOMEM;
+		}
+		c->seg = p;
+		c->seg_cap = need;
+	}
+	for (uint32_t pl = 0; pl < 3; pl++) {
+		uint32_t pw = pl == 0 ? w : cw;
+		uint32_t ph = pl == 0 ? h : ch;
+
+		if (f->linesize[pl] == (int)pw) {
+			c->seg[n++] = (struct hw_bus_seg){
+				f->data[pl], (size_t)pw * ph
+			};
+			continue;
+		}
+		for (uint32_t y = 0; y < ph; y++) {
+			c->seg[n++] = (struct hw_bus_seg){
+				f->data[pl] + (ptrdiff_t)y * f->linesize[pl], pw
+			};
+		}
+	}
+	*count = n;
+	return 0;
+}
+
+/* Converts the held frame to I420 in the staging buffer (libswscale). */
+static int vdec_frame_convert(struct vdec_ctx *c, uint64_t size)
 {
 	const AVFrame *f = c->frame;
 	uint32_t w = (uint32_t)f->width;
@@ -399,19 +453,6 @@ static int vdec_frame_pack(struct vdec_ctx *c, uint64_t size)
 	dst_ls[0] = (int)w;
 	dst_ls[1] = (int)cw;
 	dst_ls[2] = (int)cw;
-	if (vdec_frame_is_i420(f)) {
-		for (uint32_t pl = 0; pl < 3; pl++) {
-			uint32_t pw = pl == 0 ? w : cw;
-			uint32_t ph = pl == 0 ? h : ch;
-
-			for (uint32_t y = 0; y < ph; y++) {
-				memcpy(dst[pl] + (size_t)y * pw,
-				       f->data[pl] + (ptrdiff_t)y * f->linesize[pl],
-				       pw);
-			}
-		}
-		return 0;
-	}
 	c->sws = sws_getCachedContext(c->sws, (int)w, (int)h,
 				      (enum AVPixelFormat)f->format, (int)w,
 				      (int)h, AV_PIX_FMT_YUV420P, SWS_BILINEAR,
@@ -423,6 +464,38 @@ static int vdec_frame_pack(struct vdec_ctx *c, uint64_t size)
 		      (int)h, dst, dst_ls) != (int)h) {
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/*
+ * Writes the held frame as I420 to @buf through the bus: one job, so a
+ * fault leaves the buffer untouched. Host trouble before the job
+ * (-ENOMEM, -EINVAL for a layout that cannot be converted) is returned
+ * as a negative errno with *@bus_rc left 0; the bus job's answer goes to
+ * *@bus_rc.
+ */
+static int vdec_frame_write(struct hw_vdec *v, struct vdec_ctx *c,
+			    const struct vdec_out *buf, uint64_t size,
+			    int *bus_rc)
+{
+	size_t count = 0;
+	int rc = 0;
+
+	if (vdec_frame_is_i420(c->frame)) {
+		rc = vdec_frame_segs(c, &count);
+		if (rc) {
+			return rc;
+		}
+		*bus_rc = hw_device_writev(v->dev, buf->secure, buf->iova,
+					   c->seg, count);
+		return 0;
+	}
+	rc = vdec_frame_convert(c, size);
+	if (rc) {
+		return rc;
+	}
+	*bus_rc = hw_device_write(v->dev, buf->secure, buf->iova, c->staging,
+				  (size_t)size);
 	return 0;
 }
 
@@ -459,6 +532,7 @@ int hw_vdec_receive(struct hw_vdec *v, uint16_t owner, uint64_t id,
 	struct vdec_ctx *c = NULL;
 	struct vdec_out buf = { 0 };
 	uint64_t size = 0;
+	int bus_rc = 0;
 	int rc = vdec_ctx_find(v, owner, id, &c);
 
 	if (rc) {
@@ -495,12 +569,11 @@ int hw_vdec_receive(struct hw_vdec *v, uint16_t owner, uint64_t id,
 		out->tag = buf.tag;
 		return -ENOSPC;
 	}
-	rc = vdec_frame_pack(c, size);
+	rc = vdec_frame_write(v, c, &buf, size, &bus_rc);
 	if (rc) {
 		return rc;
 	}
-	rc = hw_device_write(v->dev, buf.secure, buf.iova, c->staging,
-			     (size_t)size);
+	rc = bus_rc;
 	if (rc == -ENOMEM) {
 		return rc;
 	}

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -380,8 +381,8 @@ static uint64_t frame_off(const struct pipe *p, uint64_t tag)
 	return (uint64_t)BS_PAGES * PAGE + tag * p->fstride;
 }
 
-static void pipe_open(struct fixture *fx, const struct clip *c,
-		      struct pipe *p, uint64_t snapshot)
+static void pipe_open_sink(struct fixture *fx, const struct clip *c,
+			   struct pipe *p, uint64_t snapshot, uint64_t sink)
 {
 	uint64_t fsize = (uint64_t)c->width * c->height +
 			 2 * (((uint64_t)c->width + 1) / 2) *
@@ -413,8 +414,8 @@ static void pipe_open(struct fixture *fx, const struct clip *c,
 	p->ctx = res[0];
 	assert_true(p->ctx != 0);
 	assert_int_equal(dcall(fx, SID_DISPLAY, DEVICE_CMD_DISPLAY_OPEN,
-			       A(DEVICE_SINK_MD5 | DEVICE_SINK_Y4M, snapshot,
-				 c->width, c->height, DEVICE_FMT_I420,
+			       A(sink, snapshot, c->width, c->height,
+				 DEVICE_FMT_I420,
 				 c->fps_num, c->fps_den, 0),
 			       res),
 			 0);
@@ -426,6 +427,13 @@ static void pipe_open(struct fixture *fx, const struct clip *c,
 				       NULL),
 				 0);
 	}
+}
+
+/* Opens the pipeline with both sinks (MD5 and Y4M). */
+static void pipe_open(struct fixture *fx, const struct clip *c,
+		      struct pipe *p, uint64_t snapshot)
+{
+	pipe_open_sink(fx, c, p, snapshot, DEVICE_SINK_MD5 | DEVICE_SINK_Y4M);
 }
 
 /* RECEIVE until no frame is ready; each frame is shown and requeued. */
@@ -1252,6 +1260,117 @@ static void test_hostile(void **state)
 	assert_int_equal(hw_bus_fault_total(board_bus(fx->b)), 0);
 }
 
+/*
+ * Sink flags 0: the display scans every frame out through the bus and
+ * keeps nothing but the snapshot asked for; no MD5 or Y4M file exists.
+ */
+static void test_sink_none(void **state)
+{
+	struct fixture *fx = *state;
+	struct board_device_status ds = { 0 };
+	struct clip *c = calloc(1, sizeof(*c));
+	struct pipe p = { 0 };
+	char path[256] = { 0 };
+	struct stat st = { 0 };
+
+	assert_non_null(c);
+	load_clip(c, "h264", DEVICE_CODEC_H264);
+	pipe_open_sink(fx, c, &p, 2, 0); /* snapshot of frame 1 only */
+	assert_int_equal(pipe_play(fx, c, &p), 0);
+	assert_int_equal(p.shown, c->count);
+	status(fx, &ds);
+	assert_int_equal(ds.display_frames, c->count);
+	assert_int_equal(ds.display_snapshots, 1);
+	assert_int_equal(ds.display_sink_errors, 0);
+	pipe_close(fx, &p);
+	assert_int_equal(stat(sink_path(fx, p.sess, ".md5", path, sizeof(path)),
+			      &st),
+			 -1);
+	assert_int_equal(stat(sink_path(fx, p.sess, ".y4m", path, sizeof(path)),
+			      &st),
+			 -1);
+	assert_int_equal(stat(sink_path(fx, p.sess, "-snapshot.png", path,
+					sizeof(path)),
+			      &st),
+			 0);
+	assert_true(st.st_size > 8);
+	assert_int_equal(hw_bus_fault_total(board_bus(fx->b)), 0);
+	free_clip(c);
+	free(c);
+}
+
+/*
+ * A sink write that fails on the host (the file size limit, EFBIG) after
+ * SHOW answered: reported by a later SHOW and by CLOSE as -ENOMEM, counted
+ * once; the MD5 lines written before stay in order.
+ */
+static void test_sink_write_error(void **state)
+{
+	struct fixture *fx = *state;
+	struct board_device_status ds = { 0 };
+	struct clip *c = calloc(1, sizeof(*c));
+	struct pipe p = { 0 };
+	uint64_t res[DEVICE_RESULTS] = { 0 };
+	struct rlimit old = { 0 };
+	struct rlimit lim = { 0 };
+	void (*old_sig)(int) = SIG_DFL;
+	char path[256] = { 0 };
+	char line[128] = { 0 };
+	uint64_t fsize = 0;
+	uint64_t lines = 0;
+	FILE *f = NULL;
+	int rc = 0;
+
+	assert_non_null(c);
+	load_clip(c, "h264", DEVICE_CODEC_H264);
+	assert_true(c->count > 4);
+	fsize = (uint64_t)c->width * c->height +
+		2 * (((uint64_t)c->width + 1) / 2) *
+			(((uint64_t)c->height + 1) / 2);
+	pipe_open_sink(fx, c, &p, 0, DEVICE_SINK_MD5 | DEVICE_SINK_Y4M);
+	/* Room for the Y4M header and two frames, not three. */
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)(2 * fsize + fsize / 2);
+	old_sig = signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	rc = pipe_play(fx, c, &p);
+	status(fx, &ds); /* waits for the writer */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, old_sig);
+	assert_int_equal(rc, -ENOMEM);
+	assert_true(p.shown >= 3 && p.shown < c->count);
+	assert_int_equal(ds.display_frames, p.shown);
+	assert_int_equal(ds.display_sink_errors, 1);
+	/* Still refused, and CLOSE reports it too. */
+	assert_int_equal(dcall(fx, SID_DISPLAY, DEVICE_CMD_DISPLAY_SHOW,
+			       A(p.sess, p.iova_d + frame_off(&p, 0), p.bflags,
+				 p.fstride, 0, 0, 0, 0),
+			       NULL),
+			 -ENOMEM);
+	assert_int_equal(dcall(fx, SID_DISPLAY, DEVICE_CMD_DISPLAY_CLOSE,
+			       A(p.sess, 0, 0, 0, 0, 0, 0, 0), res),
+			 -ENOMEM);
+	status(fx, &ds); /* closed all the same */
+	assert_int_equal(ds.display_sessions, 0);
+	assert_int_equal(ds.display_sink_errors, 1);
+	/* The MD5 lines of the frames before the failure, in order. */
+	f = fopen(sink_path(fx, p.sess, ".md5", path, sizeof(path)), "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		assert_int_equal(strtoull(line, NULL, 10), lines);
+		assert_non_null(strstr(line, c->md5[lines]));
+		lines++;
+	}
+	fclose(f);
+	assert_true(lines >= 2 && lines <= 3);
+	assert_int_equal(dcall(fx, SID_VDEC, DEVICE_CMD_VDEC_CLOSE,
+			       A(p.ctx, 0, 0, 0, 0, 0, 0, 0), NULL),
+			 0);
+	free_clip(c);
+	free(c);
+}
+
 /* A board without a sink directory has no display sessions. */
 static void test_no_sink(void **state)
 {
@@ -1913,6 +2032,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
 		cmocka_unit_test(test_no_sink),
+		cmocka_unit_test_setup_teardown(test_sink_none, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sink_write_error, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_status_json, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_transport, setup, teardown),
