@@ -17,7 +17,7 @@
 
 static const char play_usage[] =
 	"usage: rheap-play [--heap HEAP] [--frames N] [--bitstream-buffers N]\n"
-	"                  [--frame-buffers N] [--sink md5|y4m|md5,y4m]\n"
+	"                  [--frame-buffers N] [--sink md5|y4m|md5,y4m|none]\n"
 	"                  [--snapshot FRAME] [--trace FILE] [--quiet]\n"
 	"                  [--probe-gpu] [--check-mmap] FILE.mp4\n"
 	"\n"
@@ -29,7 +29,9 @@ static const char play_usage[] =
 	"  --frames N               show at most N frames\n"
 	"  --bitstream-buffers N    restricted bitstream buffers (default 4, 1..16)\n"
 	"  --frame-buffers N        restricted frame buffers (default 12, 2..32)\n"
-	"  --sink md5|y4m|md5,y4m   what the display writes (default md5)\n"
+	"  --sink md5|y4m|md5,y4m|none\n"
+	"                           what the display writes (default md5; none:\n"
+	"                           scan out only, nothing kept)\n"
 	"  --snapshot FRAME         PNG snapshot of frame FRAME (0 = first)\n"
 	"  --trace FILE             Chrome trace-event JSON of the pipeline\n"
 	"  --quiet                  no progress output\n"
@@ -72,6 +74,8 @@ static int args_sink(const char *text, uint32_t *out)
 	} else if (strcmp(text, "md5,y4m") == 0 ||
 		   strcmp(text, "y4m,md5") == 0) {
 		*out = DEVICE_SINK_MD5 | DEVICE_SINK_Y4M;
+	} else if (strcmp(text, "none") == 0) {
+		*out = 0;
 	} else {
 		return -EINVAL;
 	}
@@ -152,7 +156,7 @@ static int args_value(enum args_id id, const char *name, const char *v,
 		return 0;
 	case ARG_SINK:
 		if (args_sink(v, &o->sink_flags) != 0) {
-			snprintf(err, cap, "%s '%s' is not md5, y4m or md5,y4m",
+			snprintf(err, cap, "%s '%s' is not md5, y4m, md5,y4m or none",
 				 name, v);
 			return -EINVAL;
 		}

@@ -3,7 +3,7 @@
  * rheap-play's command line (docs/rheap-play.md):
  *
  *   rheap-play [--heap HEAP] [--frames N] [--bitstream-buffers N]
- *              [--frame-buffers N] [--sink md5|y4m|md5,y4m]
+ *              [--frame-buffers N] [--sink md5|y4m|md5,y4m|none]
  *              [--snapshot FRAME] [--trace FILE] [--quiet] [--probe-gpu]
  *              [--check-mmap] FILE.mp4
  *
@@ -41,7 +41,8 @@
  * @frames:      --frames N: show at most N frames; 0 = all
  * @bs_count:    --bitstream-buffers (1..PLAY_BS_MAX)
  * @frame_count: --frame-buffers (PLAY_FRAMEBUF_MIN..PLAY_FRAMEBUF_MAX)
- * @sink_flags:  DEVICE_SINK_* (default MD5)
+ * @sink_flags:  DEVICE_SINK_* (default MD5); 0 for --sink none (the
+ *               display scans frames out and keeps nothing)
  * @snapshot:    --snapshot FRAME as DISPLAY_OPEN wants it: FRAME + 1;
  *               0 = no snapshot
  * @quiet:       no progress output

@@ -583,8 +583,11 @@ static int pipe_present(struct play_pipe *p, const uint64_t res[DEVICE_RESULTS])
 	return pipe_queue(p, (uint32_t)tag);
 }
 
-/* VDEC_RECEIVE until the decoder has nothing more; returns frames got. */
-static int pipe_receive(struct play_pipe *p, uint64_t *frames)
+/*
+ * VDEC_RECEIVE until the decoder has nothing more, or @limit frames (0: no
+ * limit) were shown; returns frames got.
+ */
+static int pipe_receive(struct play_pipe *p, uint64_t limit, uint64_t *frames)
 {
 	uint64_t args[DEVICE_ARGS] = { 0 };
 	uint64_t res[DEVICE_RESULTS] = { 0 };
@@ -625,6 +628,9 @@ static int pipe_receive(struct play_pipe *p, uint64_t *frames)
 			return rc;
 		}
 		(*frames)++;
+		if (limit != 0 && *frames >= limit) {
+			return 0;
+		}
 	}
 }
 
@@ -714,7 +720,7 @@ static int pipe_decode(struct play_pipe *p, const struct pipe_buf *b,
 		if (rc != -EBUSY) {
 			break;
 		}
-		rc = pipe_receive(p, &frames);
+		rc = pipe_receive(p, 0, &frames);
 		if (rc != 0) {
 			return rc;
 		}
@@ -766,7 +772,13 @@ int play_pipe_sample(struct play_pipe *p, const struct play_sample *s)
 	if (rc != 0) {
 		return rc;
 	}
-	return pipe_receive(p, &frames);
+	/*
+	 * One frame per sample in steady state, so stop after one: asking
+	 * again would mostly cost a round trip answered NONE. A frame left
+	 * in the decoder makes a later DECODE answer -EBUSY, and
+	 * pipe_decode() then drains it; EOS drains the rest.
+	 */
+	return pipe_receive(p, 1, &frames);
 }
 
 int play_pipe_finish(struct play_pipe *p)
@@ -785,7 +797,7 @@ int play_pipe_finish(struct play_pipe *p)
 		if (rc != -EBUSY) {
 			break;
 		}
-		rc = pipe_receive(p, &frames);
+		rc = pipe_receive(p, 0, &frames);
 		if (rc != 0) {
 			return rc;
 		}
@@ -795,7 +807,7 @@ int play_pipe_finish(struct play_pipe *p)
 		return rc;
 	}
 	while (!p->eof) {
-		rc = pipe_receive(p, &frames);
+		rc = pipe_receive(p, 0, &frames);
 		if (rc != 0) {
 			return rc;
 		}

@@ -85,6 +85,10 @@ static void test_args_all(void **state)
 			 0);
 	assert_int_equal(o.sink_flags, DEVICE_SINK_Y4M);
 	assert_string_equal(o.file, "--odd-name.mp4");
+	assert_int_equal(parse(&o, err, sizeof(err), "--sink=none", "c.mp4",
+			       NULL),
+			 0);
+	assert_int_equal(o.sink_flags, 0);
 	assert_int_equal(parse(&o, err, sizeof(err), "--help", NULL),
 			 PLAY_ARGS_HELP);
 	assert_int_equal(parse(&o, err, sizeof(err), "x", "--version", NULL),
@@ -106,8 +110,9 @@ static void test_args_rejects(void **state)
 		{ "--bitstream-buffers", "17", "not a number of buffers" },
 		{ "--frame-buffers", "1", "not a number of buffers" },
 		{ "--frame-buffers", "33", "not a number of buffers" },
-		{ "--sink", "png", "not md5, y4m or md5,y4m" },
-		{ "--sink", "", "not md5, y4m or md5,y4m" },
+		{ "--sink", "png", "not md5, y4m, md5,y4m or none" },
+		{ "--sink", "", "not md5, y4m, md5,y4m or none" },
+		{ "--sink", "none,md5", "not md5, y4m, md5,y4m or none" },
 		{ "--snapshot", "x", "not a frame number" },
 		{ "--heap", "", "needs a heap name" },
 		{ "--trace", "", "needs a file name" },
