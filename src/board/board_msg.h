@@ -21,6 +21,9 @@
  *           request) or 0, x4 = kind, x5 = DRAM messages that follow (0 for
  *           a VM: its hypervisor maps NW DRAM through its own host
  *           connection), x6 = BOARD_HELLO_FLAG_*.
+ *           BOARD_CONN_HYP (x3..x17 MBZ; -EBUSY while another hypervisor
+ *           is connected): x3 = 0 (no endpoint), x5 = the DRAM messages
+ *           that follow, as for NW.
  *   DRAM    board -> client, one per NW DRAM range after a NW HELLO:
  *           x1 = index, x2 = base PA, x3 = size; carries the range's memfd
  *           (SCM_RIGHTS, exactly one).
@@ -103,11 +106,16 @@
  *                       endpoint
  * @BOARD_CONN_VM:       a VM's FF-A endpoint (HELLO x3), opened by its
  *                       hypervisor; up to BOARD_MAX_VMS at once
+ * @BOARD_CONN_HYP:      the hypervisor (rheap-vmm): receives the NW DRAM
+ *                       memfds like the host, to map its guests' RAM;
+ *                       no FF-A endpoint (STATUS and FAULTS only, as an
+ *                       operator); one at a time
  */
 enum board_conn_kind {
 	BOARD_CONN_NW = 1,
 	BOARD_CONN_OPERATOR = 2,
 	BOARD_CONN_VM = 3,
+	BOARD_CONN_HYP = 4,
 };
 
 /**

@@ -41,6 +41,7 @@ enum board_conn_state {
 	CONN_HELLO_WAIT,
 	CONN_NW,
 	CONN_OPERATOR,
+	CONN_HYP,
 };
 
 /*
@@ -200,6 +201,9 @@ static void board_conn_close(struct board_server *s, struct board_conn *c,
 		if (s->once) {
 			s->stop = 1;
 		}
+	} else if (c->state == CONN_HYP) {
+		board_log(s->board, "connection %llu (hypervisor) closed: %s",
+			  (unsigned long long)c->seq, why);
 	} else if (error) {
 		board_log(s->board, "connection %llu closed: %s",
 			  (unsigned long long)c->seq, why);
@@ -405,6 +409,17 @@ static bool board_conn_peer_allowed(const struct board_conn *c)
 	return cred.uid == getuid() || cred.uid == 0;
 }
 
+/* Whether a hypervisor connection is open (one at a time). */
+static bool board_server_hyp_connected(const struct board_server *s)
+{
+	for (uint32_t i = 0; i < BOARD_SERVER_MAX_CONNS; i++) {
+		if (s->conns[i].state == CONN_HYP) {
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Returns the HELLO errno (0: accepted); the caller closes on non-zero. */
 static int board_conn_hello(struct board_server *s, struct board_conn *c,
 			    const struct rheap_ffa_regs *req)
@@ -412,19 +427,22 @@ static int board_conn_hello(struct board_server *s, struct board_conn *c,
 	struct rheap_ffa_regs rep = { .x = { BOARD_MSG_HELLO, BOARD_PROTO_VERSION } };
 	struct board_status st = { 0 };
 	bool vm = req->x[2] == BOARD_CONN_VM;
+	bool hyp = req->x[2] == BOARD_CONN_HYP;
 	uint16_t ep = 0;
 	int rc = 0;
 
 	if (req->x[1] != BOARD_PROTO_VERSION) {
 		rc = -EOPNOTSUPP;
 	} else if ((req->x[2] != BOARD_CONN_NW &&
-		    req->x[2] != BOARD_CONN_OPERATOR && !vm) ||
+		    req->x[2] != BOARD_CONN_OPERATOR && !vm && !hyp) ||
 		   !board_regs_zero_from(req, vm ? 4 : 3)) {
 		rc = -EINVAL;
 	} else if (!board_conn_peer_allowed(c)) {
 		rc = -EPERM;
 	} else if (req->x[2] == BOARD_CONN_NW) {
 		rc = board_nw_connect(s->board, &ep);
+	} else if (hyp && board_server_hyp_connected(s)) {
+		rc = -EBUSY;
 	} else if (vm && req->x[3] > BOARD_VM_ID_MAX) {
 		rc = -EINVAL; /* not even a 15-bit ID */
 	} else if (vm) {
@@ -444,8 +462,11 @@ static int board_conn_hello(struct board_server *s, struct board_conn *c,
 		c->state = CONN_OPERATOR;
 		return board_conn_send(c, &rep, -1);
 	}
-	/* NW or VM: the endpoint exists from here; close undoes it. */
-	c->state = CONN_NW;
+	/*
+	 * NW or VM: the endpoint exists from here; close undoes it. A
+	 * hypervisor is no endpoint (x3 = 0) but gets DRAM like the host.
+	 */
+	c->state = hyp ? CONN_HYP : CONN_NW;
 	c->ep = ep;
 	rep.x[3] = ep;
 	/* A VM's hypervisor maps NW DRAM through its own host connection. */
@@ -462,7 +483,10 @@ static int board_conn_hello(struct board_server *s, struct board_conn *c,
 			rc = board_conn_send(c, &dm, r.fd);
 		}
 	}
-	if (rc == 0) {
+	if (rc == 0 && hyp) {
+		board_log_info(s->board, "connection %llu: hypervisor connected",
+			       (unsigned long long)c->seq);
+	} else if (rc == 0) {
 		board_log_info(s->board, "connection %llu: %s endpoint 0x%04x connected",
 			       (unsigned long long)c->seq, vm ? "VM" : "NW", ep);
 	}
@@ -583,6 +607,7 @@ static void board_conn_serve(struct board_server *s, struct board_conn *c)
 		}
 		return;
 	case CONN_OPERATOR:
+	case CONN_HYP:
 		if ((req.x[0] != BOARD_MSG_STATUS &&
 		     req.x[0] != BOARD_MSG_FAULTS) ||
 		    !board_regs_zero_from(&req, 1)) {

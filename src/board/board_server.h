@@ -11,12 +11,16 @@
  *   HELLO WAIT --HELLO kind NW, no NW connected--> NW (endpoint 0x0001;
  *              the HELLO reply and one DRAM message per range sent)
  *   HELLO WAIT --HELLO kind OPERATOR--> OPERATOR
+ *   HELLO WAIT --HELLO kind HYP, no hypervisor connected--> HYP (the
+ *              reply and one DRAM message per range sent; no endpoint)
  *   HELLO WAIT --HELLO refused (version, kind, MBZ, second NW, other
  *              user)--> reply with the errno, then CLOSED
  *   NW --FF-A call--> NW (one reply per call)
  *   OPERATOR --STATUS or FAULTS--> OPERATOR (reply + JSON memfd)
+ *   HYP --STATUS or FAULTS--> HYP (as OPERATOR)
  *   any --EOF, malformed message (size, truncation, ancillary data, not
- *         HELLO first, not STATUS or FAULTS on an operator connection), send
+ *         HELLO first, not STATUS or FAULTS on an operator or hypervisor
+ *         connection), send
  *         failure--> CLOSED (a log line; NW: board_nw_disconnect())
  *
  * A malformed message changes no board state. Replies are sent without

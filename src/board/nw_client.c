@@ -250,7 +250,11 @@ static int nw_client_hello(int fd, enum board_conn_kind kind, uint16_t vm_id,
 	}
 	c->ep = (uint16_t)rep.x[3];
 	c->flags = rep.x[6];
-	if (kind == BOARD_CONN_NW) {
+	if (kind == BOARD_CONN_HYP && rep.x[3] != 0) {
+		rc = -EINVAL; /* a hypervisor is no endpoint */
+		goto err_destroy;
+	}
+	if (kind == BOARD_CONN_NW || kind == BOARD_CONN_HYP) {
 		rc = nw_client_map_dram(c, rep.x[5]);
 		if (rc) {
 			goto err_destroy;
@@ -305,6 +309,16 @@ int nw_client_connect(const char *path, enum board_conn_kind kind,
 		return fd;
 	}
 	return nw_client_connect_fd(fd, kind, out);
+}
+
+int nw_client_connect_hyp(const char *path, struct nw_client **out)
+{
+	int fd = nw_client_socket(path);
+
+	if (fd < 0) {
+		return fd;
+	}
+	return nw_client_hello(fd, BOARD_CONN_HYP, 0, out);
 }
 
 int nw_client_connect_vm_fd(int fd, uint16_t vm_id,

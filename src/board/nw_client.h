@@ -52,7 +52,7 @@ struct nw_client;
 /**
  * nw_client_connect() - connect to a board's socket and say HELLO
  * @path: the board's socket path
- * @kind: BOARD_CONN_NW or BOARD_CONN_OPERATOR (VMs:
+ * @kind: BOARD_CONN_NW, BOARD_CONN_OPERATOR or BOARD_CONN_HYP (VMs:
  *        nw_client_connect_vm())
  * @out:  the new client; untouched on failure
  *
@@ -75,6 +75,21 @@ int nw_client_connect(const char *path, enum board_conn_kind kind,
  */
 int nw_client_connect_fd(int fd, enum board_conn_kind kind,
 			 struct nw_client **out);
+
+/**
+ * nw_client_connect_hyp() - connect as the hypervisor (HELLO kind
+ * BOARD_CONN_HYP): NW DRAM mapped as for the host (nw_client_dram_get()),
+ * no FF-A endpoint (nw_client_id() is 0); nw_client_status() and
+ * nw_client_faults() work as on an operator connection
+ * @path: the board's socket path
+ * @out:  the new client; untouched on failure
+ *
+ * Return: 0; -ENOENT if no board serves @path; the board's HELLO refusal
+ * (-EBUSY: a hypervisor is already connected; -EPERM: another user;
+ * -EOPNOTSUPP: protocol version); -EINVAL for a malformed reply or a
+ * @path too long; -ENOMEM if mapping DRAM fails.
+ */
+int nw_client_connect_hyp(const char *path, struct nw_client **out);
 
 /**
  * nw_client_connect_vm() - connect as a VM's FF-A endpoint (HELLO kind

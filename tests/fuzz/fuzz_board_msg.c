@@ -16,7 +16,8 @@
  *   FR_HELLO   HELLO with input-chosen version, kind and maybe an MBZ value;
  *              kind 3 (VM) maybe with x3 an endpoint ID from k_vm_ids
  *              (in range, the host's, partitions', the SPMC's, above 16
- *              bits) or from input
+ *              bits) or from input; kind 0 with sel bit 0x10 becomes
+ *              kind 4 (HYP)
  *   FR_STATUS  STATUS, maybe with a non-zero MBZ register
  *   FR_FFA     an FF-A call: w0 from k_funcs, a few registers from input
  *   FR_SIZE    a datagram of input-chosen length (0..299 bytes)
@@ -40,6 +41,9 @@
  *    exactly when x3 is 0x0002..0x7FFF and x4..x17 are zero (else
  *    -EINVAL), answers x3 = the ID and no DRAM message, and the VM
  *    connection then behaves as a NW one (below) for its own endpoint;
+ *    a HYP HELLO is accepted exactly when x3..x17 are zero, answers
+ *    x3 = 0 and the DRAM messages as for NW, changes no board status,
+ *    and the connection then behaves as an operator one;
  *    an FF-A call on a NW connection gets exactly one reply; STATUS and FAULTS get one reply
  *    (echoing the request's x0) with a fd; a DEVICE frame on a NW
  *    connection gets one DEVICE reply whose status is 0 or an errno of
@@ -112,6 +116,7 @@ enum model_state {
 	M_HELLO_WAIT = 0,
 	M_NW,
 	M_OPERATOR,
+	M_HYP,
 	M_CLOSED,
 };
 
@@ -449,6 +454,9 @@ static void build_frame(struct reader *r, uint8_t *buf, size_t *len,
 		regs->x[0] = BOARD_MSG_HELLO;
 		regs->x[1] = sel & 0x80 ? rd64(r) : BOARD_PROTO_VERSION;
 		regs->x[2] = sel & 0x3;
+		if (regs->x[2] == 0 && (sel & 0x10)) {
+			regs->x[2] = BOARD_CONN_HYP;
+		}
 		if (regs->x[2] == BOARD_CONN_VM && (sel & 0x20)) {
 			uint8_t pick = rd8(r);
 
@@ -580,9 +588,10 @@ static enum model_state step(struct board *b, int fd, enum model_state st,
 	}
 	if (st == M_HELLO_WAIT && !malformed && req.x[0] == BOARD_MSG_HELLO) {
 		bool vm = req.x[2] == BOARD_CONN_VM;
+		bool hyp = req.x[2] == BOARD_CONN_HYP;
 		bool ok = req.x[1] == BOARD_PROTO_VERSION &&
 			  (req.x[2] == BOARD_CONN_NW ||
-			   req.x[2] == BOARD_CONN_OPERATOR ||
+			   req.x[2] == BOARD_CONN_OPERATOR || hyp ||
 			   (vm && req.x[3] >= BOARD_VM_ID_MIN &&
 			    req.x[3] <= BOARD_VM_ID_MAX)) &&
 			  zero_from(&req, vm ? 4 : 3);
@@ -612,7 +621,7 @@ static enum model_state step(struct board *b, int fd, enum model_state st,
 			check(after.vm_count == 1 && !after.nw_connected);
 			return M_NW;
 		}
-		check(rep.x[3] == BOARD_NW_ENDPOINT &&
+		check(rep.x[3] == (hyp ? 0 : BOARD_NW_ENDPOINT) &&
 		      rep.x[5] == board_dram_count(b));
 		for (uint64_t i = 0; i < rep.x[5]; i++) {
 			struct rheap_ffa_regs dm = { { 0 } };
@@ -621,6 +630,10 @@ static enum model_state step(struct board *b, int fd, enum model_state st,
 			check(dm.x[0] == BOARD_MSG_DRAM && dm.x[1] == i);
 		}
 		board_status(b, &after);
+		if (hyp) {
+			check(status_eq(&before, &after));
+			return M_HYP;
+		}
 		check(after.nw_connected);
 		return M_NW;
 	}
@@ -654,14 +667,14 @@ static enum model_state step(struct board *b, int fd, enum model_state st,
 		check(spmc_check_invariants(board_spmc(b), NULL) == 0);
 		return M_NW;
 	}
-	if (!malformed && st == M_OPERATOR &&
+	if (!malformed && (st == M_OPERATOR || st == M_HYP) &&
 	    (req.x[0] == BOARD_MSG_STATUS || req.x[0] == BOARD_MSG_FAULTS) &&
 	    zero_from(&req, 1)) {
 		expect_reply(fd, &rep, 1);
 		check(rep.x[0] == req.x[0] && rep.x[1] == 0 && rep.x[2] > 0);
 		board_status(b, &after);
 		check(status_eq(&before, &after));
-		return M_OPERATOR;
+		return st;
 	}
 	/* Everything else is malformed: the board closes, nothing changes. */
 	expect_close(fd);
