@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * rheap-vmm internals shared by vmm.c (processes, event loop, control
+ * socket), vmm_dev.c (the virtio-mmio device and the requests) and
+ * vmm_ffa.c (FF-A forwarding with the stage-2 ownership check).
+ */
+#ifndef RHEAP_SRC_HYP_VMM_INTERNAL_H
+#define RHEAP_SRC_HYP_VMM_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <rheap/rheap.h>
+#include <rheap/virtio_rheap.h>
+
+#include "board/nw_client.h"
+#include "hyp/virtq.h"
+#include "hyp/vmm.h"
+#include "hyp/vtransport.h"
+
+#define VMM_PAGE_SIZE 4096u
+/** Largest queue the device offers (QueueNumMax of the requestq). */
+#define VMM_QUEUE_NUM_MAX 256u
+/** Bytes of the largest request chain read (config.max_request). */
+#define VMM_MAX_REQUEST 4096u
+/** Bytes of the largest response written. */
+#define VMM_MAX_RESPONSE 4096u
+/** Segments an ATTACH response carries at most (config.max_segs). */
+#define VMM_MAX_SEGS 16u
+/** Chain segments the device accepts (readable + writable). */
+#define VMM_CHAIN_SEGS 32u
+/** Heaps of the host offered to guests. */
+#define VMM_MAX_HEAPS 16u
+/** Devices a VM may open. */
+#define VMM_MAX_DEVICES 8u
+/** Denials kept for STATUS. */
+#define VMM_DENIAL_LOG 64u
+/** Mailbox pages a VM may map (RXTX_MAP page_count 1..this). */
+#define VMM_MBOX_PAGES 4u
+/** The hypervisor's own mailbox pages per VM (TX then RX). */
+#define VMM_MBOX_AREA (2u * VMM_MBOX_PAGES * VMM_PAGE_SIZE)
+/** FF-A transactions (LEND/SHARE handles) a VM holds at once. */
+#define VMM_MAX_SHARES 64u
+/** Constituents of one FF-A transaction the hypervisor forwards. */
+#define VMM_MAX_RANGES 64u
+
+/* virtio 1.2 §2.1: device status bits. */
+#define VMM_ST_ACKNOWLEDGE 1u
+#define VMM_ST_DRIVER 2u
+#define VMM_ST_DRIVER_OK 4u
+#define VMM_ST_FEATURES_OK 8u
+#define VMM_ST_NEEDS_RESET 64u
+#define VMM_ST_FAILED 128u
+
+/* Features the device offers. */
+#define VMM_DEV_FEATURES                                                      \
+	(VIRTQ_FEATURE(VIRTIO_F_VERSION_1) |                                   \
+	 VIRTQ_FEATURE(VIRTIO_F_EVENT_IDX) |                                   \
+	 VIRTQ_FEATURE(VIRTIO_F_INDIRECT_DESC) |                               \
+	 VIRTQ_FEATURE(VIRTIO_RHEAP_F_FFA) |                                   \
+	 VIRTQ_FEATURE(VIRTIO_RHEAP_F_DEVICES))
+
+/** One buffer of a VM: its handle on host rheapd under a VM-local ID. */
+struct vmm_buf {
+	uint64_t id;           /* 0: free slot */
+	int fd;                /* the host handle (rheapd ALLOC) */
+	uint64_t size;         /* bytes */
+	uint32_t heap_index;   /* into vmm.heaps */
+	uint32_t attach_count; /* this VM's attachments of it */
+};
+
+/** One attachment of a VM. */
+struct vmm_att {
+	uint64_t id;      /* 0: free slot */
+	uint64_t buf_id;  /* the VM's buffer */
+	uint32_t dev;     /* index into vmm_vm.devs */
+	uint64_t host_id; /* rheapd's attachment ID on that connection */
+};
+
+/** A VM's device connection (rheap_device_open per VM per device). */
+struct vmm_vdev {
+	char name[VIRTIO_RHEAP_DEVICE_NAME_MAX];
+	struct rheap_device *dev;
+};
+
+/**
+ * struct vmm_share - one FF-A transaction a VM sent (it is the owner)
+ * @handle:      the SPMC's handle; 0: free slot
+ * @abi:         RHEAP_FFA_ABI_SHARE or LEND
+ * @first_page:  GPA page numbers and counts of its constituents
+ * @page_count:
+ * @range_count: entries used
+ */
+struct vmm_share {
+	uint64_t handle;
+	uint32_t abi;
+	uint32_t range_count;
+	uint64_t first_page[VMM_MAX_RANGES];
+	uint32_t page_count[VMM_MAX_RANGES];
+};
+
+/* Page states of the stage-2 model (vmm_vm.pages). */
+#define VMM_PAGE_OWNED 0u  /* the guest's, mapped */
+#define VMM_PAGE_SHARED 1u /* shared: mapped, not sendable again */
+#define VMM_PAGE_LENT 2u   /* lent: not the guest's until reclaimed */
+
+/**
+ * struct vmm_vm - one guest and its device
+ *
+ * Transport registers follow virtio-mmio (vtransport.h). The tables hold
+ * the VM's own IDs: a request naming an ID not in them is -ENOENT and a
+ * denial. Everything is touched by the event loop only.
+ */
+struct vmm_vm {
+	struct vmm *vmm;
+	uint32_t index;
+	uint16_t ep;
+	pid_t pid;     /* 0 once reaped */
+	int pidfd;     /* -1 once dead */
+	bool alive;
+	int exit_status; /* wait status once dead */
+	uint64_t ram_pa;
+	uint64_t ram_size;
+	uint8_t *ram;  /* inside the hypervisor's DRAM mapping */
+	int mmio_fd;   /* our end */
+	int kick_fd;
+	int irq_fd;
+	char uapi_path[108];
+	struct nw_client *ffa; /* the VM's board connection */
+
+	/* virtio-mmio registers. */
+	uint32_t status;
+	uint32_t dev_feat_sel;
+	uint32_t drv_feat_sel;
+	uint64_t drv_features;
+	uint32_t queue_sel;
+	uint32_t int_status;
+	uint32_t config_gen;
+	uint32_t q_num;
+	bool q_ready;
+	uint64_t q_desc;
+	uint64_t q_driver;
+	uint64_t q_device;
+	struct virtq_mem_range range;
+	struct virtq_mem mem;
+	struct virtq_dev vq;
+
+	/* Tables (quota-sized). */
+	struct vmm_buf *bufs;
+	uint32_t buf_count;
+	uint64_t next_buf_id;
+	struct vmm_att *atts;
+	uint32_t att_count;
+	uint64_t next_att_id;
+	uint64_t bytes;
+	struct rheap_heap *heaps[VMM_MAX_HEAPS];
+	struct vmm_vdev devs[VMM_MAX_DEVICES];
+	uint32_t dev_count;
+
+	/* Stage-2 model and FF-A. */
+	uint8_t *pages; /* VMM_PAGE_* per guest page */
+	struct vmm_share *shares;
+	bool mbox_mapped;
+	uint64_t tx_gpa;
+	uint64_t rx_gpa;
+	uint32_t mbox_pages;
+	uint64_t hyp_tx_pa; /* the hypervisor's mailbox for this VM */
+	uint8_t *hyp_tx;
+	uint8_t *hyp_rx;
+
+	/* Counters. */
+	uint64_t denials;
+	uint64_t requests;
+};
+
+/** One recorded denial. */
+struct vmm_denial {
+	uint32_t vm;
+	char request[16];
+	uint64_t id;
+	char reason[64];
+};
+
+struct vmm {
+	struct vmm_cfg cfg;
+	char run_dir[96];
+	char ctl_path[128];
+	struct nw_client *hyp;
+	struct rheap_heap_desc heaps[VMM_MAX_HEAPS];
+	uint32_t heap_count;
+	struct vmm_vm vms[VMM_MAX_VMS];
+	int epfd;
+	int sigfd;
+	int ctl_fd;
+	bool stop;
+	struct vmm_denial denials[VMM_DENIAL_LOG];
+	uint64_t denial_total; /* denials[total % LOG] is the next slot */
+};
+
+/* vmm.c */
+void vmm_log(const struct vmm *vmm, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void vmm_deny(struct vmm_vm *vm, const char *request, uint64_t id,
+	      const char *reason);
+
+/* vmm_dev.c */
+void vmm_dev_reset(struct vmm_vm *vm);
+int vmm_dev_mmio(struct vmm_vm *vm);
+void vmm_dev_kick(struct vmm_vm *vm);
+void vmm_dev_release(struct vmm_vm *vm);
+
+/* vmm_ffa.c */
+/**
+ * vmm_ffa_call() - serve a VM's FF-A call (F_FFA)
+ * @vm: the VM
+ * @x:  in: the guest's x0..x17 (untrusted); out: the reply it sees
+ *
+ * Return: 0 the call reached the SPMC (its reply in @x); a refusal of the
+ * hypervisor: -EPERM, -EINVAL, -ENOMEM or -EOPNOTSUPP with @x the
+ * FFA_ERROR the guest sees; -ENOENT the board went away.
+ */
+int vmm_ffa_call(struct vmm_vm *vm, uint64_t x[VIRTIO_RHEAP_FFA_REGS]);
+bool vmm_ffa_handle_owned_by_other(const struct vmm_vm *vm, uint64_t handle);
+
+#endif /* RHEAP_SRC_HYP_VMM_INTERNAL_H */

@@ -1,0 +1,1189 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * rheap-vmm end to end: rheap-board + host rheapd (platform.c) and the
+ * vmm's command line (vmm_main) in a child process, whose 4 guests run
+ * this file's test driver instead of guest_main: a minimal virtio-rheap
+ * driver (virtq driver side + vtransport) that serves commands from the
+ * test on its uapi_path. Through it the test makes well-formed requests,
+ * hostile ones (other VMs' IDs and handles, memory it does not own,
+ * quotas) and hostile rings, and checks each exact status plus the
+ * vmm.sock STATUS denial count; then it kills a guest mid-operation and
+ * checks the host (rheapd, board) and the other guests.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <rheap/err.h>
+#include <rheap/ffa_abi.h>
+#include <rheap/ffa_desc.h>
+#include <rheap/rheap.h>
+#include <rheap/use_case.h>
+#include <rheap/virtio_rheap.h>
+
+#include "board/board_msg.h"
+#include "board/nw_client.h"
+#include "hyp/virtq.h"
+#include "hyp/vmm.h"
+#include "hyp/vtransport.h"
+#include "platform.h"
+#include "util/json.h"
+
+#define VMS 4u
+#define QSIZE 16u
+#define SDP_ID 0x8001u
+#define PAGE 4096u
+
+/* Test guest RAM layout (GPAs). */
+#define G_DESC 0x0000u
+#define G_AVAIL 0x1000u
+#define G_USED 0x2000u
+#define G_IND 0x3000u
+#define G_REQ 0x4000u
+#define G_RESP 0x6000u
+#define G_TX 0x10000u
+#define G_RX 0x11000u
+#define G_DATA 0x100000u
+
+/* ---- The test guest ---- */
+
+enum tg_op {
+	TG_INIT = 1, /* reset + full init; v = status read back */
+	TG_REQ,      /* request in data; a = response capacity; b bit0 indirect */
+	TG_MMIO,     /* a = offset, b = value, arg = size, data[0] = 1 write */
+	TG_WRITE,    /* data -> GPA a */
+	TG_HOSTILE,  /* arg = mode; v = status read back */
+	TG_STORM,    /* arg = ALLOCs of heap a, never answered to the test */
+};
+
+struct tg_cmd {
+	uint32_t op;
+	uint32_t arg;
+	uint64_t a;
+	uint64_t b;
+	uint32_t len;
+	uint32_t pad;
+	uint8_t data[1024];
+};
+
+struct tg_rep {
+	int32_t rc;
+	uint32_t len;
+	uint64_t v;
+	uint8_t data[1024];
+};
+
+struct tg {
+	const struct vt_guest_env *env;
+	struct virtq_mem_range range;
+	struct virtq_mem mem;
+	struct virtq_drv drv;
+	struct virtq_drv_slot slots[QSIZE];
+	uint64_t features;
+};
+
+static int tg_mmio(struct tg *g, uint32_t op, uint32_t off, uint32_t size,
+		   uint64_t val, uint64_t *out)
+{
+	struct vt_mmio_req r = { .op = op, .offset = off, .size = size,
+				 .value = val };
+	struct vt_mmio_resp p = { 0 };
+
+	if (send(g->env->mmio_fd, &r, sizeof(r), 0) != (ssize_t)sizeof(r) ||
+	    recv(g->env->mmio_fd, &p, sizeof(p), 0) != (ssize_t)sizeof(p)) {
+		return -ENOENT;
+	}
+	if (out) {
+		*out = p.value;
+	}
+	return p.status == VT_MMIO_OK ? 0 :
+	       p.status == VT_MMIO_E_STATE ? -EBUSY : -EINVAL;
+}
+
+static uint32_t tg_rd(struct tg *g, uint32_t off)
+{
+	uint64_t v = 0;
+
+	(void)tg_mmio(g, VT_MMIO_READ, off, 4, 0, &v);
+	return (uint32_t)v;
+}
+
+static int tg_wr(struct tg *g, uint32_t off, uint32_t v)
+{
+	return tg_mmio(g, VT_MMIO_WRITE, off, 4, v, NULL);
+}
+
+static int tg_init(struct tg *g, uint64_t *status)
+{
+	struct virtq_layout l = { .desc_gpa = G_DESC, .avail_gpa = G_AVAIL,
+				  .used_gpa = G_USED, .size = QSIZE };
+	uint64_t dev = 0;
+	int rc = 0;
+
+	tg_wr(g, VT_MMIO_STATUS, 0);
+	if (tg_rd(g, VT_MMIO_MAGIC) != VT_MMIO_MAGIC_VALUE ||
+	    tg_rd(g, VT_MMIO_DEVICE_ID) != VIRTIO_ID_RHEAP) {
+		return -EINVAL;
+	}
+	tg_wr(g, VT_MMIO_STATUS, 1);
+	tg_wr(g, VT_MMIO_STATUS, 3);
+	tg_wr(g, VT_MMIO_DEV_FEATURES_SEL, 0);
+	dev = tg_rd(g, VT_MMIO_DEV_FEATURES);
+	tg_wr(g, VT_MMIO_DEV_FEATURES_SEL, 1);
+	dev |= (uint64_t)tg_rd(g, VT_MMIO_DEV_FEATURES) << 32;
+	g->features = dev;
+	tg_wr(g, VT_MMIO_DRV_FEATURES_SEL, 0);
+	tg_wr(g, VT_MMIO_DRV_FEATURES, (uint32_t)dev);
+	tg_wr(g, VT_MMIO_DRV_FEATURES_SEL, 1);
+	tg_wr(g, VT_MMIO_DRV_FEATURES, (uint32_t)(dev >> 32));
+	tg_wr(g, VT_MMIO_STATUS, 11);
+	if (!(tg_rd(g, VT_MMIO_STATUS) & 8)) {
+		return -EOPNOTSUPP;
+	}
+	l.features = dev & VIRTQ_FEATURES_KNOWN;
+	rc = virtq_drv_init(&g->drv, &g->mem, &l, g->slots, QSIZE, NULL);
+	if (rc) {
+		return rc;
+	}
+	tg_wr(g, VT_MMIO_QUEUE_SEL, 0);
+	tg_wr(g, VT_MMIO_QUEUE_NUM, QSIZE);
+	tg_wr(g, VT_MMIO_QUEUE_DESC_LO, G_DESC);
+	tg_wr(g, VT_MMIO_QUEUE_DESC_HI, 0);
+	tg_wr(g, VT_MMIO_QUEUE_DRIVER_LO, G_AVAIL);
+	tg_wr(g, VT_MMIO_QUEUE_DRIVER_HI, 0);
+	tg_wr(g, VT_MMIO_QUEUE_DEVICE_LO, G_USED);
+	tg_wr(g, VT_MMIO_QUEUE_DEVICE_HI, 0);
+	rc = tg_wr(g, VT_MMIO_QUEUE_READY, 1);
+	tg_wr(g, VT_MMIO_STATUS, 15);
+	*status = tg_rd(g, VT_MMIO_STATUS);
+	return rc;
+}
+
+static void tg_kick(struct tg *g)
+{
+	uint64_t one = 1;
+
+	if (write(g->env->kick_fd, &one, sizeof(one)) != (ssize_t)sizeof(one)) {
+		return;
+	}
+}
+
+/* Wait for the used element of a request; returns the bytes written. */
+static int tg_wait(struct tg *g, uint32_t *len)
+{
+	for (int tries = 0; tries < 50; tries++) {
+		struct pollfd p = { .fd = g->env->irq_fd, .events = POLLIN };
+		uint64_t cookie = 0;
+		uint64_t n = 0;
+		int rc = virtq_drv_get_used(&g->drv, &cookie, len, NULL);
+
+		if (rc != 0) {
+			return rc < 0 ? rc : 0;
+		}
+		if (poll(&p, 1, 100) == 1 && read(g->env->irq_fd, &n, sizeof(n)) > 0) {
+			tg_wr(g, VT_MMIO_INT_ACK, tg_rd(g, VT_MMIO_INT_STATUS));
+		}
+	}
+	return -ENOENT;
+}
+
+static int tg_req(struct tg *g, const uint8_t *req, uint32_t len, uint32_t cap,
+		  bool indirect, uint8_t *resp, uint32_t *rlen)
+{
+	struct virtq_buf bufs[2] = { { G_REQ, len }, { G_RESP, cap } };
+	struct virtq_indirect ind = { G_IND, 4 };
+	int rc = 0;
+
+	memcpy(g->env->ram + G_REQ, req, len);
+	memset(g->env->ram + G_RESP, 0xEE, cap);
+	rc = virtq_drv_add(&g->drv, bufs, 1, 1, indirect ? &ind : NULL, 1, NULL);
+	if (rc < 0) {
+		return rc;
+	}
+	if (virtq_drv_kick_needed(&g->drv)) {
+		tg_kick(g);
+	}
+	rc = tg_wait(g, rlen);
+	if (rc == 0) {
+		memcpy(resp, g->env->ram + G_RESP, *rlen);
+	}
+	return rc;
+}
+
+static void tg_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void tg_desc(struct tg *g, uint32_t i, uint64_t addr, uint32_t len,
+		    uint16_t flags, uint16_t next)
+{
+	uint8_t *d = g->env->ram + G_DESC + 16u * i;
+
+	memcpy(d, &addr, 8);
+	memcpy(d + 8, &len, 4);
+	tg_put16(d + 12, flags);
+	tg_put16(d + 14, next);
+}
+
+/* Put a broken chain (or index) on the ring behind virtq's back. */
+static int tg_hostile(struct tg *g, uint32_t mode, uint64_t *status)
+{
+	uint8_t *avail = g->env->ram + G_AVAIL;
+	uint16_t idx = (uint16_t)(avail[2] | avail[3] << 8);
+	uint16_t head = QSIZE - 1;
+
+	switch (mode) {
+	case 1: /* descriptor loop */
+		tg_desc(g, head, G_REQ, 16, VIRTQ_DESC_F_NEXT, (uint16_t)(head - 1));
+		tg_desc(g, head - 1, G_REQ, 16, VIRTQ_DESC_F_NEXT, head);
+		break;
+	case 2: /* out-of-range GPA */
+		tg_desc(g, head, g->env->ram_size + PAGE, 16, 0, 0);
+		break;
+	case 3: /* bad indirect table length */
+		tg_desc(g, head, G_IND, 17, VIRTQ_DESC_F_INDIRECT, 0);
+		break;
+	case 4: /* readable bytes over max_request */
+		tg_desc(g, head, G_DATA, 8192, 0, 0);
+		break;
+	case 5: /* head index out of range */
+		head = 999;
+		break;
+	case 6: /* indirect inside indirect */
+		tg_desc(g, head, G_IND, 32, VIRTQ_DESC_F_INDIRECT, 0);
+		memset(g->env->ram + G_IND, 0, 32);
+		{
+			uint64_t a = G_IND + 16;
+			uint32_t l = 16;
+
+			memcpy(g->env->ram + G_IND, &a, 8);
+			memcpy(g->env->ram + G_IND + 8, &l, 4);
+			tg_put16(g->env->ram + G_IND + 12, VIRTQ_DESC_F_INDIRECT);
+		}
+		break;
+	case 7: /* zero-length descriptor */
+		tg_desc(g, head, G_REQ, 0, 0, 0);
+		break;
+	default: /* 8: the available index runs ahead */
+		idx = (uint16_t)(idx + 100);
+		break;
+	}
+	if (mode != 8) {
+		tg_put16(avail + 4 + 2u * (idx % QSIZE), head);
+	}
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	tg_put16(avail + 2, (uint16_t)(idx + 1));
+	tg_kick(g);
+	for (int i = 0; i < 100; i++) {
+		*status = tg_rd(g, VT_MMIO_STATUS);
+		if (*status & 64u) {
+			return 0;
+		}
+		usleep(10000);
+	}
+	return -ENOENT;
+}
+
+static void tg_serve(struct tg *g, int c)
+{
+	static struct tg_cmd cmd;
+	static struct tg_rep rep;
+
+	for (;;) {
+		ssize_t n = recv(c, &cmd, sizeof(cmd), 0);
+
+		if (n != (ssize_t)sizeof(cmd)) {
+			return;
+		}
+		memset(&rep, 0, sizeof(rep));
+		switch (cmd.op) {
+		case TG_INIT:
+			rep.rc = tg_init(g, &rep.v);
+			break;
+		case TG_REQ:
+			rep.rc = tg_req(g, cmd.data, cmd.len, (uint32_t)cmd.a,
+					cmd.b & 1, rep.data, &rep.len);
+			break;
+		case TG_MMIO:
+			rep.rc = tg_mmio(g, cmd.data[0] ? VT_MMIO_WRITE : VT_MMIO_READ,
+					 (uint32_t)cmd.a, cmd.arg, cmd.b, &rep.v);
+			break;
+		case TG_WRITE:
+			if (cmd.a < g->env->ram_size &&
+			    cmd.len <= g->env->ram_size - cmd.a) {
+				memcpy(g->env->ram + cmd.a, cmd.data, cmd.len);
+			} else {
+				rep.rc = -EINVAL;
+			}
+			break;
+		case TG_HOSTILE:
+			rep.rc = tg_hostile(g, cmd.arg, &rep.v);
+			break;
+		case TG_STORM:
+			for (uint32_t i = 0; i < cmd.arg; i++) {
+				uint8_t q[48] = { 0 };
+				uint8_t r[64];
+				uint32_t rl = 0;
+				uint64_t len = 65536;
+
+				q[0] = VIRTIO_RHEAP_REQ_ALLOC;
+				q[16] = (uint8_t)cmd.a;
+				memcpy(q + 24, &len, 8);
+				(void)tg_req(g, q, 48, 32, false, r, &rl);
+			}
+			break;
+		default:
+			rep.rc = -EINVAL;
+			break;
+		}
+		if (send(c, &rep, sizeof(rep), 0) != (ssize_t)sizeof(rep)) {
+			return;
+		}
+	}
+}
+
+static int test_guest(const struct vt_guest_env *env)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	static struct tg g;
+	uint64_t st = 0;
+	int l = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+
+	g.env = env;
+	g.range = (struct virtq_mem_range){ .gpa = 0, .size = env->ram_size,
+					    .host = env->ram };
+	g.mem = (struct virtq_mem){ .ranges = &g.range, .range_count = 1 };
+	if (tg_init(&g, &st) != 0) {
+		return 3;
+	}
+	memcpy(a.sun_path, env->uapi_path, strlen(env->uapi_path) + 1);
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	    listen(l, 4) != 0) {
+		return 4;
+	}
+	for (;;) {
+		int c = accept(l, NULL, NULL);
+
+		if (c < 0) {
+			return 5;
+		}
+		tg_serve(&g, c);
+		close(c);
+	}
+}
+
+/* ---- The test side ---- */
+
+static struct platform g_p;
+static pid_t g_vmm;
+static int g_vm[VMS] = { -1, -1, -1, -1 };
+static char g_vmm_log[160];
+static char g_vmm_sock[160];
+static uint32_t g_heap_r; /* a restricted heap's index */
+static uint32_t g_heap_s; /* the system heap's index */
+
+static int vm_cmd(uint32_t vm, struct tg_cmd *c, struct tg_rep *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (send(g_vm[vm], c, sizeof(*c), 0) != (ssize_t)sizeof(*c) ||
+	    recv(g_vm[vm], r, sizeof(*r), 0) != (ssize_t)sizeof(*r)) {
+		return -ENOENT;
+	}
+	return r->rc;
+}
+
+/* One request; returns the device status as an errno, or a driver error. */
+static int vm_req(uint32_t vm, const void *req, uint32_t len, uint32_t cap,
+		  uint8_t *resp)
+{
+	static struct tg_cmd c;
+	static struct tg_rep r;
+	uint32_t st = 0;
+	int rc = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.op = TG_REQ;
+	c.a = cap;
+	c.len = len;
+	memcpy(c.data, req, len);
+	rc = vm_cmd(vm, &c, &r);
+	if (rc) {
+		return rc - 1000;
+	}
+	if (r.len < 16) {
+		return -1000;
+	}
+	memcpy(&st, r.data, 4);
+	if (resp) {
+		memcpy(resp, r.data, r.len);
+	}
+	return virtio_rheap_status_to_errno(st);
+}
+
+static int vm_alloc(uint32_t vm, uint32_t heap, uint64_t len, uint64_t *id)
+{
+	struct virtio_rheap_alloc_req q = { .hdr = { .type = VIRTIO_RHEAP_REQ_ALLOC,
+						     .tag = 7 },
+					    .heap_index = heap, .len = len };
+	struct virtio_rheap_alloc_resp r = { .buffer_id = 0 };
+	int rc = vm_req(vm, &q, sizeof(q), sizeof(r), (uint8_t *)&r);
+
+	*id = rc == 0 ? r.buffer_id : 0;
+	return rc;
+}
+
+static int vm_buf_op(uint32_t vm, uint32_t type, uint64_t id)
+{
+	struct virtio_rheap_buffer_req q = { .hdr = { .type = type },
+					     .buffer_id = id };
+	uint8_t r[64];
+
+	return vm_req(vm, &q, sizeof(q), 48, r);
+}
+
+static int vm_attach(uint32_t vm, uint64_t buf, const char *dev,
+		     uint32_t flags, uint64_t *att)
+{
+	struct virtio_rheap_attach_req q = { .hdr = { .type = VIRTIO_RHEAP_REQ_ATTACH },
+					     .buffer_id = buf, .flags = flags };
+	uint8_t r[512];
+	int rc = 0;
+
+	memcpy(q.device, dev, strlen(dev));
+	rc = vm_req(vm, &q, sizeof(q), 32 + 16 * 16, r);
+	if (rc == 0 && att) {
+		memcpy(att, r + 16, 8);
+	}
+	return rc;
+}
+
+static int vm_detach(uint32_t vm, uint64_t att)
+{
+	struct virtio_rheap_detach_req q = { .hdr = { .type = VIRTIO_RHEAP_REQ_DETACH },
+					     .attach_id = att };
+	uint8_t r[32];
+
+	return vm_req(vm, &q, sizeof(q), 16, r);
+}
+
+static int g_vst; /* virtio status (errno) of the last FF-A request */
+
+/*
+ * An FF-A call; *@x in and out (the registers the guest sees, also when
+ * the hypervisor refused). Returns 0, or -1 when no response came.
+ */
+static int vm_ffa(uint32_t vm, uint64_t x[VIRTIO_RHEAP_FFA_REGS])
+{
+	struct virtio_rheap_ffa q = { .hdr = { .type = VIRTIO_RHEAP_REQ_FFA } };
+	struct virtio_rheap_ffa r;
+
+	memset(&r, 0, sizeof(r));
+	memcpy(q.x, x, sizeof(q.x));
+	g_vst = vm_req(vm, &q, sizeof(q), sizeof(r), (uint8_t *)&r);
+	if (g_vst <= -1000) {
+		return -1;
+	}
+	memcpy(x, r.x, sizeof(r.x));
+	return 0;
+}
+
+/* FFA status of a reply: 0 success, else the FF-A error code. */
+static int32_t ffa_status(const uint64_t x[VIRTIO_RHEAP_FFA_REGS])
+{
+	return (uint32_t)x[0] == FFA_ERROR ? (int32_t)(uint32_t)x[2] : 0;
+}
+
+static int vm_write(uint32_t vm, uint64_t gpa, const void *p, uint32_t len)
+{
+	static struct tg_cmd c;
+	static struct tg_rep r;
+
+	memset(&c, 0, sizeof(c));
+	c.op = TG_WRITE;
+	c.a = gpa;
+	c.len = len;
+	memcpy(c.data, p, len);
+	return vm_cmd(vm, &c, &r);
+}
+
+static int32_t vm_rxtx_map(uint32_t vm)
+{
+	uint64_t x[VIRTIO_RHEAP_FFA_REGS] = { FFA_RXTX_MAP_64, G_TX, G_RX, 1 };
+
+	if (vm_ffa(vm, x) != 0) {
+		return -1000;
+	}
+	return ffa_status(x);
+}
+
+/* LEND (or @abi) of [gpa, +pages) to the SDP partition by VM @vm. */
+static int32_t vm_send(uint32_t vm, uint32_t func, enum rheap_ffa_abi abi,
+		       uint64_t gpa, uint32_t pages, uint16_t sender,
+		       uint64_t *handle)
+{
+	struct rheap_ffa_receiver rx = { .endpoint_id = SDP_ID,
+					 .permissions = FFA_DATA_ACCESS_RW };
+	struct rheap_ffa_range r = { .address = gpa, .page_count = pages };
+	struct rheap_ffa_mem m = {
+		.abi = abi, .version = FFA_VERSION_1_1, .sender_id = sender,
+		.tag = RHEAP_USE_CASE_SECURE_VIDEO, .receiver_count = 1,
+		.receivers = &rx, .receiver_cap = 1, .range_count = 1,
+		.ranges = &r, .range_cap = 1, .total_page_count = pages,
+	};
+	uint64_t x[VIRTIO_RHEAP_FFA_REGS] = { func };
+	uint8_t desc[512];
+	int len = rheap_ffa_mem_encode(&m, desc, sizeof(desc), NULL);
+
+	if (abi == RHEAP_FFA_ABI_SHARE) {
+		rx.permissions = FFA_DATA_ACCESS_RW;
+	}
+	if (len <= 0 || vm_write(vm, G_TX, desc, (uint32_t)len) != 0) {
+		return -1000;
+	}
+	x[1] = (uint64_t)len;
+	x[2] = (uint64_t)len;
+	if (vm_ffa(vm, x) != 0) {
+		return -1001;
+	}
+	if (ffa_status(x) == 0 && handle) {
+		*handle = (x[2] & 0xFFFFFFFFu) | (x[3] << 32);
+	}
+	return ffa_status(x);
+}
+
+static int32_t vm_reclaim(uint32_t vm, uint64_t handle)
+{
+	uint64_t x[VIRTIO_RHEAP_FFA_REGS] = { FFA_MEM_RECLAIM, handle & 0xFFFFFFFFu,
+					      handle >> 32, 0 };
+
+	if (vm_ffa(vm, x) != 0) {
+		return -1000;
+	}
+	return ffa_status(x);
+}
+
+static int32_t vm_retrieve(uint32_t vm, uint64_t handle, uint16_t sender)
+{
+	struct rheap_ffa_receiver rx = { .endpoint_id = (uint16_t)(0x0002u + vm),
+					 .permissions = FFA_DATA_ACCESS_RW };
+	struct rheap_ffa_mem m = {
+		.abi = RHEAP_FFA_ABI_RETRIEVE_REQ, .version = FFA_VERSION_1_1,
+		.sender_id = sender, .handle = handle,
+		.tag = RHEAP_USE_CASE_SECURE_VIDEO, .receiver_count = 1,
+		.receivers = &rx, .receiver_cap = 1,
+	};
+	uint64_t x[VIRTIO_RHEAP_FFA_REGS] = { FFA_MEM_RETRIEVE_REQ_64 };
+	uint8_t desc[512];
+	int len = rheap_ffa_mem_encode(&m, desc, sizeof(desc), NULL);
+
+	if (len <= 0 || vm_write(vm, G_TX, desc, (uint32_t)len) != 0) {
+		return -1000;
+	}
+	x[1] = (uint64_t)len;
+	x[2] = (uint64_t)len;
+	if (vm_ffa(vm, x) != 0) {
+		return -1001;
+	}
+	return ffa_status(x);
+}
+
+/* vmm.sock STATUS, parsed. */
+static struct json_doc *vmm_status(void)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	static char buf[65536];
+	struct json_doc *doc = NULL;
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	ssize_t n = 0;
+
+	memcpy(a.sun_path, g_vmm_sock, strlen(g_vmm_sock) + 1);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	    send(fd, "STATUS", 6, 0) != 6) {
+		if (fd >= 0) {
+			close(fd);
+		}
+		return NULL;
+	}
+	n = recv(fd, buf, sizeof(buf), 0);
+	close(fd);
+	if (n <= 0 || json_parse(buf, (size_t)n, &doc, NULL) != 0) {
+		return NULL;
+	}
+	return doc;
+}
+
+static uint64_t vm_field(uint32_t vm, const char *key)
+{
+	struct json_doc *d = vmm_status();
+	const struct json_value *vms = d ? json_object_get(json_root(d), "vms") : NULL;
+	const struct json_value *v = vms ? vms->child : NULL;
+	uint64_t out = UINT64_MAX;
+	bool b = false;
+
+	for (uint32_t i = 0; v && i < vm; i++) {
+		v = v->next;
+	}
+	if (v && json_get_u64(json_object_get(v, key), &out) != 0 &&
+	    json_get_bool(json_object_get(v, key), &b) == 0) {
+		out = b;
+	}
+	json_free(d);
+	return out;
+}
+
+static uint64_t denials_total(void)
+{
+	struct json_doc *d = vmm_status();
+	uint64_t v = UINT64_MAX;
+
+	if (d) {
+		(void)json_get_u64(json_object_get(json_root(d), "denials_total"), &v);
+	}
+	json_free(d);
+	return v;
+}
+
+static int vm_connect(uint32_t i)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	uint64_t end = now_ms() + 10000;
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s/vm%u/rheapd.sock", g_p.dir, i);
+	while (now_ms() < end) {
+		int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
+			g_vm[i] = fd;
+			return 0;
+		}
+		if (fd >= 0) {
+			close(fd);
+		}
+		usleep(20000);
+	}
+	return -1;
+}
+
+static int vmm_start(void)
+{
+	int pfd[2] = { -1, -1 };
+	char line[256];
+	FILE *f = NULL;
+	int ready = 0;
+
+	snprintf(g_vmm_log, sizeof(g_vmm_log), "%s/vmm.log", g_p.dir);
+	snprintf(g_vmm_sock, sizeof(g_vmm_sock), "%s/vmm.sock", g_p.dir);
+	if (pipe(pfd) != 0) {
+		return -1;
+	}
+	g_vmm = fork();
+	if (g_vmm == 0) {
+		char *argv[] = { "rheap-vmm", "--vms", "4", "--board", g_p.board_sock,
+				 "--rheapd", g_p.rheapd_sock, "--run-dir", g_p.dir,
+				 "--vm-quota", "4194304", "--vm-buffers", "6",
+				 "--vm-attachments", "3", "--quiet", NULL };
+		int lfd = open(g_vmm_log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+		close(pfd[0]);
+		dup2(pfd[1], 1);
+		if (lfd >= 0) {
+			dup2(lfd, 2);
+		}
+		_exit(vmm_main(16, argv, test_guest));
+	}
+	close(pfd[1]);
+	f = fdopen(pfd[0], "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		tap_note("%s", line);
+		if (strcmp(line, "rheap-vmm: ready\n") == 0) {
+			ready = 1;
+			break;
+		}
+	}
+	if (f) {
+		fclose(f);
+	}
+	return ready ? 0 : -1;
+}
+
+static void dump_vmm_log(void)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "tail -n 40 %s >&2", g_vmm_log);
+	if (system(cmd) != 0) {
+		return;
+	}
+}
+
+/* ---- Cases ---- */
+
+static uint64_t g_buf[VMS];   /* one buffer per VM, attached */
+static uint64_t g_buf2[VMS];  /* one more, not attached */
+static uint64_t g_att[VMS];
+static uint64_t g_handle[VMS];
+
+static void case_round_trips(void)
+{
+	uint8_t r[128];
+	uint64_t v = 0;
+	static struct tg_cmd c;
+	static struct tg_rep rep;
+
+	memset(&c, 0, sizeof(c));
+	c.op = TG_MMIO;
+	c.a = VT_MMIO_CONFIG + 2;
+	c.arg = 2;
+	tap_check(vm_cmd(0, &c, &rep) == 0 && rep.v > 0,
+		  "config: heap_count %llu", (unsigned long long)rep.v);
+	v = rep.v;
+	g_heap_r = UINT32_MAX;
+	g_heap_s = UINT32_MAX;
+	for (uint32_t h = 0; h < v; h++) {
+		struct virtio_rheap_heap_info_req q = {
+			.hdr = { .type = VIRTIO_RHEAP_REQ_HEAP_INFO, .tag = 99 },
+			.heap_index = h };
+		struct virtio_rheap_heap_info_resp *hr = (void *)r;
+
+		if (vm_req(0, &q, sizeof(q), sizeof(*hr), r) == 0) {
+			tap_note("heap %u: %s flags %u capacity %llu", h, hr->name,
+				 hr->flags, (unsigned long long)hr->capacity);
+			if (strcmp(hr->name, "protected,secure-video") == 0) {
+				g_heap_r = h;
+			}
+			if (strcmp(hr->name, "system") == 0) {
+				g_heap_s = h;
+			}
+		}
+	}
+	tap_check(g_heap_r != UINT32_MAX && g_heap_s != UINT32_MAX,
+		  "HEAP_INFO lists protected,secure-video and system");
+	{
+		struct virtio_rheap_heap_info_req q = {
+			.hdr = { .type = VIRTIO_RHEAP_REQ_HEAP_INFO },
+			.heap_index = (uint32_t)v };
+
+		tap_check(vm_req(0, &q, sizeof(q), 112, r) == -ENOENT,
+			  "HEAP_INFO past heap_count -ENOENT");
+	}
+	for (uint32_t i = 0; i < VMS; i++) {
+		int rc1 = vm_alloc(i, g_heap_r, 1 << 20, &g_buf[i]);
+		int rc2 = vm_alloc(i, g_heap_r, 100, &g_buf2[i]);
+		int rc3 = vm_attach(i, g_buf[i], "vdec", VIRTIO_RHEAP_ATTACH_WRITE,
+				    &g_att[i]);
+
+		tap_check(rc1 == 0 && rc2 == 0 && rc3 == 0 && g_buf[i] && g_att[i],
+			  "vm%u: ALLOC 1 MiB + 100 bytes, ATTACH vdec write (%d %d %d)",
+			  i, rc1, rc2, rc3);
+	}
+	{
+		struct virtio_rheap_query_resp *qr = (void *)r;
+		struct virtio_rheap_buffer_req q = {
+			.hdr = { .type = VIRTIO_RHEAP_REQ_QUERY },
+			.buffer_id = g_buf2[0] };
+
+		tap_check(vm_req(0, &q, sizeof(q), sizeof(*qr), r) == 0 &&
+				  qr->size == 4096 && qr->heap_index == g_heap_r &&
+				  qr->flags == VIRTIO_RHEAP_HEAP_RESTRICTED &&
+				  qr->attach_count == 0,
+			  "QUERY: 100 bytes rounded to 4096, restricted, unattached");
+		q.buffer_id = g_buf[0];
+		tap_check(vm_req(0, &q, sizeof(q), sizeof(*qr), r) == 0 &&
+				  qr->attach_count == 1 && qr->size == 1 << 20,
+			  "QUERY: attached buffer attach_count 1");
+	}
+	tap_check(vm_buf_op(0, VIRTIO_RHEAP_REQ_FREE, g_buf[0]) == -EBUSY,
+		  "FREE while attached -EBUSY");
+	tap_check(vm_detach(0, g_att[0]) == 0 &&
+			  vm_buf_op(0, VIRTIO_RHEAP_REQ_FREE, g_buf[0]) == 0 &&
+			  vm_buf_op(0, VIRTIO_RHEAP_REQ_QUERY, g_buf[0]) == -ENOENT,
+		  "DETACH, FREE, then QUERY -ENOENT");
+	tap_check(vm_alloc(0, g_heap_r, 1 << 20, &g_buf[0]) == 0 &&
+			  vm_attach(0, g_buf[0], "vdec", 0, &g_att[0]) == 0,
+		  "vm0: ALLOC + ATTACH again");
+	{
+		uint64_t sid = 0;
+		uint64_t att = 0;
+
+		tap_check(vm_alloc(0, g_heap_s, 8192, &sid) == 0 &&
+				  vm_attach(0, sid, "gpu", 0, &att) == 0 &&
+				  vm_detach(0, att) == 0 &&
+				  vm_buf_op(0, VIRTIO_RHEAP_REQ_FREE, sid) == 0,
+			  "system buffer: ALLOC, ATTACH gpu, DETACH, FREE");
+	}
+	{
+		struct virtio_rheap_alloc_req q = {
+			.hdr = { .type = VIRTIO_RHEAP_REQ_ALLOC },
+			.heap_index = g_heap_r, .len = 4096, .heap_flags = 1 };
+		uint64_t id = 0;
+
+		tap_check(vm_req(1, &q, sizeof(q), 32, r) == -EINVAL,
+			  "ALLOC heap_flags set -EINVAL");
+		q.heap_flags = 0;
+		q.fd_flags = 0x40;
+		tap_check(vm_req(1, &q, sizeof(q), 32, r) == -EINVAL,
+			  "ALLOC unknown fd_flags -EINVAL");
+		tap_check(vm_alloc(1, g_heap_r, 0, &id) == -EINVAL,
+			  "ALLOC len 0 -EINVAL");
+		tap_check(vm_alloc(1, 77, 4096, &id) == -ENOENT,
+			  "ALLOC unknown heap -ENOENT");
+		tap_check(vm_req(1, &q, 8, 32, r) == -EINVAL,
+			  "request shorter than its header -EINVAL");
+		q.hdr.type = 0x77;
+		tap_check(vm_req(1, &q, sizeof(q), 32, r) == -EOPNOTSUPP,
+			  "unknown request type -EOPNOTSUPP");
+		tap_check(vm_attach(1, g_buf2[1], "vdec", 0x10, NULL) == -EINVAL,
+			  "ATTACH unknown flag -EINVAL");
+		tap_check(vm_attach(1, g_buf2[1], "", 0, NULL) == -EINVAL,
+			  "ATTACH empty device name -EINVAL");
+	}
+}
+
+/* Every VM tries every other VM's IDs and handles. */
+static void case_isolation(void)
+{
+	uint32_t cases = 0;
+	uint32_t ok = 0;
+
+	for (uint32_t i = 0; i < VMS; i++) {
+		int32_t st = vm_rxtx_map(i);
+		int32_t st2 = vm_send(i, FFA_MEM_LEND_64, RHEAP_FFA_ABI_LEND,
+				      G_DATA, 4, (uint16_t)(2 + i), &g_handle[i]);
+
+		tap_check(st == 0 && st2 == 0 && g_handle[i] != 0,
+			  "vm%u: RXTX_MAP and LEND 4 own pages to 0x8001 (%d %d)",
+			  i, st, st2);
+	}
+	for (uint32_t a = 0; a < VMS; a++) {
+		for (uint32_t b = 0; b < VMS; b++) {
+			uint64_t before = 0;
+			int r[8] = { 0 };
+
+			if (a == b) {
+				continue;
+			}
+			before = denials_total();
+			r[0] = vm_buf_op(a, VIRTIO_RHEAP_REQ_FREE, g_buf[b]);
+			r[1] = vm_buf_op(a, VIRTIO_RHEAP_REQ_FREE, g_buf2[b]);
+			r[2] = vm_buf_op(a, VIRTIO_RHEAP_REQ_QUERY, g_buf[b]);
+			r[3] = vm_attach(a, g_buf2[b], "vdec", 0, NULL);
+			r[4] = vm_detach(a, g_att[b]);
+			r[5] = vm_reclaim(a, g_handle[b]);
+			if (g_vst != -EPERM) {
+				r[5] = -2000; /* virtio status PERM too */
+			}
+			r[6] = vm_retrieve(a, g_handle[b], (uint16_t)(2 + b));
+			if (g_vst != -EOPNOTSUPP) {
+				r[6] = -2000;
+			}
+			/* b's RAM, as a GPA of a: past a's own RAM (or wrapping). */
+			r[7] = vm_send(a, FFA_MEM_LEND_64, RHEAP_FFA_ABI_LEND,
+				       (uint64_t)((int64_t)b - (int64_t)a) *
+						       (UINT64_C(64) << 20) + G_DATA,
+				       1, (uint16_t)(2 + a), NULL);
+			if (g_vst != -EPERM) {
+				r[7] = -2000;
+			}
+			for (int k = 0; k < 8; k++) {
+				bool want = k <= 4 ? r[k] == -ENOENT :
+					    k == 5 ? r[k] == FFA_DENIED :
+					    k == 6 ? r[k] == FFA_NOT_SUPPORTED :
+						     r[k] == FFA_DENIED;
+
+				cases++;
+				ok += want;
+				tap_check(want, "vm%u -> vm%u case %d denied (%d)", a,
+					  b, k, r[k]);
+			}
+			tap_check(denials_total() == before + 8,
+				  "vm%u -> vm%u: 8 denials counted", a, b);
+		}
+	}
+	/* Stage 2: host memory, a carve-out, a wrapping GPA, a lent page. */
+	for (uint32_t i = 0; i < VMS; i++) {
+		uint64_t before = denials_total();
+		int32_t s1 = vm_send(i, FFA_MEM_SHARE_64, RHEAP_FFA_ABI_SHARE,
+				     0x80000000u, 1, (uint16_t)(2 + i), NULL);
+		int32_t s2 = vm_send(i, FFA_MEM_LEND_64, RHEAP_FFA_ABI_LEND,
+				     0xE0000000u, 1, (uint16_t)(2 + i), NULL);
+		int32_t s3 = vm_send(i, FFA_MEM_LEND_64, RHEAP_FFA_ABI_LEND,
+				     G_DATA, 1, (uint16_t)(2 + i), NULL);
+		int32_t s4 = vm_send(i, FFA_MEM_LEND_64, RHEAP_FFA_ABI_LEND, G_DESC,
+				     1, (uint16_t)(2 + i), NULL);
+		int32_t s5 = vm_send(i, FFA_MEM_LEND_64, RHEAP_FFA_ABI_LEND,
+				     G_DATA + 16 * PAGE, 1, (uint16_t)(2 + ((i + 1) % VMS)),
+				     NULL);
+
+		cases += 5;
+		ok += (s1 == FFA_DENIED) + (s2 == FFA_DENIED) + (s3 == FFA_DENIED) +
+		      (s4 == FFA_DENIED) + (s5 == FFA_DENIED);
+		tap_check(s1 == FFA_DENIED && s2 == FFA_DENIED && s3 == FFA_DENIED &&
+				  s4 == FFA_DENIED && s5 == FFA_DENIED &&
+				  denials_total() == before + 5,
+			  "vm%u: SHARE of host DRAM, LEND of the carve-out, of a lent "
+			  "page, of its ring, as another sender: DENIED x5 counted "
+			  "(%d %d %d %d %d)", i, s1, s2, s3, s4, s5);
+	}
+	tap_check(cases >= 60 && ok == cases, "isolation matrix: %u of %u cases denied",
+		  ok, cases);
+	{
+		uint64_t before = denials_total();
+		int32_t st = vm_send(0, FFA_MEM_DONATE_64, RHEAP_FFA_ABI_DONATE,
+				     G_DATA + 32 * PAGE, 1, 2, NULL);
+
+		tap_check(st == FFA_NOT_SUPPORTED && g_vst == -EOPNOTSUPP &&
+				  denials_total() == before,
+			  "DONATE NOT_SUPPORTED (not a denial)");
+		st = vm_rxtx_map(0);
+		tap_check(st == FFA_DENIED && g_vst == -EPERM,
+			  "second RXTX_MAP DENIED");
+	}
+}
+
+static void case_quota(void)
+{
+	uint64_t id[8] = { 0 };
+	uint64_t before = denials_total();
+	int rc = 0;
+	uint32_t n = 0;
+
+	/* vm1 holds 2 buffers (1 MiB + 4 KiB); quota 4 MiB, 6 buffers. */
+	while (n < 8 && (rc = vm_alloc(1, g_heap_r, 1 << 20, &id[n])) == 0) {
+		uint64_t other = 0;
+
+		tap_check(vm_alloc(2, g_heap_r, 4096, &other) == 0 &&
+				  vm_buf_op(2, VIRTIO_RHEAP_REQ_FREE, other) == 0,
+			  "vm2 allocates while vm1 fills its quota (%u)", n);
+		n++;
+	}
+	tap_check(rc == -ENOMEM && n == 2, "vm1: byte quota -ENOMEM after %u MiB", n);
+	tap_check(vm_alloc(1, g_heap_r, 4096, &id[n]) == 0 &&
+			  vm_alloc(1, g_heap_r, 4096, &id[n + 1]) == 0 &&
+			  vm_alloc(1, g_heap_r, 4096, &id[n + 2]) == -ENOMEM,
+		  "vm1: buffer quota (6) -ENOMEM");
+	tap_check(vm_attach(1, g_buf2[1], "vdec", 0, &id[6]) == 0 &&
+			  vm_attach(1, g_buf2[1], "display", 0, &id[7]) == 0 &&
+			  vm_attach(1, g_buf2[1], "vdec", 0, NULL) == -ENOMEM,
+		  "vm1: attachment quota (3) -ENOMEM");
+	tap_check(denials_total() == before + 3, "3 quota denials counted");
+	tap_check(vm_detach(1, id[6]) == 0 && vm_detach(1, id[7]) == 0,
+		  "vm1: detach the quota attachments");
+	for (uint32_t i = 0; i < n + 2; i++) {
+		(void)vm_buf_op(1, VIRTIO_RHEAP_REQ_FREE, id[i]);
+	}
+	tap_check(vm_field(1, "buffers") == 2, "vm1 back to 2 buffers");
+}
+
+static void case_hostile_rings(void)
+{
+	static const char *names[] = { "", "descriptor loop", "out-of-range GPA",
+				       "bad indirect length", "readable bytes over max_request",
+				       "head index out of range", "indirect inside indirect",
+				       "zero-length descriptor", "available index runs ahead" };
+	static struct tg_cmd c;
+	static struct tg_rep r;
+
+	for (uint32_t mode = 1; mode <= 8; mode++) {
+		uint64_t before = denials_total();
+		uint64_t id = 0;
+		int rc = 0;
+
+		memset(&c, 0, sizeof(c));
+		c.op = TG_HOSTILE;
+		c.arg = mode;
+		rc = vm_cmd(3, &c, &r);
+		tap_check(rc == 0 && (r.v & 64u),
+			  "vm3 %s: DEVICE_NEEDS_RESET (status 0x%llx)", names[mode],
+			  (unsigned long long)r.v);
+		tap_check(denials_total() == before + 1, "... counted as a denial");
+		tap_check(vm_alloc(0, g_heap_r, 4096, &id) == 0 &&
+				  vm_buf_op(0, VIRTIO_RHEAP_REQ_FREE, id) == 0,
+			  "... vm0 unaffected");
+		memset(&c, 0, sizeof(c));
+		c.op = TG_INIT;
+		rc = vm_cmd(3, &c, &r);
+		tap_check(rc == 0 && r.v == 15 && vm_field(3, "buffers") == 0 &&
+				  vm_field(3, "attachments") == 0 &&
+				  vm_alloc(3, g_heap_r, 4096, &id) == 0 &&
+				  vm_buf_op(3, VIRTIO_RHEAP_REQ_FREE, id) == 0,
+			  "... vm3 reset (buffers released) and re-initialised serves");
+	}
+	/* Transport rules. */
+	memset(&c, 0, sizeof(c));
+	c.op = TG_MMIO;
+	c.a = 0x200;
+	c.arg = 4;
+	tap_check(vm_cmd(3, &c, &r) == -EINVAL, "mmio: unknown offset VT_MMIO_E_BAD");
+	c.a = VT_MMIO_DRV_FEATURES;
+	c.data[0] = 1;
+	tap_check(vm_cmd(3, &c, &r) == -EBUSY, "mmio: features after FEATURES_OK E_STATE");
+	memset(&c, 0, sizeof(c));
+	c.op = TG_INIT;
+	tap_check(vm_cmd(3, &c, &r) == 0 && r.v == 15, "vm3 re-initialised");
+}
+
+static void case_board_hyp(void)
+{
+	struct nw_client *c = NULL;
+
+	tap_check(nw_client_connect_hyp(g_p.board_sock, &c) == -EBUSY,
+		  "a second hypervisor HELLO -EBUSY");
+	nw_client_destroy(c);
+}
+
+static size_t rheapd_buffers(void)
+{
+	struct json_doc *d = NULL;
+	size_t n = SIZE_MAX;
+
+	if (platform_status(&d) == 0) {
+		n = status_array_count(d, "buffers");
+		json_free(d);
+	}
+	return n;
+}
+
+/* Board STATUS: vm2's endpoint (0x0004) is no longer connected. */
+static void case_board_after_kill(void)
+{
+	const struct json_value *eps = NULL;
+	struct nw_client *op = NULL;
+	struct json_doc *d = NULL;
+	char *json = NULL;
+	size_t len = 0;
+	bool seen_live = false;
+	bool vm2_connected = false;
+	uint64_t vms = UINT64_MAX;
+
+	if (nw_client_connect(g_p.board_sock, BOARD_CONN_OPERATOR, &op) != 0 ||
+	    nw_client_status(op, &json, &len) != 0 ||
+	    json_parse(json, len, &d, NULL) != 0) {
+		tap_check(false, "board STATUS");
+		nw_client_destroy(op);
+		free(json);
+		return;
+	}
+	(void)json_get_u64(json_object_get(json_root(d), "vms_connected"), &vms);
+	eps = json_object_get(json_root(d), "endpoints");
+	for (const struct json_value *e = eps ? eps->child : NULL; e; e = e->next) {
+		uint64_t id = 0;
+		uint64_t live = 0;
+		bool conn = false;
+
+		(void)json_get_u64(json_object_get(e, "id"), &id);
+		(void)json_get_u64(json_object_get(e, "live_handles"), &live);
+		(void)json_get_bool(json_object_get(e, "connected"), &conn);
+		if (id == 4) {
+			vm2_connected = conn;
+			seen_live = live > 0;
+		}
+	}
+	tap_check(vms == 3 && !vm2_connected,
+		  "board: 3 VMs connected, endpoint 0x0004 gone");
+	tap_note("vm2's LEND %s an orphan the board accounts under 0x0004",
+		 seen_live ? "is" : "is not");
+	json_free(d);
+	free(json);
+	nw_client_destroy(op);
+}
+
+static void case_kill(void)
+{
+	static struct tg_cmd c;
+	pid_t pid = (pid_t)vm_field(2, "pid");
+	uint64_t expect = 0;
+	uint64_t end = 0;
+	size_t bufs = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.op = TG_STORM;
+	c.arg = 1000;
+	c.a = g_heap_s;
+	tap_check(send(g_vm[2], &c, sizeof(c), 0) == (ssize_t)sizeof(c),
+		  "vm2: storm of ALLOCs started");
+	usleep(100000);
+	tap_check(pid > 0 && kill(pid, SIGKILL) == 0, "vm2 (pid %d) SIGKILLed mid-storm",
+		  (int)pid);
+	end = now_ms() + 5000;
+	while (vm_field(2, "alive") != 0 && now_ms() < end) {
+		usleep(20000);
+	}
+	tap_check(vm_field(2, "alive") == 0 && vm_field(2, "buffers") == 0 &&
+			  vm_field(2, "attachments") == 0,
+		  "vmm: vm2 dead, 0 buffers, 0 attachments");
+	for (uint32_t i = 0; i < VMS; i++) {
+		if (i != 2) {
+			expect += vm_field(i, "buffers");
+		}
+	}
+	end = now_ms() + 5000;
+	while ((bufs = rheapd_buffers()) != expect && now_ms() < end) {
+		usleep(50000);
+	}
+	tap_check(bufs == expect, "host rheapd: %zu buffers = the live VMs' %llu",
+		  bufs, (unsigned long long)expect);
+	{
+		uint64_t id = 0;
+
+		tap_check(vm_alloc(0, g_heap_r, 4096, &id) == 0 &&
+				  vm_buf_op(0, VIRTIO_RHEAP_REQ_FREE, id) == 0 &&
+				  vm_alloc(3, g_heap_s, 4096, &id) == 0 &&
+				  vm_buf_op(3, VIRTIO_RHEAP_REQ_FREE, id) == 0,
+			  "vm0 and vm3 keep working");
+		tap_check(vm_reclaim(0, g_handle[0]) == 0,
+			  "vm0 reclaims its own LEND");
+	}
+	case_board_after_kill();
+}
+
+int main(int argc, char **argv)
+{
+	int status = 0;
+
+	platform_args(argc, argv);
+	if (platform_start(&g_p, NULL, -1) != 0) {
+		return 1;
+	}
+	if (!tap_check(vmm_start() == 0, "rheap-vmm --vms 4 ready")) {
+		dump_vmm_log();
+		platform_stop(&g_p);
+		return 1;
+	}
+	for (uint32_t i = 0; i < VMS; i++) {
+		tap_check(vm_connect(i) == 0, "guest vm%u serving", i);
+	}
+	case_board_hyp();
+	case_round_trips();
+	case_isolation();
+	case_quota();
+	case_hostile_rings();
+	case_kill();
+	for (uint32_t i = 0; i < VMS; i++) {
+		if (g_vm[i] >= 0) {
+			close(g_vm[i]);
+		}
+	}
+	tap_check(kill(g_vmm, SIGTERM) == 0 && waitpid(g_vmm, &status, 0) == g_vmm &&
+			  WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "SIGTERM: rheap-vmm exits 0");
+	tap_check(platform_wait_idle(10000) == 0, "host rheapd idle: no buffer left");
+	status = tap_done();
+	if (status != 0) {
+		dump_vmm_log();
+	}
+	if (platform_stop(&g_p) != 0) {
+		return 1;
+	}
+	return status;
+}
