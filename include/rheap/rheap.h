@@ -14,7 +14,8 @@
  *     can be moved with $RHEAP_DMA_HEAP_DIR (tests point it at fakes).
  *   - virtio: inside a guest VM of rheap-vmm: the guest kernel's UAPI
  *     socket (the rheapd UAPI, served over the VM's virtio-rheap device),
- *     $RHEAP_GUEST_SOCKET, else "vm1/rheapd.sock" in the run directory.
+ *     $RHEAP_GUEST_SOCKET, else "vm0/rheapd.sock" (the first VM) in the run
+ *     directory.
  *     Everything the rheapd backend does; the devices' jobs and the TEE
  *     are not served in a guest (-EOPNOTSUPP), nor the `system` heap.
  * Selection: RHEAP_OPEN_RHEAPD, RHEAP_OPEN_LINUX or RHEAP_OPEN_VIRTIO in

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -81,6 +82,9 @@ struct guest_kernel {
 	int sig_fd;
 	char priv_dir[128];
 	struct khandle_table *handles;
+	/* HEAP_INFO at start: names and flags do not change (used does). */
+	struct guest_heap_info heaps[GUEST_HEAPS_MAX];
+	uint32_t heap_count;
 	struct guest_buf *bufs;
 	struct guest_attach *attaches;
 	struct guest_client *clients;
@@ -191,12 +195,7 @@ static int guest_do_heap_list(struct guest_kernel *k, size_t *resp_len)
 {
 	struct rheapd_heap_list head = { 0 };
 	uint8_t *p = k->resp + sizeof(head);
-	uint32_t count = k->drv.cfg.heap_count;
-
-	if (count > GUEST_HEAPS_MAX) {
-		count = GUEST_HEAPS_MAX;
-	}
-	for (uint32_t i = 0; i < count; i++) {
+	for (uint32_t i = 0; i < k->heap_count; i++) {
 		struct guest_heap_info hi = { 0 };
 		struct rheapd_heap_info e = { 0 };
 		int rc = guest_drv_heap_info(&k->drv, i, &hi);
@@ -226,7 +225,6 @@ static int guest_do_alloc(struct guest_kernel *k, const struct rheapd_req *req,
 {
 	struct rheapd_alloc_args a = { 0 };
 	struct rheapd_alloc_resp r = { 0 };
-	struct guest_heap_info hi = { 0 };
 	struct guest_buf *b = NULL;
 	int fd = -1;
 	int rc = rheapd_alloc_decode(req->payload, req->payload_len, &a);
@@ -234,14 +232,10 @@ static int guest_do_alloc(struct guest_kernel *k, const struct rheapd_req *req,
 	if (rc) {
 		return rc;
 	}
-	if (a.heap_id >= k->drv.cfg.heap_count || a.heap_id >= GUEST_HEAPS_MAX) {
+	if (a.heap_id >= k->heap_count) {
 		return -ENOENT;
 	}
-	rc = guest_drv_heap_info(&k->drv, a.heap_id, &hi);
-	if (rc) {
-		return rc;
-	}
-	if (!(hi.flags & VIRTIO_RHEAP_HEAP_RESTRICTED)) {
+	if (!(k->heaps[a.heap_id].flags & VIRTIO_RHEAP_HEAP_RESTRICTED)) {
 		return -EOPNOTSUPP;
 	}
 	b = calloc(1, sizeof(*b));
@@ -300,14 +294,9 @@ static int guest_buf_from_fd(struct guest_kernel *k, int fd,
 static int guest_do_import(struct guest_kernel *k, int fd, size_t *resp_len)
 {
 	struct rheapd_buf_info r = { 0 };
-	struct guest_heap_info hi = { 0 };
 	struct guest_buf *b = NULL;
 	int rc = guest_buf_from_fd(k, fd, &b);
 
-	if (rc) {
-		return rc;
-	}
-	rc = guest_drv_heap_info(&k->drv, b->heap_index, &hi);
 	if (rc) {
 		return rc;
 	}
@@ -315,7 +304,7 @@ static int guest_do_import(struct guest_kernel *k, int fd, size_t *resp_len)
 	r.size = b->size;
 	r.heap_id = b->heap_index;
 	r.flags = RHEAPD_HEAP_RESTRICTED;
-	memcpy(r.heap, hi.name, sizeof(r.heap));
+	memcpy(r.heap, k->heaps[b->heap_index].name, sizeof(r.heap));
 	memcpy(k->resp, &r, sizeof(r));
 	*resp_len = sizeof(r);
 	return 0;
@@ -682,6 +671,25 @@ static int guest_listen(struct guest_kernel *k)
 	return 0;
 }
 
+/* Every heap's name and flags, once (HEAP_INFO 0 .. heap_count - 1). */
+static int guest_heaps_load(struct guest_kernel *k)
+{
+	uint32_t count = k->drv.cfg.heap_count;
+
+	if (count > GUEST_HEAPS_MAX) {
+		count = GUEST_HEAPS_MAX;
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		int rc = guest_drv_heap_info(&k->drv, i, &k->heaps[i]);
+
+		if (rc) {
+			return rc;
+		}
+	}
+	k->heap_count = count;
+	return 0;
+}
+
 /* The private handle directory: "<socket>.handles" (0700). */
 static int guest_priv_dir(struct guest_kernel *k)
 {
@@ -796,7 +804,8 @@ int guest_main(const struct vt_guest_env *env)
 		rc = -ENOMEM;
 		goto out;
 	}
-	rc = guest_priv_dir(k);
+	rc = guest_heaps_load(k);
+	rc = rc ? rc : guest_priv_dir(k);
 	if (rc == 0) {
 		rc = khandle_table_create(k->priv_dir, guest_handle_gone, k,
 					  &k->handles);
@@ -819,9 +828,15 @@ int guest_main(const struct vt_guest_env *env)
 		int n = epoll_wait(k->epfd, ev, 16, 0);
 
 		if (n == 0) {
-			/* Idle: make handles ahead, then sleep. */
-			if (khandle_reserve_one(k->handles) == 1) {
-				continue;
+			/* Idle: make handles ahead, then sleep. As rheapd,
+			 * yield first, so that a program sharing the CPU
+			 * reads its reply before the refill runs. */
+			if (khandle_reserve_count(k->handles) <
+			    KHANDLE_RESERVE) {
+				(void)sched_yield();
+				if (khandle_reserve_one(k->handles) == 1) {
+					continue;
+				}
 			}
 			n = epoll_wait(k->epfd, ev, 16, -1);
 		}

@@ -454,9 +454,9 @@ static int64_t drv_now_ms(void)
 }
 
 /*
- * Wait for the interrupt until @deadline_ms. Returns 0 after one was taken
- * and acknowledged; -ENOENT timeout or the vmm gone; -EBUSY the device
- * needs a reset.
+ * Wait for the interrupt until @deadline_ms and consume the eventfd.
+ * Returns 0 (also for EINTR: the caller looks at the ring again); -ENOENT
+ * timeout or the vmm gone.
  */
 static int drv_wait_irq(struct guest_drv *drv, int64_t deadline_ms)
 {
@@ -465,18 +465,15 @@ static int drv_wait_irq(struct guest_drv *drv, int64_t deadline_ms)
 		{ .fd = drv->env->mmio_fd, .events = POLLIN },
 	};
 	uint64_t count = 0;
-	uint32_t isr = 0;
-	uint32_t status = 0;
 	int64_t left = deadline_ms - drv_now_ms();
 	int n = 0;
-	int rc = 0;
 
 	if (left <= 0) {
 		return -ENOENT;
 	}
 	n = poll(pfd, 2, (int)left);
 	if (n < 0 && errno == EINTR) {
-		return 0; /* the caller looks at the ring again */
+		return 0;
 	}
 	if (n <= 0) {
 		return -ENOENT;
@@ -485,13 +482,30 @@ static int drv_wait_irq(struct guest_drv *drv, int64_t deadline_ms)
 	if (pfd[1].revents) {
 		return -ENOENT;
 	}
-	if (read(drv->env->irq_fd, &count, sizeof(count)) !=
+	if (read(drv->env->irq_fd, &count, sizeof(count)) ==
 	    (ssize_t)sizeof(count)) {
-		return 0;
+		drv->stats.irqs++;
 	}
-	drv->stats.irqs++;
-	rc = mmio_read32(drv->env, VT_MMIO_INT_STATUS, &isr);
-	rc = rc ? rc : mmio_write32(drv->env, VT_MMIO_INT_ACK, isr);
+	return 0;
+}
+
+/*
+ * An interrupt that brought no used element: read InterruptStatus and
+ * acknowledge it (virtio-mmio §4.2.3.4); a configuration change is a new
+ * config space or DEVICE_NEEDS_RESET (-EBUSY). An interrupt that did
+ * bring the element skips these two register round trips: the vmm
+ * signals the irqfd on every used-buffer notification, so a used-buffer
+ * bit left set hides nothing.
+ */
+static int drv_isr(struct guest_drv *drv)
+{
+	uint32_t isr = 0;
+	uint32_t status = 0;
+	int rc = mmio_read32(drv->env, VT_MMIO_INT_STATUS, &isr);
+
+	if (rc == 0 && isr != 0) {
+		rc = mmio_write32(drv->env, VT_MMIO_INT_ACK, isr);
+	}
 	if (rc == 0 && (isr & 2u)) {
 		rc = mmio_read32(drv->env, VT_MMIO_STATUS, &status);
 		if (rc == 0 && (status & GUEST_ST_NEEDS_RESET)) {
@@ -559,7 +573,7 @@ int guest_drv_call(struct guest_drv *drv, void *req, size_t req_len,
 		drv->stats.kicks++;
 	}
 	deadline = drv_now_ms() + drv->timeout_ms;
-	for (;;) {
+	for (bool irq = false;; irq = true) {
 		rc = virtq_drv_get_used(&drv->vq, &cookie, &used_len, &diag);
 		if (rc == 1) {
 			break;
@@ -572,7 +586,8 @@ int guest_drv_call(struct guest_drv *drv, void *req, size_t req_len,
 				 -EINVAL);
 			return -EINVAL;
 		}
-		rc = drv_wait_irq(drv, deadline);
+		rc = irq ? drv_isr(drv) : 0;
+		rc = rc ? rc : drv_wait_irq(drv, deadline);
 		if (rc) {
 			drv_dead(drv, rc == -EBUSY ? "needs reset" : "no answer",
 				 rc);

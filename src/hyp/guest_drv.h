@@ -15,10 +15,12 @@
  * response area (the rest of the page) is filled with 0xFF, one chain
  * {request readable, response writable} is added, the device is kicked
  * through the kick eventfd when the ring asks for it, and the driver waits
- * for the irq eventfd (poll, GUEST_DRV_TIMEOUT_MS by default). It then
- * reads InterruptStatus, acknowledges it, takes the used element and
- * copies the response out ONCE into a local before checking it: the
- * device (the host) is trusted with the data but not with the sizes.
+ * for the irq eventfd (poll, GUEST_DRV_TIMEOUT_MS by default), then takes
+ * the used element; an interrupt that brought none is a configuration
+ * change (or spurious): InterruptStatus is read and acknowledged then,
+ * and DEVICE_NEEDS_RESET ends the driver. The response is copied out ONCE
+ * into a local before it is checked: the device (the host) is trusted
+ * with the data but not with the sizes.
  *
  * Driver life cycle (`struct guest_drv.state`):
  *

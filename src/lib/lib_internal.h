@@ -34,9 +34,10 @@ struct lib_conn {
 };
 
 /* The virtio backend's socket: $RHEAP_GUEST_SOCKET, else this name in the
- * run directory (the first VM's guest kernel). */
+ * run directory: the first VM's guest kernel (rheap-vmm numbers its VMs
+ * from 0, endpoint 0x0002 + i). */
 #define LIB_GUEST_SOCKET_ENV "RHEAP_GUEST_SOCKET"
-#define LIB_GUEST_SOCKET_NAME "vm1/rheapd.sock"
+#define LIB_GUEST_SOCKET_NAME "vm0/rheapd.sock"
 
 /**
  * lib_conn_open() - connect to rheapd ($RHEAPD_SOCKET or the run dir's),

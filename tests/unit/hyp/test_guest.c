@@ -44,6 +44,7 @@
 #include "hyp/guest_drv.h"
 #include "hyp/virtq.h"
 #include "hyp/vtransport.h"
+#include "lib/lib_internal.h"
 
 #define RAM_SIZE (1024u * 1024u)
 #define VM_ID 0x0002u
@@ -1065,8 +1066,19 @@ static void test_uapi_vmm_gone(void **state)
 static void test_no_guest(void **state)
 {
 	struct rheap_heap *heap = NULL;
+	char path[128] = { 0 };
 
 	(void)state;
+	/* The default: the first VM's socket in the run directory. */
+	unsetenv("RHEAP_GUEST_SOCKET");
+	setenv("RHEAP_RUN_DIR", "/nonexistent-run", 1);
+	assert_int_equal(lib_guest_socket_path(path, sizeof(path)), 0);
+	assert_string_equal(path, "/nonexistent-run/vm0/rheapd.sock");
+	assert_int_equal(lib_guest_socket_path(path, 8), -ENOSPC);
+	assert_int_equal(rheap_heap_open("protected,secure-video",
+					 RHEAP_OPEN_VIRTIO, &heap),
+			 -ENOENT);
+	unsetenv("RHEAP_RUN_DIR");
 	setenv("RHEAP_GUEST_SOCKET", "/nonexistent/rheapd.sock", 1);
 	assert_int_equal(rheap_heap_open("protected,secure-video",
 					 RHEAP_OPEN_VIRTIO, &heap),
