@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +19,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rheap/err.h>
@@ -639,57 +639,69 @@ static void vmm_signal(struct vmm *vmm)
 	}
 }
 
-int vmm_run(struct vmm *vmm)
+static void vmm_dispatch(struct vmm *vmm, const struct epoll_event *ev)
+{
+	uint64_t kind = ev->data.u64 & EV_KIND;
+	uint64_t low = ev->data.u64 & ~EV_KIND;
+	struct vmm_vm *vm = &vmm->vms[low % VMM_MAX_VMS];
+	int c = -1;
+
+	switch (kind) {
+	case EV_SIG:
+		vmm_signal(vmm);
+		break;
+	case EV_CTL:
+		c = accept4(vmm->ctl_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (c >= 0 && vmm_epoll_add(vmm, c, EV_CLIENT | (uint64_t)c)) {
+			close(c);
+		}
+		break;
+	case EV_CLIENT:
+		vmm_ctl_serve(vmm, (int)low);
+		break;
+	case EV_MMIO:
+		if (vm->alive && vmm_dev_mmio(vm) != 0) {
+			epoll_ctl(vmm->epfd, EPOLL_CTL_DEL, vm->mmio_fd, NULL);
+		}
+		break;
+	case EV_KICK:
+		if (vm->alive) {
+			vmm_dev_kick(vm);
+		}
+		break;
+	case EV_PID:
+		vmm_vm_dead(vmm, vm);
+		break;
+	default:
+		break;
+	}
+}
+
+/* One round of the event loop; -ENOMEM if epoll fails. */
+static int vmm_poll(struct vmm *vmm, int timeout_ms)
 {
 	struct epoll_event evs[16];
+	int n = epoll_wait(vmm->epfd, evs, 16, timeout_ms);
 
+	if (n < 0 && errno == EINTR) {
+		return 0;
+	}
+	if (n < 0) {
+		return -ENOMEM;
+	}
+	for (int i = 0; i < n; i++) {
+		vmm_dispatch(vmm, &evs[i]);
+	}
+	return 0;
+}
+
+int vmm_run(struct vmm *vmm)
+{
 	while (!vmm->stop) {
-		int n = epoll_wait(vmm->epfd, evs, 16, -1);
+		int rc = vmm_poll(vmm, -1);
 
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n < 0) {
-			return -ENOMEM;
-		}
-		for (int i = 0; i < n; i++) {
-			uint64_t kind = evs[i].data.u64 & EV_KIND;
-			uint64_t low = evs[i].data.u64 & ~EV_KIND;
-			struct vmm_vm *vm = &vmm->vms[low % VMM_MAX_VMS];
-
-			switch (kind) {
-			case EV_SIG:
-				vmm_signal(vmm);
-				break;
-			case EV_CTL: {
-				int c = accept4(vmm->ctl_fd, NULL, NULL,
-						SOCK_CLOEXEC | SOCK_NONBLOCK);
-
-				if (c >= 0 && vmm_epoll_add(vmm, c, EV_CLIENT | (uint64_t)c)) {
-					close(c);
-				}
-				break;
-			}
-			case EV_CLIENT:
-				vmm_ctl_serve(vmm, (int)low);
-				break;
-			case EV_MMIO:
-				if (vm->alive && vmm_dev_mmio(vm) != 0) {
-					epoll_ctl(vmm->epfd, EPOLL_CTL_DEL,
-						  vm->mmio_fd, NULL);
-				}
-				break;
-			case EV_KICK:
-				if (vm->alive) {
-					vmm_dev_kick(vm);
-				}
-				break;
-			case EV_PID:
-				vmm_vm_dead(vmm, vm);
-				break;
-			default:
-				break;
-			}
+		if (rc) {
+			return rc;
 		}
 	}
 	return 0;
@@ -700,20 +712,43 @@ int vmm_guest_pid(const struct vmm *vmm, uint32_t index)
 	return index < vmm->cfg.vm_count ? (int)vmm->vms[index].pid : 0;
 }
 
-/* SIGTERM every guest, SIGKILL what is left after VMM_STOP_WAIT_MS. */
+static bool vmm_any_alive(const struct vmm *vmm)
+{
+	for (uint32_t i = 0; i < vmm->cfg.vm_count; i++) {
+		if (vmm->vms[i].alive) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * SIGTERM every guest and keep serving them while they shut down (a
+ * guest kernel frees and detaches over its device on the way out);
+ * SIGKILL what is left after VMM_STOP_WAIT_MS.
+ */
 static void vmm_stop_guests(struct vmm *vmm)
 {
+	struct timespec t0 = { 0 };
+	struct timespec t = { 0 };
+	int64_t left = VMM_STOP_WAIT_MS;
+
 	for (uint32_t i = 0; i < vmm->cfg.vm_count; i++) {
 		if (vmm->vms[i].pid > 0) {
 			kill(vmm->vms[i].pid, SIGTERM);
 		}
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (vmm->epfd >= 0 && left > 0 && vmm_any_alive(vmm) &&
+	       vmm_poll(vmm, (int)left) == 0) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = VMM_STOP_WAIT_MS - ((int64_t)(t.tv_sec - t0.tv_sec) * 1000 +
+					   (t.tv_nsec - t0.tv_nsec) / 1000000);
+	}
 	for (uint32_t i = 0; i < vmm->cfg.vm_count; i++) {
 		struct vmm_vm *vm = &vmm->vms[i];
-		struct pollfd p = { .fd = vm->pidfd, .events = POLLIN };
 
-		if (vm->pid > 0 && vm->pidfd >= 0 &&
-		    poll(&p, 1, VMM_STOP_WAIT_MS) == 0) {
+		if (vm->pid > 0 && vm->alive) {
 			kill(vm->pid, SIGKILL);
 		}
 		if (vm->alive || vm->pidfd >= 0) {
