@@ -47,6 +47,9 @@
 #include <errno.h>
 #endif
 
+#include <stdbool.h>
+#include <stdint.h>
+
 /**
  * rheap_strerror() - describe an rheap error code
  * @err: a value returned by an rheap function (negative errno, or 0)
@@ -64,5 +67,15 @@ const char *rheap_strerror(int err);
  * "EUNKNOWN" for anything else; never NULL.
  */
 const char *rheap_err_name(int err);
+
+/**
+ * rheap_err_known() - whether a status is 0 or one of the closed set
+ * @err: a status read from a peer (untrusted)
+ *
+ * For decoders of replies: a status outside the set is a malformed reply.
+ *
+ * Return: true for 0 and the errnos listed at the top of this file.
+ */
+bool rheap_err_known(int64_t err);
 
 #endif /* RHEAP_ERR_H */

@@ -743,20 +743,7 @@ int nw_client_faults(struct nw_client *c, char **json, size_t *len)
 /* A status word of the board: 0 or a negative errno of the closed set. */
 static bool nw_client_status_ok(uint64_t w)
 {
-	switch ((int64_t)w) {
-	case 0:
-	case -EPERM:
-	case -ENOENT:
-	case -ENOMEM:
-	case -EBUSY:
-	case -EINVAL:
-	case -ENOSPC:
-	case -EOVERFLOW:
-	case -EOPNOTSUPP:
-		return true;
-	default:
-		return false;
-	}
+	return rheap_err_known((int64_t)w);
 }
 
 int nw_client_device(struct nw_client *c, uint32_t stream, uint32_t cmd,

@@ -39,6 +39,11 @@ const char *rheap_strerror(int err)
 	return t ? t->text : "unknown error";
 }
 
+bool rheap_err_known(int64_t err)
+{
+	return err >= INT32_MIN && err <= 0 && err_find((int)err) != NULL;
+}
+
 const char *rheap_err_name(int err)
 {
 	const struct err_text *t = err_find(err);

@@ -13,24 +13,6 @@
 
 #include "lib/lib_internal.h"
 
-static bool status_known(int status)
-{
-	switch (status) {
-	case 0:
-	case -EPERM:
-	case -ENOENT:
-	case -ENOMEM:
-	case -EBUSY:
-	case -EINVAL:
-	case -ENOSPC:
-	case -EOVERFLOW:
-	case -EOPNOTSUPP:
-		return true;
-	default:
-		return false;
-	}
-}
-
 int lib_resp_check(const void *msg, size_t len, uint16_t op, uint32_t seq,
 		   int *status)
 {
@@ -42,7 +24,7 @@ int lib_resp_check(const void *msg, size_t len, uint16_t op, uint32_t seq,
 	memcpy(&hdr, msg, sizeof(hdr));
 	if (hdr.magic != RHEAPD_UAPI_MAGIC ||
 	    hdr.version != RHEAPD_UAPI_VERSION || hdr.op != op ||
-	    hdr.seq != seq || !status_known(hdr.status)) {
+	    hdr.seq != seq || !rheap_err_known(hdr.status)) {
 		return -EINVAL;
 	}
 	/* An error response's payload, if any, is ignored. */
