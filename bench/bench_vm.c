@@ -93,7 +93,7 @@ static void teardown(void)
 	};
 	static const char *const dirs[] = {
 		"vm0/rheapd.sock.handles", "vm1/rheapd.sock.handles", "vm0",
-		"vm1", "",
+		"vm1", "sink", "",
 	};
 	char path[160];
 
