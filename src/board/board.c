@@ -787,6 +787,61 @@ void board_vm_disconnect(struct board *b, uint16_t id)
 	}
 }
 
+/*
+ * A reclaim the hypervisor may leave for later without it being an error:
+ * a borrower still holds the memory (-EBUSY) or it is a DONATE, which is
+ * never reclaimed (-EINVAL).
+ */
+static bool board_hyp_reclaim_held(int rc)
+{
+	return rc == -EBUSY || rc == -EINVAL;
+}
+
+int board_hyp_reclaim(struct board *b, uint16_t id,
+		      struct board_hyp_reclaim_result *out)
+{
+	struct board_vm *vm = NULL;
+	uint32_t cursor = 0;
+	uint64_t handle = 0;
+	int first = 0;
+
+	*out = (struct board_hyp_reclaim_result){ 0 };
+	if (id < BOARD_VM_ID_MIN || id > BOARD_VM_ID_MAX) {
+		return -EINVAL;
+	}
+	vm = board_vm_find(b, id);
+	if (!vm) {
+		return -ENOENT;
+	}
+	if (vm->connected || spmc_is_wedged(b->spmc)) {
+		return -EBUSY;
+	}
+	/* Reclaims only free slots: the walk sees each orphan once. */
+	while (spmc_orphan_next(b->spmc, id, &cursor, &handle) == 0) {
+		struct rheap_diag diag = { 0 };
+		int rc = spmc_reclaim(b->spmc, FFA_ID_HYPERVISOR, handle, 0,
+				      &diag);
+
+		if (rc == 0) {
+			out->reclaimed++;
+			continue;
+		}
+		out->held++;
+		if (!board_hyp_reclaim_held(rc) && first == 0) {
+			first = rc;
+		}
+		board_log(b, "hypervisor reclaim of VM 0x%04x's handle 0x%llx: %s",
+			  id, (unsigned long long)handle, rheap_err_name(rc));
+	}
+	/* Nothing left: the lingering ID frees its SPMC table entry. */
+	if (out->held == 0 && spmc_endpoint_remove(b->spmc, id) == 0) {
+		board_vm_slot_drop(b, (uint32_t)(vm - b->vms));
+	}
+	board_log_info(b, "hypervisor reclaimed %u orphan(s) of VM 0x%04x, %u held",
+		       out->reclaimed, id, out->held);
+	return first;
+}
+
 int board_call(struct board *b, uint16_t ep, const struct rheap_ffa_regs *req,
 	       struct rheap_ffa_regs *resp)
 {

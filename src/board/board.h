@@ -37,6 +37,9 @@
  *   LINGERING --board_vm_connect(id)--> CONNECTED (a new VM: none of the
  *        old one's mailbox, SDP buffers, device contexts, windows or
  *        reclaim rights; the orphans stay counted in the ID's stats)
+ *   LINGERING --board_hyp_reclaim(id)--> (absent) once every orphan is
+ *        reclaimed (scrubbed, unprotected, handles freed); LINGERING with
+ *        what could not be
  *
  * The board trusts the connection's owner (the hypervisor, same uid) to
  * have checked that a VM lends or shares only memory its stage 2 gives
@@ -291,6 +294,45 @@ int board_vm_connect(struct board *b, uint16_t id);
  * orphans keep it (LINGERING). The host and the other VMs are untouched.
  */
 void board_vm_disconnect(struct board *b, uint16_t id);
+
+/**
+ * struct board_hyp_reclaim_result - what board_hyp_reclaim() did
+ * @reclaimed: orphans reclaimed (scrubbed, unprotected, handles freed)
+ * @held:      orphans of the ID still there afterwards (a DONATE, one a
+ *             borrower still holds, one whose reclaim failed)
+ */
+struct board_hyp_reclaim_result {
+	uint32_t reclaimed;
+	uint32_t held;
+};
+
+/**
+ * board_hyp_reclaim() - the hypervisor reclaims a dead VM's orphans
+ * @b:   the board
+ * @id:  the VM's FF-A endpoint ID (untrusted: from the hypervisor's
+ *       BOARD_MSG_HYP_RECLAIM x1)
+ * @out: counts, written on every path (zero when nothing was tried)
+ *
+ * Every complete transaction the VM sent and left behind when its
+ * connection closed (the SDP partition let go of it at teardown) is
+ * reclaimed as the hypervisor (FFA_ID_HYPERVISOR), which always scrubs an
+ * orphaned LEND before the TZASC gives it back: its pages, TZASC region
+ * and handle are free again. When none is left, the LINGERING ID leaves
+ * the SPMC (its table entry is free for a new VM). Orphans that cannot
+ * be reclaimed stay as they were, counted in @out->held. Only the
+ * transport decides who may ask (the hypervisor connection).
+ *
+ * Return: 0 (every orphan reclaimed, or held because a DONATE cannot be
+ * reclaimed or a borrower still holds it); -EINVAL if @id is outside
+ * BOARD_VM_ID_MIN..BOARD_VM_ID_MAX; -ENOENT if no VM with @id is
+ * configured (never connected, or gone without orphans); -EBUSY if a VM
+ * with @id is connected (only a dead VM's memory is the hypervisor's to
+ * take back), or the SPMC is wedged; a platform error of a reclaim
+ * (-ENOMEM: no TZASC region for a split; the walk goes on, the first
+ * such error is returned).
+ */
+int board_hyp_reclaim(struct board *b, uint16_t id,
+		      struct board_hyp_reclaim_result *out);
 
 /**
  * board_call() - the in-process SMC conduit

@@ -55,6 +55,18 @@
  *           kernel's IOMMU driver does; any PA is accepted (the TZASC
  *           refuses NS access to secure memory at access time).
  *           board -> NW: x1 = status; x2..x17 zero.
+ *   HYP_RECLAIM hypervisor -> board: x1 = a dead VM's endpoint ID;
+ *           x2..x17 MBZ. The board reclaims, as the hypervisor (0x0000),
+ *           every orphan the VM left when its connection closed (an
+ *           orphaned LEND is always scrubbed before it goes back to the
+ *           NW), then the ID leaves the SPMC if none is left.
+ *           board -> hypervisor: x1 = status (-EINVAL a set MBZ register
+ *           or an ID outside BOARD_VM_ID_MIN..BOARD_VM_ID_MAX, -ENOENT no
+ *           such VM configured, -EBUSY that VM is connected or the SPMC
+ *           is wedged, else board_hyp_reclaim()'s), x2 = orphans
+ *           reclaimed, x3 = orphans still held; x4..x17 zero. On a NW or
+ *           VM connection it is answered x1 = -EPERM (x2..x17 zero); on an
+ *           operator connection it closes the connection.
  *
  * A VM connection carries the same frames as the host's (FF-A calls,
  * DEVICE, EXT_*, SMMU_NS), served as the VM's own endpoint.
@@ -86,6 +98,7 @@
 #define BOARD_MSG_EXT_MAP UINT64_C(0x52480006)
 #define BOARD_MSG_EXT_UNMAP UINT64_C(0x52480007)
 #define BOARD_MSG_SMMU_NS UINT64_C(0x52480008)
+#define BOARD_MSG_HYP_RECLAIM UINT64_C(0x52480009)
 
 /** SMMU_NS x5 bit: map (set) or unmap (clear). */
 #define BOARD_SMMU_NS_MAP (UINT64_C(1) << 0)
@@ -108,8 +121,8 @@
  *                       hypervisor; up to BOARD_MAX_VMS at once
  * @BOARD_CONN_HYP:      the hypervisor (rheap-vmm): receives the NW DRAM
  *                       memfds like the host, to map its guests' RAM;
- *                       no FF-A endpoint (STATUS and FAULTS only, as an
- *                       operator); one at a time
+ *                       no FF-A endpoint (STATUS and FAULTS as an
+ *                       operator, and HYP_RECLAIM); one at a time
  */
 enum board_conn_kind {
 	BOARD_CONN_NW = 1,

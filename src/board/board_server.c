@@ -548,6 +548,37 @@ static int board_conn_status(struct board_server *s, struct board_conn *c,
 	return rc;
 }
 
+/*
+ * HYP_RECLAIM: on the hypervisor's connection, reclaim a dead VM's
+ * orphans; on a NW or VM connection, refused (-EPERM) without closing it.
+ */
+static int board_conn_hyp_reclaim(struct board_server *s, struct board_conn *c,
+				  const struct rheap_ffa_regs *req)
+{
+	struct rheap_ffa_regs rep = { .x = { BOARD_MSG_HYP_RECLAIM } };
+	struct board_hyp_reclaim_result res = { 0 };
+	int rc = 0;
+
+	if (c->state != CONN_HYP) {
+		rc = -EPERM;
+	} else if (!board_regs_zero_from(req, 2)) {
+		rc = -EINVAL;
+	} else if (req->x[1] > BOARD_VM_ID_MAX) {
+		rc = -EINVAL; /* not even a 15-bit ID */
+	} else {
+		rc = board_hyp_reclaim(s->board, (uint16_t)req->x[1], &res);
+	}
+	if (rc && rc != -EPERM) {
+		board_log(s->board, "connection %llu: HYP_RECLAIM of 0x%llx: %s",
+			  (unsigned long long)c->seq,
+			  (unsigned long long)req->x[1], rheap_err_name(rc));
+	}
+	rep.x[1] = (uint64_t)(int64_t)rc;
+	rep.x[2] = res.reclaimed;
+	rep.x[3] = res.held;
+	return board_conn_send(c, &rep, -1);
+}
+
 static void board_conn_serve(struct board_server *s, struct board_conn *c)
 {
 	struct rheap_ffa_regs req = { 0 };
@@ -597,6 +628,12 @@ static void board_conn_serve(struct board_server *s, struct board_conn *c)
 		}
 		return;
 	case CONN_NW:
+		if (req.x[0] == BOARD_MSG_HYP_RECLAIM) {
+			if (board_conn_hyp_reclaim(s, c, &req) != 0) {
+				board_conn_close(s, c, "reply not deliverable", true);
+			}
+			return;
+		}
 		if (req.x[0] == BOARD_MSG_DEVICE) {
 			(void)board_device_call(s->board, c->ep, &req, &resp);
 		} else {
@@ -608,6 +645,12 @@ static void board_conn_serve(struct board_server *s, struct board_conn *c)
 		return;
 	case CONN_OPERATOR:
 	case CONN_HYP:
+		if (c->state == CONN_HYP && req.x[0] == BOARD_MSG_HYP_RECLAIM) {
+			if (board_conn_hyp_reclaim(s, c, &req) != 0) {
+				board_conn_close(s, c, "reply not deliverable", true);
+			}
+			return;
+		}
 		if ((req.x[0] != BOARD_MSG_STATUS &&
 		     req.x[0] != BOARD_MSG_FAULTS) ||
 		    !board_regs_zero_from(&req, 1)) {

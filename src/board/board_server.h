@@ -18,9 +18,11 @@
  *   NW --FF-A call--> NW (one reply per call)
  *   OPERATOR --STATUS or FAULTS--> OPERATOR (reply + JSON memfd)
  *   HYP --STATUS or FAULTS--> HYP (as OPERATOR)
+ *   HYP --HYP_RECLAIM--> HYP (one reply: board_hyp_reclaim())
+ *   NW --HYP_RECLAIM--> NW (one reply, -EPERM)
  *   any --EOF, malformed message (size, truncation, ancillary data, not
- *         HELLO first, not STATUS or FAULTS on an operator or hypervisor
- *         connection), send
+ *         HELLO first, not STATUS or FAULTS on an operator connection,
+ *         nor HYP_RECLAIM on a hypervisor one), send
  *         failure--> CLOSED (a log line; NW: board_nw_disconnect())
  *
  * A malformed message changes no board state. Replies are sent without

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* NW-side client of the board transport (see nw_client.h). */
 #include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -367,6 +368,40 @@ void nw_client_destroy(struct nw_client *c)
 	}
 	nw_client_gone(c);
 	free(c);
+}
+
+int nw_client_destroy_wait(struct nw_client *c, int timeout_ms)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	uint8_t drain[BOARD_MSG_SIZE] = { 0 };
+	int rc = 0;
+
+	if (!c) {
+		return 0;
+	}
+	pfd.fd = c->fd;
+	if (c->fd >= 0 && shutdown(c->fd, SHUT_WR) != 0) {
+		pfd.fd = -1; /* the socket is broken: the board saw it go */
+	}
+	while (pfd.fd >= 0) {
+		ssize_t n = 0;
+		int ready = poll(&pfd, 1, timeout_ms);
+
+		if (ready < 0 && errno == EINTR) {
+			continue;
+		}
+		if (ready <= 0) {
+			rc = -EBUSY;
+			break;
+		}
+		/* A queued reply (its fds closed by the kernel) or EOF. */
+		n = recv(c->fd, drain, sizeof(drain), MSG_DONTWAIT);
+		if (n <= 0 && !(n < 0 && (errno == EAGAIN || errno == EINTR))) {
+			break;
+		}
+	}
+	nw_client_destroy(c);
+	return rc;
 }
 
 uint16_t nw_client_id(const struct nw_client *c)
@@ -860,4 +895,36 @@ int nw_client_smmu_ns(struct nw_client *c, uint32_t stream, uint64_t iova,
 		return -EINVAL;
 	}
 	return nw_client_ext(c, &req, -1, NULL, status);
+}
+
+int nw_client_hyp_reclaim(struct nw_client *c, uint16_t vm_id,
+			  uint32_t *reclaimed, uint32_t *held, int *status)
+{
+	struct rheap_ffa_regs req = { .x = { BOARD_MSG_HYP_RECLAIM, vm_id } };
+	struct rheap_ffa_regs rep = { 0 };
+	int rc = 0;
+
+	if (!c || !reclaimed || !held || !status) {
+		return -EINVAL;
+	}
+	*reclaimed = 0;
+	*held = 0;
+	*status = 0;
+	rc = nw_client_call(c, &req, &rep);
+	if (rc) {
+		return rc;
+	}
+	if (rep.x[0] != BOARD_MSG_HYP_RECLAIM || !nw_client_status_ok(rep.x[1]) ||
+	    rep.x[2] > UINT32_MAX || rep.x[3] > UINT32_MAX) {
+		return -EINVAL;
+	}
+	for (unsigned int i = 4; i < RHEAP_FFA_REG_COUNT; i++) {
+		if (rep.x[i] != 0) {
+			return -EINVAL;
+		}
+	}
+	*reclaimed = (uint32_t)rep.x[2];
+	*held = (uint32_t)rep.x[3];
+	*status = (int)(int64_t)rep.x[1];
+	return 0;
 }

@@ -140,6 +140,22 @@ int nw_client_connect_vm_fd(int fd, uint16_t vm_id,
 void nw_client_destroy(struct nw_client *c);
 
 /**
+ * nw_client_destroy_wait() - disconnect, wait until the board has closed
+ * its end, then unmap
+ * @c:          the client, or NULL (no-op)
+ * @timeout_ms: most milliseconds to wait for the board's EOF
+ *
+ * The board tears an endpoint down when it reads the connection's EOF and
+ * closes its end afterwards: once this returns 0, the endpoint is gone on
+ * the board (a hypervisor calls it before nw_client_hyp_reclaim(), which
+ * would otherwise race the teardown and see the VM still connected).
+ * Replies still queued are discarded. @c is freed on every path.
+ *
+ * Return: 0; -EBUSY if the board did not close within @timeout_ms.
+ */
+int nw_client_destroy_wait(struct nw_client *c, int timeout_ms);
+
+/**
  * nw_client_id() - the FF-A endpoint ID the board gave (0: operator)
  * @c: the client
  *
@@ -297,6 +313,28 @@ int nw_client_lend(struct nw_client *c, uint16_t receiver, uint64_t tag,
  * Return: 0; an FF-A or transport errno.
  */
 int nw_client_reclaim(struct nw_client *c, uint64_t handle, uint32_t flags);
+
+/**
+ * nw_client_hyp_reclaim() - the hypervisor reclaims a dead VM's orphans
+ * (BOARD_MSG_HYP_RECLAIM)
+ * @c:         a hypervisor connection (nw_client_connect_hyp())
+ * @vm_id:     the dead VM's endpoint ID (its connection closed, e.g. with
+ *             nw_client_destroy_wait())
+ * @reclaimed: out: orphans reclaimed (scrubbed, given back to the NW)
+ * @held:      out: orphans still held (a DONATE, a borrower holding it,
+ *             a failed reclaim)
+ * @status:    out: the board's status: 0; -EINVAL an ID out of range;
+ *             -ENOENT no VM with @vm_id configured (nothing lingers under
+ *             it); -EBUSY it is connected, or the SPMC is wedged; -EPERM
+ *             not a hypervisor connection; a reclaim's platform error
+ *             (-ENOMEM)
+ *
+ * Return: 0 (then see @status); -ENOENT the board is gone; -EINVAL for a
+ * NULL argument or a malformed reply (another x0, a status outside the
+ * closed set, a count above 32 bits, x4..x17 set).
+ */
+int nw_client_hyp_reclaim(struct nw_client *c, uint16_t vm_id,
+			  uint32_t *reclaimed, uint32_t *held, int *status);
 
 /**
  * nw_client_status() - an operator connection's STATUS request

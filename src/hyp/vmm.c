@@ -40,6 +40,8 @@
 #define EV_KIND (UINT64_C(0xFF) << 56)
 
 #define VMM_STOP_WAIT_MS 2000
+/* Most ms a dead VM's board connection takes to be torn down. */
+#define VMM_BOARD_CLOSE_MS 2000
 
 void vmm_log(const struct vmm *vmm, const char *fmt, ...)
 {
@@ -348,6 +350,38 @@ static int vmm_vm_init(struct vmm *vmm, uint32_t i)
 	return 0;
 }
 
+/*
+ * The VM's endpoint is gone: what it lent from its RAM (FFA LEND through
+ * vmm_ffa.c) is orphaned on the board, secure and counted. Only the
+ * hypervisor may take it back; the board scrubs each LEND before the
+ * TZASC opens it again, so the pages come back before the slice is zeroed
+ * and given to the next guest.
+ */
+static void vmm_vm_reclaim_orphans(struct vmm *vmm, struct vmm_vm *vm)
+{
+	uint32_t reclaimed = 0;
+	uint32_t held = 0;
+	int status = 0;
+	int rc = nw_client_hyp_reclaim(vmm->hyp, vm->ep, &reclaimed, &held,
+				       &status);
+
+	if (rc) {
+		vmm_log(vmm, "vm%u: hypervisor reclaim of endpoint 0x%04x: %s",
+			vm->index, vm->ep, rheap_err_name(rc));
+		return;
+	}
+	if (status == -ENOENT) {
+		return; /* it lent nothing: the ID left the SPMC with it */
+	}
+	if (status == 0 && held == 0) {
+		vmm_log(vmm, "vm%u: reclaimed %u orphaned transaction(s) of endpoint 0x%04x",
+			vm->index, reclaimed, vm->ep);
+		return;
+	}
+	vmm_log(vmm, "vm%u: reclaimed %u orphaned transaction(s) of endpoint 0x%04x, %u still held (%s)",
+		vm->index, reclaimed, vm->ep, held, rheap_err_name(status));
+}
+
 /* The VM is gone: release what it held on the host, zero its RAM. */
 static void vmm_vm_dead(struct vmm *vmm, struct vmm_vm *vm)
 {
@@ -376,8 +410,13 @@ static void vmm_vm_dead(struct vmm *vmm, struct vmm_vm *vm)
 	vmm_close(&vm->kick_fd);
 	vmm_close(&vm->irq_fd);
 	vmm_dev_release(vm);
-	nw_client_destroy(vm->ffa); /* the board tears the endpoint down */
+	/* The board tears the endpoint down: its LENDs become orphans. */
+	if (vm->ffa && nw_client_destroy_wait(vm->ffa, VMM_BOARD_CLOSE_MS) != 0) {
+		vmm_log(vmm, "vm%u: the board did not close endpoint 0x%04x in %d ms",
+			vm->index, vm->ep, VMM_BOARD_CLOSE_MS);
+	}
 	vm->ffa = NULL;
+	vmm_vm_reclaim_orphans(vmm, vm);
 	vm->mbox_mapped = false;
 	if (vm->shares) {
 		memset(vm->shares, 0, VMM_MAX_SHARES * sizeof(*vm->shares));

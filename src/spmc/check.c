@@ -517,6 +517,21 @@ int spmc_share_find(const struct spmc *spmc, uint64_t handle,
 	return 0;
 }
 
+int spmc_orphan_next(const struct spmc *spmc, uint16_t sender,
+		     uint32_t *cursor, uint64_t *handle)
+{
+	for (uint32_t i = *cursor; i < spmc->cfg.limits.max_shares; i++) {
+		const struct spmc_share *s = spmc->slots[i];
+
+		if (s && s->orphaned && s->sender_id == sender) {
+			*cursor = i + 1;
+			*handle = s->handle;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 bool spmc_is_wedged(const struct spmc *spmc)
 {
 	return spmc && spmc->wedged;

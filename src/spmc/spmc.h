@@ -540,6 +540,25 @@ int spmc_share_find(const struct spmc *spmc, uint64_t handle,
 		    struct spmc_share_info *out);
 
 /**
+ * spmc_orphan_next() - walk the orphans one sender left behind
+ * @spmc:   manager
+ * @sender: the torn-down sender's endpoint ID (trusted)
+ * @cursor: in: the handle-table slot to start at (0 for the first call);
+ *          out: the slot after the orphan found. Untouched on -ENOENT.
+ * @handle: out: the orphan's handle, set on success
+ *
+ * Complete transactions @sender sent that spmc_endpoint_teardown()
+ * orphaned, in slot order, for the hypervisor to reclaim them one by one
+ * (spmc_reclaim() as FFA_ID_HYPERVISOR). A reclaim between two calls only
+ * frees slots, so the walk sees every orphan that was there when it began
+ * and never one twice.
+ *
+ * Return: 0; -ENOENT when no orphan of @sender sits at or after *@cursor.
+ */
+int spmc_orphan_next(const struct spmc *spmc, uint16_t sender,
+		     uint32_t *cursor, uint64_t *handle);
+
+/**
  * spmc_is_wedged() - whether a failed undo stopped the manager
  *
  * A platform call that fails while undoing a half-applied protect or

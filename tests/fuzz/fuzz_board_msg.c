@@ -22,8 +22,9 @@
  *   FR_FFA     an FF-A call: w0 from k_funcs, a few registers from input
  *   FR_SIZE    a datagram of input-chosen length (0..299 bytes)
  *   FR_FD      a well-formed HELLO carrying an fd (SCM_RIGHTS)
- *   FR_BOARD   x0 = one of the board's own message IDs (FAULTS among
- *              them) or an unused one, rest from input
+ *   FR_BOARD   x0 = one of the board's own message IDs (FAULTS and
+ *              HYP_RECLAIM among them) or an unused one, x1..x3 small
+ *              values from input
  *   FR_DEVICE  DEVICE: a stream of the default board (or not), a device
  *              command (or not), args small or from input, maybe a set
  *              MBZ register (x11..x17)
@@ -43,7 +44,16 @@
  *    connection then behaves as a NW one (below) for its own endpoint;
  *    a HYP HELLO is accepted exactly when x3..x17 are zero, answers
  *    x3 = 0 and the DRAM messages as for NW, changes no board status,
- *    and the connection then behaves as an operator one;
+ *    and the connection then behaves as an operator one, plus
+ *    HYP_RECLAIM: one reply echoing x0 with x4..x17 zero; -EINVAL (counts
+ *    zero) for a set x2..x17 or x1 outside 0x0002..0x7FFF; for the
+ *    lingering VM every input starts with (SEED_VM, one orphaned LEND,
+ *    made in process before the server runs) 0 with one reclaimed and
+ *    none held the first time: the VM's entry gone, one share and its
+ *    page fewer, the page scrubbed and open to the NS CPU again; else
+ *    -ENOENT; a refusal changes no board status. HYP_RECLAIM on a NW or
+ *    VM connection: one reply, -EPERM, x2..x17 zero, nothing changed; on
+ *    an operator connection it closes it;
  *    an FF-A call on a NW connection gets exactly one reply; STATUS and FAULTS get one reply
  *    (echoing the request's x0) with a fd; a DEVICE frame on a NW
  *    connection gets one DEVICE reply whose status is 0 or an errno of
@@ -80,13 +90,16 @@
 #include <rheap/device_abi.h>
 #include <rheap/err.h>
 #include <rheap/ffa_abi.h>
+#include <rheap/ffa_desc.h>
 #include <rheap/ffa_regs.h>
+#include <rheap/use_case.h>
 
 #include "board/board.h"
 #include "board/board_internal.h"
 #include "board/board_msg.h"
 #include "board/board_server.h"
 #include "hw/hw_dram.h"
+#include "hw/hw_tzasc.h"
 #include "spmc/spmc.h"
 
 #ifndef RHEAP_DEFAULT_TL
@@ -152,6 +165,13 @@ static size_t g_tl_size;
 static int g_memfd = -1;       /* sealed 16 KiB memfd for EXT_MAP */
 static uint64_t g_last_pa;     /* the last window EXT_MAP gave */
 static uint16_t g_vm_id;       /* the VM connection's ID; 0: the host's */
+static bool g_seed_orphan;     /* SEED_VM still lingers with its orphan */
+
+/* A VM that died with a LEND before the input runs (HYP_RECLAIM's target). */
+#define SEED_VM 0x0005u
+/* Its mailbox and the NW DRAM page it lent (no pool, no carve-out). */
+#define SEED_TX_PA UINT64_C(0x80100000)
+#define SEED_LEND_PA UINT64_C(0x80200000)
 
 /* VM HELLO x3 values: both ends of the range, and every kind outside. */
 static const uint64_t k_vm_ids[] = {
@@ -341,7 +361,7 @@ static const uint32_t k_funcs[] = {
 
 static const uint64_t k_board_ids[] = {
 	BOARD_MSG_HELLO, BOARD_MSG_DRAM, BOARD_MSG_STATUS, BOARD_MSG_FAULTS, 0,
-	0x52480000,	 0x52480005,
+	0x52480000,	 0x52480005,	 BOARD_MSG_HYP_RECLAIM,
 };
 
 static const uint64_t k_streams[] = { 0x10, 0x20, 0x30, 0x40, 0x99, 0 };
@@ -538,6 +558,98 @@ static void expect_reply(int fd, struct rheap_ffa_regs *regs,
 	board_msg_decode(buf, regs);
 }
 
+static const struct board_ep_status *find_ep(const struct board_status *st,
+					    uint16_t id)
+{
+	for (uint32_t i = 0; i < st->endpoint_count; i++) {
+		if (st->endpoints[i].id == id) {
+			return &st->endpoints[i];
+		}
+	}
+	return NULL;
+}
+
+/* HYP_RECLAIM on a hypervisor (served) or NW / VM (-EPERM) connection. */
+static enum model_state step_hyp_reclaim(struct board *b, int fd,
+					 enum model_state st,
+					 const struct rheap_ffa_regs *req,
+					 const struct board_status *before)
+{
+	struct rheap_ffa_regs rep = { { 0 } };
+	struct board_status after = { 0 };
+	int64_t rc = 0;
+	int64_t want = -ENOENT;
+	bool hit = false;
+
+	expect_reply(fd, &rep, 0);
+	rc = (int64_t)rep.x[1];
+	check(rep.x[0] == BOARD_MSG_HYP_RECLAIM && zero_from(&rep, 4));
+	if (st == M_NW) {
+		want = -EPERM;
+	} else if (!zero_from(req, 2) || req->x[1] < BOARD_VM_ID_MIN ||
+		   req->x[1] > BOARD_VM_ID_MAX) {
+		want = -EINVAL;
+	} else if (req->x[1] == SEED_VM && g_seed_orphan) {
+		want = 0;
+		hit = true;
+	}
+	check(rc == want);
+	check(rep.x[2] == (hit ? 1u : 0u) && rep.x[3] == 0);
+	board_status(b, &after);
+	if (hit) {
+		g_seed_orphan = false;
+		check(find_ep(before, SEED_VM) && !find_ep(&after, SEED_VM));
+		check(after.spmc.live_shares + 1 == before->spmc.live_shares &&
+		      after.spmc.protected_pages + 1 ==
+			      before->spmc.protected_pages &&
+		      after.spmc.scrubbed_pages ==
+			      before->spmc.scrubbed_pages + 1);
+		check(hw_tzasc_check(&b->tzasc, SEED_LEND_PA, 4096,
+				     HW_ACCESS_NS_CPU) == 0);
+	} else {
+		check(status_eq(before, &after));
+	}
+	check(spmc_check_invariants(board_spmc(b), NULL) == 0);
+	return st;
+}
+
+/*
+ * SEED_VM connects in process, maps a mailbox, LENDs one NW DRAM page to
+ * the SDP partition and goes: the LEND is its orphan, the ID lingers.
+ */
+static void seed_orphan(struct board *b)
+{
+	struct rheap_ffa_receiver rx = { .endpoint_id = 0x8001,
+					 .permissions = FFA_DATA_ACCESS_RW };
+	struct rheap_ffa_range range = { .address = SEED_LEND_PA,
+					 .page_count = 1 };
+	struct rheap_ffa_mem m = {
+		.abi = RHEAP_FFA_ABI_LEND, .version = FFA_VERSION_1_1,
+		.sender_id = SEED_VM, .tag = RHEAP_USE_CASE_SECURE_VIDEO,
+		.receiver_count = 1,
+		.receivers = &rx, .receiver_cap = 1, .range_count = 1,
+		.ranges = &range, .range_cap = 1, .total_page_count = 1,
+	};
+	struct rheap_ffa_regs req = { .x = { FFA_RXTX_MAP_64, SEED_TX_PA,
+					     SEED_TX_PA + 4096, 1 } };
+	struct rheap_ffa_regs resp = { { 0 } };
+	void *tx = NULL;
+	int len = 0;
+
+	check(board_vm_connect(b, SEED_VM) == 0);
+	check(board_call(b, SEED_VM, &req, &resp) == 0 &&
+	      (uint32_t)resp.x[0] != FFA_ERROR);
+	check(hw_dram_ptr(b->dram, SEED_TX_PA, 4096, &tx) == 0);
+	len = rheap_ffa_mem_encode(&m, tx, 4096, NULL);
+	check(len > 0);
+	req = (struct rheap_ffa_regs){ .x = { FFA_MEM_LEND_64, (uint64_t)len,
+					      (uint64_t)len } };
+	check(board_call(b, SEED_VM, &req, &resp) == 0 &&
+	      (uint32_t)resp.x[0] != FFA_ERROR);
+	board_vm_disconnect(b, SEED_VM);
+	g_seed_orphan = true;
+}
+
 /* One frame: send, await the outcome the model predicts, check. */
 static enum model_state step(struct board *b, int fd, enum model_state st,
 			     struct reader *r)
@@ -662,6 +774,10 @@ static enum model_state step(struct board *b, int fd, enum model_state st,
 		check(spmc_check_invariants(board_spmc(b), NULL) == 0);
 		return M_NW;
 	}
+	if (!malformed && (st == M_NW || st == M_HYP) &&
+	    req.x[0] == BOARD_MSG_HYP_RECLAIM) {
+		return step_hyp_reclaim(b, fd, st, &req, &before);
+	}
 	if (!malformed && st == M_NW) {
 		expect_reply(fd, &rep, 0);
 		check(spmc_check_invariants(board_spmc(b), NULL) == 0);
@@ -720,6 +836,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	opts.log = g_log;
 	opts.sink_dir = g_sink;
 	check(board_create(g_tl, g_tl_size, &opts, &b) == 0);
+	seed_orphan(b);
 	check(board_server_create(b, NULL, &s) == 0);
 	check(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
 	check(board_server_adopt(s, sv[0]) == 0);

@@ -1054,48 +1054,154 @@ static size_t rheapd_buffers(void)
 	return n;
 }
 
-/* Board STATUS: vm2's endpoint (0x0004) is no longer connected. */
-static void case_board_after_kill(void)
+/* The board's STATUS, parsed; NULL on failure. */
+static struct json_doc *board_status_doc(void)
 {
-	const struct json_value *eps = NULL;
 	struct nw_client *op = NULL;
 	struct json_doc *d = NULL;
 	char *json = NULL;
 	size_t len = 0;
-	bool seen_live = false;
-	bool vm2_connected = false;
-	uint64_t vms = UINT64_MAX;
 
 	if (nw_client_connect(g_p.board_sock, BOARD_CONN_OPERATOR, &op) != 0 ||
 	    nw_client_status(op, &json, &len) != 0 ||
 	    json_parse(json, len, &d, NULL) != 0) {
+		d = NULL;
+	}
+	free(json);
+	nw_client_destroy(op);
+	return d;
+}
+
+/* The board's spmc.scrubbed_pages; UINT64_MAX on failure. */
+static uint64_t board_scrubbed_pages(void)
+{
+	struct json_doc *d = board_status_doc();
+	const struct json_value *spmc = d ? json_object_get(json_root(d), "spmc") : NULL;
+	uint64_t v = UINT64_MAX;
+
+	if (spmc) {
+		(void)json_get_u64(json_object_get(spmc, "scrubbed_pages"), &v);
+	}
+	json_free(d);
+	return v;
+}
+
+/*
+ * Board STATUS after vm2 (endpoint 0x0004) died with two LENDs of its own
+ * RAM: the vmm reclaimed them as the hypervisor, so no entry is left under
+ * 0x0004 (no share, no lingering ID), and every lent page was scrubbed.
+ */
+static void case_board_after_kill(uint64_t scrubbed_before)
+{
+	const struct json_value *eps = NULL;
+	struct json_doc *d = board_status_doc();
+	uint64_t scrubbed = board_scrubbed_pages();
+	uint64_t vms = UINT64_MAX;
+	bool vm2_listed = false;
+
+	if (!d) {
 		tap_check(false, "board STATUS");
-		nw_client_destroy(op);
-		free(json);
 		return;
 	}
 	(void)json_get_u64(json_object_get(json_root(d), "vms_connected"), &vms);
 	eps = json_object_get(json_root(d), "endpoints");
 	for (const struct json_value *e = eps ? eps->child : NULL; e; e = e->next) {
 		uint64_t id = 0;
-		uint64_t live = 0;
-		bool conn = false;
 
 		(void)json_get_u64(json_object_get(e, "id"), &id);
-		(void)json_get_u64(json_object_get(e, "live_handles"), &live);
-		(void)json_get_bool(json_object_get(e, "connected"), &conn);
-		if (id == 4) {
-			vm2_connected = conn;
-			seen_live = live > 0;
+		vm2_listed = vm2_listed || id == 4;
+	}
+	tap_check(vms == 3 && !vm2_listed,
+		  "board: 3 VMs connected, endpoint 0x0004 not listed (no share, no lingering ID)");
+	tap_check(scrubbed != UINT64_MAX && scrubbed >= scrubbed_before + 6,
+		  "board: vm2's 6 lent pages scrubbed by the reclaim (%llu -> %llu)",
+		  (unsigned long long)scrubbed_before, (unsigned long long)scrubbed);
+	json_free(d);
+}
+
+/* The vmm's log has a line containing @needle. */
+static bool vmm_log_has(const char *needle)
+{
+	char line[512];
+	FILE *f = fopen(g_vmm_log, "r");
+	bool found = false;
+
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		found = strstr(line, needle) != NULL;
+	}
+	if (f) {
+		fclose(f);
+	}
+	return found;
+}
+
+/*
+ * The board's NW DRAM memfd holding [@pa, +@size), opened through
+ * /proc/<board>/fd (same user); *@off is @pa's file offset. -1 if none.
+ */
+static int board_dram_open(uint64_t pa, uint64_t size, off_t *off)
+{
+	char path[64];
+	char target[128];
+
+	for (int fd = 3; fd < 1024; fd++) {
+		unsigned long long base = 0;
+		struct stat st;
+		ssize_t n = 0;
+		int f = -1;
+
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)g_p.board, fd);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n <= 0) {
+			continue;
+		}
+		target[n] = '\0';
+		if (sscanf(target, "/memfd:rheap-dram@%llx", &base) != 1 ||
+		    pa < base) {
+			continue;
+		}
+		f = open(path, O_RDONLY | O_CLOEXEC);
+		if (f < 0 || fstat(f, &st) != 0 ||
+		    pa - base + size > (uint64_t)st.st_size) {
+			if (f >= 0) {
+				close(f);
+			}
+			continue;
+		}
+		*off = (off_t)(pa - base);
+		return f;
+	}
+	return -1;
+}
+
+/* vm2's RAM slice reads as zeros in the board's DRAM: 1, else 0 (-1: I/O). */
+static int slice_zeroed(uint64_t pa, uint64_t size)
+{
+	static uint8_t buf[1u << 20];
+	off_t off = 0;
+	int fd = board_dram_open(pa, size, &off);
+	int zero = 1;
+
+	if (fd < 0) {
+		return -1;
+	}
+	for (uint64_t done = 0; zero == 1 && done < size; done += sizeof(buf)) {
+		size_t want = size - done < sizeof(buf) ? (size_t)(size - done) :
+							   sizeof(buf);
+
+		if (pread(fd, buf, want, off + (off_t)done) != (ssize_t)want) {
+			zero = -1;
+			break;
+		}
+		for (size_t i = 0; i < want; i++) {
+			if (buf[i] != 0) {
+				zero = 0;
+				break;
+			}
 		}
 	}
-	tap_check(vms == 3 && !vm2_connected,
-		  "board: 3 VMs connected, endpoint 0x0004 gone");
-	tap_note("vm2's LEND %s an orphan the board accounts under 0x0004",
-		 seen_live ? "is" : "is not");
-	json_free(d);
-	free(json);
-	nw_client_destroy(op);
+	close(fd);
+	return zero;
 }
 
 static void case_kill(void)
@@ -1106,6 +1212,24 @@ static void case_kill(void)
 	uint64_t end = 0;
 	size_t bufs = 0;
 
+	uint64_t ram_pa = vm_field(2, "ram_base");
+	uint64_t ram_size = vm_field(2, "ram_size");
+	uint64_t scrubbed = 0;
+	uint64_t h = 0;
+	uint8_t pat[1024];
+
+	/*
+	 * vm2 already lends 4 pages at G_DATA (case_isolation); it lends 2
+	 * more with a pattern in each, and leaves one in a page it keeps.
+	 */
+	memset(pat, 0xC3, sizeof(pat));
+	tap_check(vm_write(2, G_DATA + 64 * PAGE, pat, sizeof(pat)) == 0 &&
+			  vm_write(2, G_DATA + 65 * PAGE, pat, sizeof(pat)) == 0 &&
+			  vm_write(2, G_DATA + 80 * PAGE, pat, sizeof(pat)) == 0 &&
+			  vm_send(2, FFA_MEM_LEND_64, RHEAP_FFA_ABI_LEND,
+				  G_DATA + 64 * PAGE, 2, 4, &h) == 0,
+		  "vm2: LENDs 2 more pages of its RAM (with a pattern) before dying");
+	scrubbed = board_scrubbed_pages();
 	memset(&c, 0, sizeof(c));
 	c.op = TG_STORM;
 	c.arg = 1000;
@@ -1144,7 +1268,13 @@ static void case_kill(void)
 		tap_check(vm_reclaim(0, g_handle[0]) == 0,
 			  "vm0 reclaims its own LEND");
 	}
-	case_board_after_kill();
+	case_board_after_kill(scrubbed);
+	tap_check(vmm_log_has("vm2: reclaimed 2 orphaned transaction(s) of endpoint 0x0004"),
+		  "vmm log: vm2's 2 orphaned LENDs reclaimed as the hypervisor");
+	tap_check(ram_size != UINT64_MAX && ram_size > 0 &&
+			  slice_zeroed(ram_pa, ram_size) == 1,
+		  "vm2's RAM slice [0x%llx, +0x%llx) reads as zeros in the board's DRAM",
+		  (unsigned long long)ram_pa, (unsigned long long)ram_size);
 }
 
 int main(int argc, char **argv)

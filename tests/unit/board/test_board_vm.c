@@ -709,6 +709,157 @@ static void test_lingering_fill(void **state)
 	board_vm_disconnect(fx->b, 0x0020);
 }
 
+/* ---- the hypervisor reclaims a dead VM's orphans ---- */
+
+/* DONATE by @ep of @pages at @pa to the SDP partition (never reclaimed). */
+static int32_t donate_as(struct fixture *fx, uint16_t ep, uint64_t pa,
+			 uint32_t pages, uint64_t *handle)
+{
+	struct rheap_ffa_receiver rx = { .endpoint_id = SDP_ID };
+	struct rheap_ffa_range r = { .address = pa, .page_count = pages };
+	struct rheap_ffa_mem m = {
+		.abi = RHEAP_FFA_ABI_DONATE,
+		.version = FFA_VERSION_1_1,
+		.sender_id = ep,
+		.receiver_count = 1,
+		.receivers = &rx,
+		.receiver_cap = 1,
+		.range_count = 1,
+		.ranges = &r,
+		.range_cap = 1,
+		.total_page_count = pages,
+	};
+	struct rheap_ffa_call c = { .func = FFA_MEM_DONATE_64 };
+	struct rheap_ffa_regs resp = { 0 };
+	uint8_t *tx = fx->dram0 + (tx_pa(ep) - DRAM0_BASE);
+	int len = rheap_ffa_mem_encode(&m, tx, FFA_PAGE_SIZE, NULL);
+	int32_t st = 0;
+
+	assert_true(len > 0);
+	c.args.mem_xfer.total_length = (uint32_t)len;
+	c.args.mem_xfer.fragment_length = (uint32_t)len;
+	st = call_as(fx, ep, &c, &resp);
+	if (st == 0) {
+		*handle = (resp.x[2] & UINT32_MAX) | (resp.x[3] & UINT32_MAX) << 32;
+	}
+	return st;
+}
+
+/* Plain NW DRAM a VM lends from (its "guest RAM"): no pool, no carve-out. */
+#define GUEST_PA (DRAM0_BASE + UINT64_C(0x01000000))
+
+static void assert_hyp_reclaim(struct fixture *fx, uint16_t id, int want,
+			       uint32_t reclaimed, uint32_t held)
+{
+	struct board_hyp_reclaim_result res = { 7, 7 };
+
+	assert_int_equal(board_hyp_reclaim(fx->b, id, &res), want);
+	assert_int_equal(res.reclaimed, reclaimed);
+	assert_int_equal(res.held, held);
+	check_invariants(fx);
+}
+
+static void test_hyp_reclaim(void **state)
+{
+	struct fixture *fx = *state;
+	struct board_status before = { 0 };
+	struct board_status lent = { 0 };
+	struct board_status st = { 0 };
+	struct spmc_share_info info = { 0 };
+	uint8_t *guest = fx->dram0 + (GUEST_PA - DRAM0_BASE);
+	uint64_t h_chunk = 0;
+	uint64_t h_guest = 0;
+	uint64_t h_host = 0;
+	uint64_t h3 = 0;
+	uint32_t buf_id = 0;
+
+	/* The host lends too: the hypervisor's reclaim leaves it alone. */
+	assert_int_equal(board_nw_connect(fx->b, &(uint16_t){ 0 }), 0);
+	assert_int_equal(rxtx_map(fx, HOST), 0);
+	assert_int_equal(lend_as(fx, HOST, chunk_pa(fx, 2), CHUNK_PAGES,
+				 &h_host),
+			 0);
+	board_status(fx->b, &before);
+
+	/* VM 2 lends a pool chunk the SDP partition ASSIGNs, and its RAM. */
+	assert_int_equal(board_vm_connect(fx->b, VM2), 0);
+	assert_int_equal(rxtx_map(fx, VM2), 0);
+	assert_int_equal(lend_as(fx, VM2, chunk_pa(fx, 0), CHUNK_PAGES,
+				 &h_chunk),
+			 0);
+	assert_int_equal(assign_as(fx, VM2, h_chunk, &buf_id), 0);
+	memset(guest, 0xA5, 2 * FFA_PAGE_SIZE);
+	assert_int_equal(lend_as(fx, VM2, GUEST_PA, 2, &h_guest), 0);
+	assert_false(ns_cpu_can_read(fx, GUEST_PA));
+	board_status(fx->b, &lent);
+	assert_int_equal(lent.spmc.live_shares, before.spmc.live_shares + 2);
+	assert_int_equal(lent.spmc.protected_pages,
+			 before.spmc.protected_pages + CHUNK_PAGES + 2);
+	assert_true(lent.tzasc_used > before.tzasc_used);
+
+	/* Refusals: out of range, unknown, connected; nothing changes. */
+	assert_hyp_reclaim(fx, 0x0000, -EINVAL, 0, 0);
+	assert_hyp_reclaim(fx, HOST, -EINVAL, 0, 0);
+	assert_hyp_reclaim(fx, SDP_ID, -EINVAL, 0, 0);
+	assert_hyp_reclaim(fx, 0x8000, -EINVAL, 0, 0);
+	assert_hyp_reclaim(fx, VM3, -ENOENT, 0, 0);
+	assert_hyp_reclaim(fx, VM2, -EBUSY, 0, 0);
+	board_status(fx->b, &st);
+	assert_int_equal(st.spmc.live_shares, lent.spmc.live_shares);
+	assert_int_equal(st.spmc.protected_pages, lent.spmc.protected_pages);
+
+	/* VM 2 dies: both LENDs orphaned, secure, counted; it lingers. */
+	board_vm_disconnect(fx->b, VM2);
+	assert_ep(fx, VM2, false, 2, CHUNK_PAGES + 2);
+	assert_int_equal(spmc_share_find(board_spmc(fx->b), h_chunk, &info), 0);
+	assert_true(info.orphaned);
+	assert_int_equal(info.retrieved[0], 0); /* the SDP partition let go */
+	assert_false(ns_cpu_can_read(fx, GUEST_PA));
+	/* The host may not take them back. */
+	assert_int_equal(reclaim_as(fx, HOST, h_guest), FFA_DENIED);
+
+	/* The hypervisor does: scrubbed, open again, handles gone. */
+	assert_hyp_reclaim(fx, VM2, 0, 2, 0);
+	board_status(fx->b, &st);
+	assert_int_equal(st.spmc.live_shares, before.spmc.live_shares);
+	assert_int_equal(st.spmc.total_ranges, before.spmc.total_ranges);
+	assert_int_equal(st.spmc.protected_pages, before.spmc.protected_pages);
+	assert_int_equal(st.spmc.pool_pages, before.spmc.pool_pages);
+	assert_int_equal(st.tzasc_used, before.tzasc_used);
+	assert_int_equal(st.spmc.scrubbed_pages,
+			 lent.spmc.scrubbed_pages + CHUNK_PAGES + 2);
+	assert_null(ep_status(&st, VM2)); /* the lingering ID is gone */
+	assert_int_equal(st.endpoint_count, before.endpoint_count);
+	assert_true(ns_cpu_can_read(fx, GUEST_PA));
+	assert_true(ns_cpu_can_read(fx, chunk_pa(fx, 0)));
+	for (size_t i = 0; i < 2 * FFA_PAGE_SIZE; i++) {
+		assert_int_equal(guest[i], 0);
+	}
+	assert_int_equal(spmc_share_find(board_spmc(fx->b), h_guest, &info),
+			 -ENOENT);
+	assert_int_equal(reclaim_as(fx, HOST, h_guest), FFA_INVALID_PARAMETERS);
+	/* The host's LEND is untouched; a second reclaim finds nothing. */
+	assert_ep(fx, HOST, true, 1, CHUNK_PAGES);
+	assert_false(ns_cpu_can_read(fx, chunk_pa(fx, 2)));
+	assert_hyp_reclaim(fx, VM2, -ENOENT, 0, 0);
+
+	/* A DONATE cannot be reclaimed: held, the ID keeps lingering. */
+	assert_int_equal(board_vm_connect(fx->b, VM3), 0);
+	assert_int_equal(rxtx_map(fx, VM3), 0);
+	assert_int_equal(lend_as(fx, VM3, GUEST_PA, 1, &h3), 0);
+	assert_int_equal(donate_as(fx, VM3, GUEST_PA + FFA_PAGE_SIZE, 1, &h3),
+			 0);
+	board_vm_disconnect(fx->b, VM3);
+	assert_hyp_reclaim(fx, VM3, 0, 1, 1);
+	assert_ep(fx, VM3, false, 1, 0);
+	assert_hyp_reclaim(fx, VM3, 0, 0, 1);
+	/* The ID is reused clean; connected again, it is not reclaimable. */
+	assert_int_equal(board_vm_connect(fx->b, VM3), 0);
+	assert_hyp_reclaim(fx, VM3, -EBUSY, 0, 0);
+	board_vm_disconnect(fx->b, VM3);
+	assert_int_equal(reclaim_as(fx, HOST, h_host), 0);
+}
+
 /* ---- over the socket ---- */
 
 static pid_t serve_child(struct board *b, const int *fds, uint32_t n,
@@ -918,6 +1069,173 @@ static void test_socket(void **state)
 	assert_true(WIFEXITED(status_code) && WEXITSTATUS(status_code) == 0);
 }
 
+/* A raw HYP_RECLAIM frame; returns the reply's status, counts in @rep. */
+static int64_t raw_hyp_reclaim(int sock, uint64_t x1, uint64_t x5,
+			       struct rheap_ffa_regs *rep)
+{
+	struct rheap_ffa_regs req = {
+		.x = { BOARD_MSG_HYP_RECLAIM, x1, 0, 0, 0, x5 }
+	};
+	uint8_t buf[BOARD_MSG_SIZE] = { 0 };
+
+	board_msg_encode(&req, buf);
+	assert_int_equal(send(sock, buf, sizeof(buf), MSG_NOSIGNAL),
+			 (ssize_t)sizeof(buf));
+	assert_int_equal(recv(sock, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+	board_msg_decode(buf, rep);
+	assert_int_equal(rep->x[0], BOARD_MSG_HYP_RECLAIM);
+	for (unsigned int i = 4; i < RHEAP_FFA_REG_COUNT; i++) {
+		assert_int_equal(rep->x[i], 0);
+	}
+	return (int64_t)rep->x[1];
+}
+
+/* The number of "endpoints" entries of @id in the board's STATUS. */
+static uint32_t status_ep_count(struct nw_client *c, uint16_t id)
+{
+	struct json_doc *doc = NULL;
+	const struct json_value *list = NULL;
+	uint32_t found = 0;
+	char *json = NULL;
+	size_t len = 0;
+
+	assert_int_equal(nw_client_status(c, &json, &len), 0);
+	assert_int_equal(json_parse(json, len, &doc, NULL), 0);
+	list = json_object_get(json_root(doc), "endpoints");
+	assert_non_null(list);
+	for (const struct json_value *e = list->child; e; e = e->next) {
+		uint64_t v = 0;
+
+		assert_int_equal(json_get_u64(json_object_get(e, "id"), &v), 0);
+		found += v == id ? 1u : 0u;
+	}
+	json_free(doc);
+	free(json);
+	return found;
+}
+
+/*
+ * HYP_RECLAIM over the socket: refused on the host's and a VM's
+ * connections (-EPERM, the connection stays), closes an operator's; on
+ * the hypervisor's: MBZ and range -EINVAL, unknown -ENOENT, connected
+ * -EBUSY, then the dead VM's LEND reclaimed (nw_client_destroy_wait()
+ * first, so the board has torn the endpoint down) and its ID gone.
+ */
+static void test_socket_hyp_reclaim(void **state)
+{
+	struct fixture *fx = *state;
+	struct nw_client_dram dram[NW_CLIENT_MAX_DRAM] = { { 0 } };
+	struct nw_client *host = NULL;
+	struct nw_client *vm = NULL;
+	struct nw_client *hyp = NULL;
+	struct nw_client *op = NULL;
+	struct rheap_ffa_regs rep = { 0 };
+	struct rheap_ffa_range r = { 0 };
+	int board_end[5] = { 0 };
+	int mine[5] = { 0 };
+	uint32_t ndram = 0;
+	uint32_t reclaimed = 0;
+	uint32_t held = 0;
+	uint64_t h = 0;
+	int status = 0;
+	int status_code = 0;
+	uint8_t byte = 0;
+	pid_t pid = 0;
+
+	for (uint32_t i = 0; i < 5; i++) {
+		int sv[2] = { -1, -1 };
+
+		assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC,
+					    0, sv),
+				 0);
+		board_end[i] = sv[0];
+		mine[i] = sv[1];
+	}
+	pid = serve_child(fx->b, board_end, 5, mine);
+	assert_int_equal(nw_client_connect_fd(mine[0], BOARD_CONN_NW, &host), 0);
+	ndram = nw_client_dram_count(host);
+	for (uint32_t i = 0; i < ndram; i++) {
+		assert_int_equal(nw_client_dram_get(host, i, &dram[i]), 0);
+	}
+	assert_int_equal(nw_client_connect_vm_fd(mine[1], VM2, dram, ndram, &vm),
+			 0);
+	assert_int_equal(nw_client_connect_fd(mine[2], BOARD_CONN_HYP, &hyp), 0);
+	assert_int_equal(nw_client_rxtx_map(vm, tx_pa(VM2),
+					    tx_pa(VM2) + FFA_PAGE_SIZE, 1),
+			 0);
+	memset(fx->dram0 + (GUEST_PA - DRAM0_BASE), 0x5A, 2 * FFA_PAGE_SIZE);
+	r = (struct rheap_ffa_range){ .address = GUEST_PA, .page_count = 2 };
+	assert_int_equal(nw_client_lend(vm, SDP_ID, RHEAP_USE_CASE_SECURE_VIDEO,
+					&r, 1, 0, &h, NULL),
+			 0);
+
+	/* Not the hypervisor: -EPERM, the connection stays. */
+	assert_int_equal(raw_hyp_reclaim(nw_client_fd(host), VM2, 0, &rep),
+			 -EPERM);
+	assert_int_equal(raw_hyp_reclaim(nw_client_fd(vm), VM2, 0, &rep),
+			 -EPERM);
+	assert_int_equal(nw_client_hyp_reclaim(host, VM2, &reclaimed, &held,
+					       &status),
+			 0);
+	assert_int_equal(status, -EPERM);
+	assert_int_equal(nw_client_id_get(vm, &(uint16_t){ 0 }), 0);
+	/* An operator's connection closes. */
+	assert_int_equal(nw_client_connect_fd(mine[3], BOARD_CONN_OPERATOR, &op),
+			 0);
+	{
+		uint8_t buf[BOARD_MSG_SIZE] = { 0 };
+		struct rheap_ffa_regs req = { .x = { BOARD_MSG_HYP_RECLAIM, VM2 } };
+
+		board_msg_encode(&req, buf);
+		assert_int_equal(send(nw_client_fd(op), buf, sizeof(buf),
+				      MSG_NOSIGNAL),
+				 (ssize_t)sizeof(buf));
+		assert_int_equal(recv(nw_client_fd(op), &byte, 1, 0), 0);
+	}
+	nw_client_destroy(op);
+
+	/* The hypervisor: exact refusals, counts zero. */
+	assert_int_equal(raw_hyp_reclaim(nw_client_fd(hyp), VM2, 1, &rep),
+			 -EINVAL);
+	assert_int_equal(raw_hyp_reclaim(nw_client_fd(hyp), HOST, 0, &rep),
+			 -EINVAL);
+	assert_int_equal(raw_hyp_reclaim(nw_client_fd(hyp), 0x10002, 0, &rep),
+			 -EINVAL);
+	assert_int_equal(raw_hyp_reclaim(nw_client_fd(hyp), VM3, 0, &rep),
+			 -ENOENT);
+	assert_int_equal(raw_hyp_reclaim(nw_client_fd(hyp), VM2, 0, &rep),
+			 -EBUSY);
+	assert_int_equal(rep.x[2] | rep.x[3], 0);
+
+	/* VM 2 dies with its LEND: the hypervisor takes it back. */
+	assert_int_equal(nw_client_destroy_wait(vm, 2000), 0);
+	assert_int_equal(status_ep_count(hyp, VM2), 1); /* lingering */
+	assert_int_equal(nw_client_hyp_reclaim(hyp, VM2, &reclaimed, &held,
+					       &status),
+			 0);
+	assert_int_equal(status, 0);
+	assert_int_equal(reclaimed, 1);
+	assert_int_equal(held, 0);
+	assert_int_equal(status_ep_count(hyp, VM2), 0);
+	assert_int_equal(nw_client_hyp_reclaim(hyp, VM2, &reclaimed, &held,
+					       &status),
+			 0);
+	assert_int_equal(status, -ENOENT);
+	/* The pages are NS DRAM again, zeroed by the scrub. */
+	for (size_t i = 0; i < 2 * FFA_PAGE_SIZE; i++) {
+		assert_int_equal(fx->dram0[GUEST_PA - DRAM0_BASE + i], 0);
+	}
+	assert_int_equal(nw_client_hyp_reclaim(NULL, VM2, &reclaimed, &held,
+					       &status),
+			 -EINVAL);
+
+	nw_client_destroy(hyp);
+	close(mine[4]);
+	nw_client_destroy(host); /* --once: the server stops */
+	assert_int_equal(waitpid(pid, &status_code, 0), pid);
+	assert_true(WIFEXITED(status_code) && WEXITSTATUS(status_code) == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -926,7 +1244,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_isolation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lingering_fill, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_hyp_reclaim, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_socket, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_socket_hyp_reclaim, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, load_tl, free_tl);

@@ -41,6 +41,17 @@ def vm_hello(pick, raw=None, mbz=None):
     return bytes([HELLO, sel]) + b
 
 
+HYP_SEL = 0x10  # kind 0 with sel bit 0x10: HELLO kind 4 (hypervisor)
+SEED_VM = 5     # the lingering VM every input starts with (one orphan)
+# k_board_ids of the target: HYP_RECLAIM is entry 7.
+B_HYP_RECLAIM = 7
+
+
+def hyp_reclaim(*regs):
+    """HYP_RECLAIM with x1.. = regs (each one input byte)."""
+    return bytes([BOARD, B_HYP_RECLAIM | len(regs) << 4]) + bytes(regs)
+
+
 def ffa(func, *regs):
     return bytes([FFA, func | len(regs) << 4]) + b''.join(
         struct.pack('<Q', x) for x in regs)
@@ -177,6 +188,14 @@ SEEDS = {
     'vm_id_input': vm_hello(0, raw=0x8002),
     'vm_mbz': vm_hello(V_3, mbz=1),
     'vm_then_fd': vm_hello(V_3) + ffa(ID_GET) + bytes([FD, VM]),
+    'hyp_reclaim': bytes([HELLO, HYP_SEL]) + hyp_reclaim(SEED_VM) +
+    hyp_reclaim(SEED_VM) + bytes([STATUS, 0]),
+    'hyp_reclaim_refused': bytes([HELLO, HYP_SEL]) + hyp_reclaim(0) +
+    hyp_reclaim(1) + hyp_reclaim(SEED_VM, 1) + hyp_reclaim(3) +
+    hyp_reclaim(SEED_VM, 0, 2) + hyp_reclaim(SEED_VM),
+    'hyp_reclaim_nw': hello(NW) + hyp_reclaim(SEED_VM) + ffa(ID_GET),
+    'hyp_reclaim_vm': vm_hello(V_3) + hyp_reclaim(SEED_VM),
+    'hyp_reclaim_operator': hello(OPERATOR) + hyp_reclaim(SEED_VM),
 }
 
 here = os.path.dirname(os.path.abspath(__file__))
