@@ -14,10 +14,11 @@
  *   FEATURES_OK --QueueReady 1 (layout checked by virtq_dev_init)-->
  *         queue READY --DRIVER_OK--> serving kicks
  *   any --a rule broken (features after FEATURES_OK, QueueNum not a power
- *         of two or above the max, QueueReady with a bad layout, queue
- *         registers written while ready, a status bit cleared, a broken
- *         ring)--> NEEDS_RESET (bit 64; configuration change interrupt;
- *         requests not served; counted as a denial)
+ *         of two or above the max, QueueReady with a bad layout or
+ *         rings in pages the VM lent, queue registers written while
+ *         ready, a status bit cleared, a broken ring)--> NEEDS_RESET
+ *         (bit 64; configuration change interrupt; requests not served;
+ *         counted as a denial)
  *   any --Status 0--> 0 (queue forgotten; the VM's buffers and
  *         attachments released on the host; its FF-A state, which belongs
  *         to its endpoint, stays)
@@ -221,6 +222,20 @@ static uint32_t vmm_dev_queue_ready(struct vmm_vm *vm)
 		vmm_dev_needs_reset(vm, "QueueReady", diag.value, why);
 		return VT_MMIO_E_STATE;
 	}
+	/*
+	 * Stage 2: the rings must be the guest's memory. vmm_ffa refuses to
+	 * lend a page a live queue uses, but a queue set up after the LEND
+	 * would have the device write its used ring into lent memory.
+	 */
+	for (uint64_t p = 0; p < vm->ram_size / VMM_PAGE_SIZE; p++) {
+		if (vm->pages[p] == VMM_PAGE_LENT &&
+		    virtq_dev_overlaps(&vm->vq, p * VMM_PAGE_SIZE, VMM_PAGE_SIZE)) {
+			virtq_dev_reset(&vm->vq);
+			vmm_dev_needs_reset(vm, "QueueReady", p * VMM_PAGE_SIZE,
+					    "queue in pages it lent");
+			return VT_MMIO_E_STATE;
+		}
+	}
 	vm->q_ready = true;
 	return VT_MMIO_OK;
 }
@@ -369,6 +384,28 @@ static uint32_t vmm_dev_write(struct vmm_vm *vm, const struct vt_mmio_req *r)
 	return VT_MMIO_OK;
 }
 
+void vmm_dev_mmio_step(struct vmm_vm *vm, const void *msg, size_t msg_size,
+		       struct vt_mmio_resp *resp)
+{
+	struct vt_mmio_req req = { 0 };
+
+	*resp = (struct vt_mmio_resp){ 0 };
+	if (msg_size != sizeof(req)) {
+		resp->status = VT_MMIO_E_BAD;
+		return;
+	}
+	memcpy(&req, msg, sizeof(req)); /* single fetch */
+	if (req.reserved != 0) {
+		resp->status = VT_MMIO_E_BAD;
+	} else if (req.op == VT_MMIO_READ && req.value == 0) {
+		resp->status = vmm_dev_read(vm, &req, &resp->value);
+	} else if (req.op == VT_MMIO_WRITE) {
+		resp->status = vmm_dev_write(vm, &req);
+	} else {
+		resp->status = VT_MMIO_E_BAD;
+	}
+}
+
 /*
  * One register access from the guest. Return: 0; -ENOENT the guest's end
  * is closed (its death is handled through the pidfd).
@@ -385,15 +422,7 @@ int vmm_dev_mmio(struct vmm_vm *vm)
 	if (n <= 0) {
 		return -ENOENT;
 	}
-	if (n != (ssize_t)sizeof(req) || req.reserved != 0) {
-		resp.status = VT_MMIO_E_BAD;
-	} else if (req.op == VT_MMIO_READ && req.value == 0) {
-		resp.status = vmm_dev_read(vm, &req, &resp.value);
-	} else if (req.op == VT_MMIO_WRITE) {
-		resp.status = vmm_dev_write(vm, &req);
-	} else {
-		resp.status = VT_MMIO_E_BAD;
-	}
+	vmm_dev_mmio_step(vm, &req, (size_t)n, &resp);
 	if (send(vm->mmio_fd, &resp, sizeof(resp), MSG_DONTWAIT | MSG_NOSIGNAL) !=
 	    (ssize_t)sizeof(resp)) {
 		vmm_log(vm->vmm, "vm%u: register reply not delivered", vm->index);
@@ -429,28 +458,124 @@ struct vmm_resp {
 	uint32_t len;
 };
 
-static int vmm_req_heap_info(struct vmm_vm *vm, const uint8_t *q, uint32_t qlen,
-			     struct vmm_resp *r)
+/* The type's fixed part: its struct's size, all of it read. */
+static int vmm_req_decode_body(const uint8_t *q, uint32_t qlen,
+			       uint64_t features, uint32_t heap_count,
+			       struct vmm_req *out)
 {
-	const struct rheap_heap_desc *d = NULL;
-	uint32_t index = 0;
-	uint64_t used = 0;
+	size_t nlen = 0;
 
-	if (qlen < sizeof(struct virtio_rheap_heap_info_req) || ld32(q + 20) != 0) {
+	switch (out->type) {
+	case VIRTIO_RHEAP_REQ_HEAP_INFO:
+		if (qlen < sizeof(struct virtio_rheap_heap_info_req) ||
+		    ld32(q + 20) != 0) {
+			return -EINVAL;
+		}
+		out->heap_index = ld32(q + 16);
+		return out->heap_index < heap_count ? 0 : -ENOENT;
+	case VIRTIO_RHEAP_REQ_ALLOC:
+		if (qlen < sizeof(struct virtio_rheap_alloc_req) ||
+		    ld32(q + 20) != 0 || ld32(q + 32) != 0 || ld64(q + 40) != 0 ||
+		    (ld32(q + 36) & ~VIRTIO_RHEAP_VALID_FD_FLAGS) != 0) {
+			return -EINVAL;
+		}
+		out->heap_index = ld32(q + 16);
+		out->fd_flags = ld32(q + 36);
+		out->len = ld64(q + 24);
+		if (out->len == 0) {
+			return -EINVAL;
+		}
+		if (out->heap_index >= heap_count) {
+			return -ENOENT;
+		}
+		if (out->len > UINT64_MAX - (VMM_PAGE_SIZE - 1)) {
+			return -EOVERFLOW;
+		}
+		out->size = (out->len + VMM_PAGE_SIZE - 1) &
+			    ~(uint64_t)(VMM_PAGE_SIZE - 1);
+		return 0;
+	case VIRTIO_RHEAP_REQ_FREE:
+	case VIRTIO_RHEAP_REQ_QUERY:
+		if (qlen < sizeof(struct virtio_rheap_buffer_req)) {
+			return -EINVAL;
+		}
+		out->id = ld64(q + 16);
+		return 0;
+	case VIRTIO_RHEAP_REQ_ATTACH:
+		if (qlen < sizeof(struct virtio_rheap_attach_req) ||
+		    ld32(q + 60) != 0) {
+			return -EINVAL;
+		}
+		if (!(features & VIRTQ_FEATURE(VIRTIO_RHEAP_F_DEVICES))) {
+			return -EOPNOTSUPP;
+		}
+		out->id = ld64(q + 16);
+		memcpy(out->device, q + 24, sizeof(out->device));
+		out->flags = ld32(q + 56);
+		nlen = strnlen(out->device, sizeof(out->device));
+		if (nlen == 0 || nlen == sizeof(out->device) ||
+		    (out->flags & ~VIRTIO_RHEAP_ATTACH_WRITE) != 0) {
+			return -EINVAL;
+		}
+		for (size_t i = nlen; i < sizeof(out->device); i++) {
+			if (out->device[i] != 0) {
+				return -EINVAL; /* NUL padded */
+			}
+		}
+		return 0;
+	case VIRTIO_RHEAP_REQ_DETACH:
+		if (qlen < sizeof(struct virtio_rheap_detach_req)) {
+			return -EINVAL;
+		}
+		if (!(features & VIRTQ_FEATURE(VIRTIO_RHEAP_F_DEVICES))) {
+			return -EOPNOTSUPP;
+		}
+		out->id = ld64(q + 16);
+		return 0;
+	case VIRTIO_RHEAP_REQ_FFA:
+		if (qlen < sizeof(struct virtio_rheap_ffa)) {
+			return -EINVAL;
+		}
+		if (!(features & VIRTQ_FEATURE(VIRTIO_RHEAP_F_FFA))) {
+			return -EOPNOTSUPP;
+		}
+		for (uint32_t i = 0; i < VIRTIO_RHEAP_FFA_REGS; i++) {
+			out->x[i] = ld64(q + 16 + 8 * i);
+		}
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+int vmm_req_decode(const uint8_t *q, uint32_t qlen, uint64_t features,
+		   uint32_t heap_count, struct vmm_req *out)
+{
+	*out = (struct vmm_req){ 0 };
+	if (qlen < sizeof(struct virtio_rheap_req_hdr)) {
 		return -EINVAL;
 	}
-	index = ld32(q + 16);
-	if (index >= vm->vmm->heap_count) {
-		return -ENOENT;
+	out->type = ld32(q);
+	out->tag = ld64(q + 8);
+	if (ld32(q + 4) != 0) {
+		return -EINVAL;
 	}
-	d = &vm->vmm->heaps[index];
+	return vmm_req_decode_body(q, qlen, features, heap_count, out);
+}
+
+static int vmm_req_heap_info(struct vmm_vm *vm, const struct vmm_req *q,
+			     struct vmm_resp *r)
+{
+	const struct rheap_heap_desc *d = &vm->vmm->heaps[q->heap_index];
+	uint64_t used = 0;
+
 	for (uint32_t i = 0; i < vm->vmm->cfg.quota_buffers; i++) {
-		if (vm->bufs[i].id && vm->bufs[i].heap_index == index) {
+		if (vm->bufs[i].id && vm->bufs[i].heap_index == q->heap_index) {
 			used += vm->bufs[i].size;
 		}
 	}
 	memcpy(r->b + 16, d->name, sizeof(d->name));
-	st32(r->b + 80, index);
+	st32(r->b + 80, q->heap_index);
 	st32(r->b + 84, d->restricted ? VIRTIO_RHEAP_HEAP_RESTRICTED : 0);
 	st64(r->b + 88, VMM_PAGE_SIZE);
 	st64(r->b + 96, d->capacity);
@@ -459,35 +584,18 @@ static int vmm_req_heap_info(struct vmm_vm *vm, const uint8_t *q, uint32_t qlen,
 	return 0;
 }
 
-static int vmm_req_alloc(struct vmm_vm *vm, const uint8_t *q, uint32_t qlen,
+static int vmm_req_alloc(struct vmm_vm *vm, const struct vmm_req *q,
 			 struct vmm_resp *r)
 {
 	const struct vmm_cfg *cfg = &vm->vmm->cfg;
 	struct rheap_buf_info info = { 0 };
 	struct vmm_buf *slot = NULL;
-	uint32_t index = 0;
-	uint64_t len = 0;
-	uint64_t size = 0;
+	uint32_t index = q->heap_index;
+	uint64_t len = q->len;
+	uint64_t size = q->size;
 	int fd = -1;
 	int rc = 0;
 
-	if (qlen < sizeof(struct virtio_rheap_alloc_req) || ld32(q + 20) != 0 ||
-	    ld32(q + 32) != 0 || ld64(q + 40) != 0 ||
-	    (ld32(q + 36) & ~VIRTIO_RHEAP_VALID_FD_FLAGS) != 0) {
-		return -EINVAL;
-	}
-	index = ld32(q + 16);
-	len = ld64(q + 24);
-	if (len == 0) {
-		return -EINVAL;
-	}
-	if (index >= vm->vmm->heap_count) {
-		return -ENOENT;
-	}
-	if (len > UINT64_MAX - (VMM_PAGE_SIZE - 1)) {
-		return -EOVERFLOW;
-	}
-	size = (len + VMM_PAGE_SIZE - 1) & ~(uint64_t)(VMM_PAGE_SIZE - 1);
 	if (vm->buf_count >= cfg->quota_buffers) {
 		vmm_deny(vm, "ALLOC", len, "buffer quota reached");
 		return -ENOMEM;
@@ -528,16 +636,12 @@ static int vmm_req_alloc(struct vmm_vm *vm, const uint8_t *q, uint32_t qlen,
 	return 0;
 }
 
-static int vmm_req_free(struct vmm_vm *vm, const uint8_t *q, uint32_t qlen,
-			struct vmm_resp *r)
+static int vmm_req_free(struct vmm_vm *vm, const struct vmm_req *q,
+			 struct vmm_resp *r)
 {
 	struct vmm_buf *b = NULL;
-	uint64_t id = 0;
+	uint64_t id = q->id;
 
-	if (qlen < sizeof(struct virtio_rheap_buffer_req)) {
-		return -EINVAL;
-	}
-	id = ld64(q + 16);
 	b = vmm_buf_find(vm, id);
 	if (!b) {
 		vmm_deny(vm, "FREE", id, "not a buffer of this VM");
@@ -554,16 +658,12 @@ static int vmm_req_free(struct vmm_vm *vm, const uint8_t *q, uint32_t qlen,
 	return 0;
 }
 
-static int vmm_req_query(struct vmm_vm *vm, const uint8_t *q, uint32_t qlen,
-			 struct vmm_resp *r)
+static int vmm_req_query(struct vmm_vm *vm, const struct vmm_req *q,
+			  struct vmm_resp *r)
 {
 	struct vmm_buf *b = NULL;
-	uint64_t id = 0;
+	uint64_t id = q->id;
 
-	if (qlen < sizeof(struct virtio_rheap_buffer_req)) {
-		return -EINVAL;
-	}
-	id = ld64(q + 16);
 	b = vmm_buf_find(vm, id);
 	if (!b) {
 		vmm_deny(vm, "QUERY", id, "not a buffer of this VM");
@@ -602,40 +702,19 @@ static int vmm_vdev_get(struct vmm_vm *vm, const char *name, uint32_t *out)
 	return 0;
 }
 
-static int vmm_req_attach(struct vmm_vm *vm, const uint8_t *q, uint32_t qlen,
+static int vmm_req_attach(struct vmm_vm *vm, const struct vmm_req *q,
 			  uint64_t writable, struct vmm_resp *r)
 {
 	struct rheap_device_seg segs[VMM_MAX_SEGS] = { { 0 } };
-	char name[VIRTIO_RHEAP_DEVICE_NAME_MAX] = { 0 };
 	struct vmm_att *slot = NULL;
 	struct vmm_buf *b = NULL;
-	uint64_t id = 0;
+	uint64_t id = q->id;
 	uint64_t host_id = 0;
-	uint32_t flags = 0;
+	uint32_t flags = q->flags;
 	uint32_t dev = 0;
 	size_t count = 0;
-	size_t nlen = 0;
 	int rc = 0;
 
-	if (qlen < sizeof(struct virtio_rheap_attach_req) || ld32(q + 60) != 0) {
-		return -EINVAL;
-	}
-	if (!(vm->drv_features & VIRTQ_FEATURE(VIRTIO_RHEAP_F_DEVICES))) {
-		return -EOPNOTSUPP;
-	}
-	id = ld64(q + 16);
-	memcpy(name, q + 24, sizeof(name));
-	flags = ld32(q + 56);
-	nlen = strnlen(name, sizeof(name));
-	if (nlen == 0 || nlen == sizeof(name) ||
-	    (flags & ~VIRTIO_RHEAP_ATTACH_WRITE) != 0) {
-		return -EINVAL;
-	}
-	for (size_t i = nlen; i < sizeof(name); i++) {
-		if (name[i] != 0) {
-			return -EINVAL; /* NUL padded */
-		}
-	}
 	b = vmm_buf_find(vm, id);
 	if (!b) {
 		vmm_deny(vm, "ATTACH", id, "not a buffer of this VM");
@@ -648,7 +727,7 @@ static int vmm_req_attach(struct vmm_vm *vm, const uint8_t *q, uint32_t qlen,
 		vmm_deny(vm, "ATTACH", id, "attachment quota reached");
 		return -ENOMEM;
 	}
-	rc = vmm_vdev_get(vm, name, &dev);
+	rc = vmm_vdev_get(vm, q->device, &dev);
 	if (rc) {
 		return rc;
 	}
@@ -683,21 +762,14 @@ static int vmm_req_attach(struct vmm_vm *vm, const uint8_t *q, uint32_t qlen,
 	return 0;
 }
 
-static int vmm_req_detach(struct vmm_vm *vm, const uint8_t *q, uint32_t qlen,
+static int vmm_req_detach(struct vmm_vm *vm, const struct vmm_req *q,
 			  struct vmm_resp *r)
 {
 	struct vmm_att *a = NULL;
 	struct vmm_buf *b = NULL;
-	uint64_t id = 0;
+	uint64_t id = q->id;
 	int rc = 0;
 
-	if (qlen < sizeof(struct virtio_rheap_detach_req)) {
-		return -EINVAL;
-	}
-	if (!(vm->drv_features & VIRTQ_FEATURE(VIRTIO_RHEAP_F_DEVICES))) {
-		return -EOPNOTSUPP;
-	}
-	id = ld64(q + 16);
 	a = vmm_att_find(vm, id);
 	if (!a) {
 		vmm_deny(vm, "DETACH", id, "not an attachment of this VM");
@@ -717,21 +789,13 @@ static int vmm_req_detach(struct vmm_vm *vm, const uint8_t *q, uint32_t qlen,
 	return 0;
 }
 
-static int vmm_req_ffa(struct vmm_vm *vm, const uint8_t *q, uint32_t qlen,
+static int vmm_req_ffa(struct vmm_vm *vm, const struct vmm_req *q,
 		       struct vmm_resp *r)
 {
 	uint64_t x[VIRTIO_RHEAP_FFA_REGS] = { 0 };
 	int rc = 0;
 
-	if (qlen < sizeof(struct virtio_rheap_ffa)) {
-		return -EINVAL;
-	}
-	if (!(vm->drv_features & VIRTQ_FEATURE(VIRTIO_RHEAP_F_FFA))) {
-		return -EOPNOTSUPP;
-	}
-	for (uint32_t i = 0; i < VIRTIO_RHEAP_FFA_REGS; i++) {
-		x[i] = ld64(q + 16 + 8 * i);
-	}
+	memcpy(x, q->x, sizeof(x));
 	rc = vmm_ffa_call(vm, x);
 	if (rc == -ENOENT) {
 		return rc; /* the board went away: the header only */
@@ -772,6 +836,7 @@ static uint32_t vmm_dev_serve(struct vmm_vm *vm, const struct virtq_seg *segs,
 {
 	static uint8_t q[VMM_MAX_REQUEST];
 	static struct vmm_resp r;
+	struct vmm_req req = { 0 };
 	uint32_t qlen = 0;
 	uint32_t type = 0;
 	uint32_t done = 0;
@@ -789,40 +854,32 @@ static uint32_t vmm_dev_serve(struct vmm_vm *vm, const struct virtq_seg *segs,
 			 "response buffer shorter than its header");
 		return 0;
 	}
-	if (qlen < sizeof(struct virtio_rheap_req_hdr)) {
-		rc = -EINVAL;
-	} else {
-		type = ld32(q);
-		st64(r.b + 8, ld64(q + 8));
-		if (ld32(q + 4) != 0) {
-			rc = -EINVAL;
-		}
-	}
+	rc = vmm_req_decode(q, qlen, vm->drv_features, vm->vmm->heap_count,
+			    &req);
+	type = req.type;
+	st64(r.b + 8, req.tag);
 	if (rc == 0) {
 		switch (type) {
 		case VIRTIO_RHEAP_REQ_HEAP_INFO:
-			rc = vmm_req_heap_info(vm, q, qlen, &r);
+			rc = vmm_req_heap_info(vm, &req, &r);
 			break;
 		case VIRTIO_RHEAP_REQ_ALLOC:
-			rc = vmm_req_alloc(vm, q, qlen, &r);
+			rc = vmm_req_alloc(vm, &req, &r);
 			break;
 		case VIRTIO_RHEAP_REQ_FREE:
-			rc = vmm_req_free(vm, q, qlen, &r);
+			rc = vmm_req_free(vm, &req, &r);
 			break;
 		case VIRTIO_RHEAP_REQ_ATTACH:
-			rc = vmm_req_attach(vm, q, qlen, ch->writable_len, &r);
+			rc = vmm_req_attach(vm, &req, ch->writable_len, &r);
 			break;
 		case VIRTIO_RHEAP_REQ_DETACH:
-			rc = vmm_req_detach(vm, q, qlen, &r);
+			rc = vmm_req_detach(vm, &req, &r);
 			break;
 		case VIRTIO_RHEAP_REQ_QUERY:
-			rc = vmm_req_query(vm, q, qlen, &r);
+			rc = vmm_req_query(vm, &req, &r);
 			break;
-		case VIRTIO_RHEAP_REQ_FFA:
-			rc = vmm_req_ffa(vm, q, qlen, &r);
-			break;
-		default:
-			rc = -EOPNOTSUPP;
+		default: /* FFA: the decoder knows no other type */
+			rc = vmm_req_ffa(vm, &req, &r);
 			break;
 		}
 	}

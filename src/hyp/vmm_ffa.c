@@ -199,6 +199,42 @@ static void vmm_ffa_mark(struct vmm_vm *vm, const struct vmm_share *s,
 	}
 }
 
+int vmm_ffa_stage2_check(const struct vmm_vm *vm,
+			 const struct rheap_ffa_mem *mem, uint64_t *page_count,
+			 struct vmm_s2_fault *fault)
+{
+	uint64_t pages = 0;
+	const char *why = NULL;
+
+	if (mem->sender_id != vm->ep) {
+		*fault = (struct vmm_s2_fault){ .value = mem->sender_id,
+						.why = "sender is not this VM" };
+		return -EPERM;
+	}
+	for (uint32_t i = 0; i < mem->range_count; i++) {
+		pages += mem->ranges[i].page_count;
+		if (!vmm_ffa_owned(vm, mem->ranges[i].address,
+				   mem->ranges[i].page_count, true, &why)) {
+			*fault = (struct vmm_s2_fault){
+				.value = mem->ranges[i].address, .why = why };
+			return -EPERM;
+		}
+	}
+	*page_count = pages;
+	return 0;
+}
+
+void vmm_ffa_translate(const struct vmm_vm *vm, struct rheap_ffa_mem *mem,
+		       struct vmm_share *share)
+{
+	share->range_count = mem->range_count;
+	for (uint32_t i = 0; i < mem->range_count; i++) {
+		share->first_page[i] = mem->ranges[i].address / VMM_PAGE_SIZE;
+		share->page_count[i] = mem->ranges[i].page_count;
+		mem->ranges[i].address += vm->ram_pa;
+	}
+}
+
 static const char *vmm_ffa_abi_req(enum rheap_ffa_abi abi)
 {
 	return abi == RHEAP_FFA_ABI_SHARE ? "MEM_SHARE" : "MEM_LEND";
@@ -217,7 +253,7 @@ static int vmm_ffa_mem_send(struct vmm_vm *vm, enum rheap_ffa_abi abi,
 	uint64_t pages = 0;
 	uint64_t len = x[1];
 	uint64_t mbox = (uint64_t)vm->mbox_pages * VMM_PAGE_SIZE;
-	const char *why = NULL;
+	struct vmm_s2_fault fault = { 0 };
 	uint8_t *src = NULL;
 	uint32_t fn = (uint32_t)x[0];
 	int enc = 0;
@@ -237,18 +273,9 @@ static int vmm_ffa_mem_send(struct vmm_vm *vm, enum rheap_ffa_abi abi,
 	if (rheap_ffa_mem_decode(abi, desc, (size_t)len, &mem, NULL) != 0) {
 		return vmm_ffa_error(x, FFA_INVALID_PARAMETERS);
 	}
-	if (mem.sender_id != vm->ep) {
-		vmm_deny(vm, vmm_ffa_abi_req(abi), mem.sender_id,
-			 "sender is not this VM");
+	if (vmm_ffa_stage2_check(vm, &mem, &pages, &fault) != 0) {
+		vmm_deny(vm, vmm_ffa_abi_req(abi), fault.value, fault.why);
 		return vmm_ffa_error(x, FFA_DENIED);
-	}
-	for (uint32_t i = 0; i < mem.range_count; i++) {
-		pages += ranges[i].page_count;
-		if (!vmm_ffa_owned(vm, ranges[i].address, ranges[i].page_count,
-				   true, &why)) {
-			vmm_deny(vm, vmm_ffa_abi_req(abi), ranges[i].address, why);
-			return vmm_ffa_error(x, FFA_DENIED);
-		}
 	}
 	for (uint32_t i = 0; i < VMM_MAX_SHARES && !slot; i++) {
 		if (vm->shares[i].handle == 0) {
@@ -264,12 +291,7 @@ static int vmm_ffa_mem_send(struct vmm_vm *vm, enum rheap_ffa_abi abi,
 		return vmm_ffa_error(x, FFA_NO_MEMORY);
 	}
 	/* Translate, then hand the SPMC our copy in our TX buffer. */
-	slot->range_count = mem.range_count;
-	for (uint32_t i = 0; i < mem.range_count; i++) {
-		slot->first_page[i] = ranges[i].address / VMM_PAGE_SIZE;
-		slot->page_count[i] = ranges[i].page_count;
-		ranges[i].address += vm->ram_pa;
-	}
+	vmm_ffa_translate(vm, &mem, slot);
 	enc = rheap_ffa_mem_encode(&mem, vm->hyp_tx, mbox, NULL);
 	if (enc <= 0) {
 		return vmm_ffa_error(x, enc == -ENOSPC ? FFA_NO_MEMORY :

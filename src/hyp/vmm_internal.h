@@ -8,9 +8,11 @@
 #define RHEAP_SRC_HYP_VMM_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <rheap/ffa_desc.h>
 #include <rheap/rheap.h>
 #include <rheap/virtio_rheap.h>
 
@@ -204,7 +206,80 @@ void vmm_log(const struct vmm *vmm, const char *fmt, ...)
 void vmm_deny(struct vmm_vm *vm, const char *request, uint64_t id,
 	      const char *reason);
 
+/**
+ * struct vmm_req - a virtio-rheap request as vmm_req_decode() accepted it
+ * @type:       VIRTIO_RHEAP_REQ_*; 0 when shorter than its header
+ * @tag:        the driver's tag, echoed in the response (0 when shorter
+ *              than the header)
+ * @heap_index: HEAP_INFO, ALLOC: below the heap count given to the decoder
+ * @fd_flags:   ALLOC: within VIRTIO_RHEAP_VALID_FD_FLAGS (checked, unused)
+ * @len:        ALLOC: bytes asked, >= 1
+ * @size:       ALLOC: @len rounded up to VMM_PAGE_SIZE (>= @len, no wrap)
+ * @id:         FREE, QUERY, ATTACH: the buffer ID; DETACH: the attachment
+ *              ID (any value: the VM's tables decide)
+ * @device:     ATTACH: 1..31 characters, NUL terminated and NUL padded
+ * @flags:      ATTACH: VIRTIO_RHEAP_ATTACH_* bits only
+ * @x:          FFA: the guest's x0..x17 (untrusted values, the FF-A layer
+ *              checks them)
+ *
+ * Fields a type does not use are 0. Decoded from a copy of guest memory;
+ * holds no pointer into it.
+ */
+struct vmm_req {
+	uint32_t type;
+	uint64_t tag;
+	uint32_t heap_index;
+	uint32_t fd_flags;
+	uint64_t len;
+	uint64_t size;
+	uint64_t id;
+	char device[VIRTIO_RHEAP_DEVICE_NAME_MAX];
+	uint32_t flags;
+	uint64_t x[VIRTIO_RHEAP_FFA_REGS];
+};
+
 /* vmm_dev.c */
+/**
+ * vmm_req_decode() - check and decode one request (pure)
+ * @q:          the request bytes, copied once out of guest memory
+ *              (untrusted)
+ * @qlen:       bytes at @q (the readable part of the chain)
+ * @features:   the features the driver negotiated (ATTACH, DETACH and FFA
+ *              need theirs)
+ * @heap_count: heaps the VM may name
+ * @out:        the request; on failure @out->type and @out->tag are set
+ *              when @qlen covers the header, the rest is unspecified
+ *
+ * Checks in this order, the first failure wins: the header (16 bytes,
+ * reserved MBZ), the type, the type's length and MBZ fields, its feature,
+ * then its fields (heap index, ALLOC length, device name, flags). Bytes
+ * past the type's struct are ignored. No allocation, no I/O.
+ *
+ * Return: 0; -EINVAL short, a reserved/MBZ field not 0, ALLOC length 0 or
+ * fd_flags outside VIRTIO_RHEAP_VALID_FD_FLAGS, an ATTACH device name
+ * empty, unterminated or not NUL padded, ATTACH flags unknown;
+ * -EOPNOTSUPP an unknown type, or ATTACH/DETACH without
+ * VIRTIO_RHEAP_F_DEVICES, FFA without VIRTIO_RHEAP_F_FFA; -ENOENT a heap
+ * index >= @heap_count; -EOVERFLOW an ALLOC length that wraps when
+ * rounded up to a page.
+ */
+int vmm_req_decode(const uint8_t *q, uint32_t qlen, uint64_t features,
+		   uint32_t heap_count, struct vmm_req *out);
+/**
+ * vmm_dev_mmio_step() - serve one register message of the guest
+ * @vm:       the VM (registers, queue, tables)
+ * @msg:      the datagram as received (untrusted)
+ * @msg_size: its size (a datagram longer than the buffer counts whole)
+ * @resp:     out: the answer to send back
+ *
+ * The transport's state machine (file comment of vmm_dev.c) without the
+ * socket: a message that is not exactly a struct vt_mmio_req with
+ * reserved 0 and a known op is VT_MMIO_E_BAD and changes nothing. Side
+ * effects beyond @vm: denials (vmm_deny), interrupts on vm->irq_fd, and a
+ * QueueNotify serves the queue (vmm_dev_kick).
+ */
+void vmm_dev_mmio_step(struct vmm_vm *vm, const void *msg, size_t msg_size,
+		       struct vt_mmio_resp *resp);
 void vmm_dev_reset(struct vmm_vm *vm);
 int vmm_dev_mmio(struct vmm_vm *vm);
 void vmm_dev_kick(struct vmm_vm *vm);
@@ -221,6 +296,43 @@ void vmm_dev_release(struct vmm_vm *vm);
  * FFA_ERROR the guest sees; -ENOENT the board went away.
  */
 int vmm_ffa_call(struct vmm_vm *vm, uint64_t x[VIRTIO_RHEAP_FFA_REGS]);
+
+/**
+ * struct vmm_s2_fault - why vmm_ffa_stage2_check() refused
+ * @value: the sender ID, or the GPA of the refused constituent
+ * @why:   a static string for the denial log
+ */
+struct vmm_s2_fault {
+	uint64_t value;
+	const char *why;
+};
+
+/**
+ * vmm_ffa_stage2_check() - may this VM send this memory transaction (pure)
+ * @vm:         the VM: its endpoint, RAM size, page table, queue, mailbox
+ * @mem:        a descriptor rheap_ffa_mem_decode() accepted (its ranges
+ *              are the guest's GPAs, untrusted values)
+ * @page_count: out on success: the pages of all ranges
+ * @fault:      out on failure: the value and reason to log as a denial
+ *
+ * The sender must be the VM's endpoint; every constituent must be 4 KiB
+ * aligned, non-empty and inside its guest RAM, and name only OWNED pages
+ * that hold neither its live virtqueue nor its mailbox.
+ *
+ * Return: 0, or -EPERM (FFA_DENIED, a denial).
+ */
+int vmm_ffa_stage2_check(const struct vmm_vm *vm,
+			 const struct rheap_ffa_mem *mem, uint64_t *page_count,
+			 struct vmm_s2_fault *fault);
+/**
+ * vmm_ffa_translate() - GPA -> PA of a checked transaction (pure)
+ * @vm:    the VM (RAM base)
+ * @mem:   a descriptor vmm_ffa_stage2_check() accepted; its range
+ *         addresses become PAs (ram_pa + GPA)
+ * @share: out: the GPA page numbers and counts, for the page table
+ */
+void vmm_ffa_translate(const struct vmm_vm *vm, struct rheap_ffa_mem *mem,
+		       struct vmm_share *share);
 bool vmm_ffa_handle_owned_by_other(const struct vmm_vm *vm, uint64_t handle);
 
 #endif /* RHEAP_SRC_HYP_VMM_INTERNAL_H */
