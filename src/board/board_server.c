@@ -568,7 +568,12 @@ static int board_conn_hyp_reclaim(struct board_server *s, struct board_conn *c,
 	} else {
 		rc = board_hyp_reclaim(s->board, (uint16_t)req->x[1], &res);
 	}
-	if (rc && rc != -EPERM) {
+	/* A VM that lent nothing is -ENOENT: routine on every VM's death. */
+	if (rc == -ENOENT || rc == -EPERM) {
+		board_log_info(s->board, "connection %llu: HYP_RECLAIM of 0x%llx: %s",
+			       (unsigned long long)c->seq,
+			       (unsigned long long)req->x[1], rheap_err_name(rc));
+	} else if (rc) {
 		board_log(s->board, "connection %llu: HYP_RECLAIM of 0x%llx: %s",
 			  (unsigned long long)c->seq,
 			  (unsigned long long)req->x[1], rheap_err_name(rc));
