@@ -20,6 +20,7 @@
 #include <rheap/err.h>
 #include <rheap/virtio_rheap.h>
 
+#include "common/wire.h"
 #include "hyp/guest_drv.h"
 #include "hyp/virtq.h"
 #include "hyp/vtransport.h"
@@ -443,6 +444,205 @@ bool guest_drv_has(const struct guest_drv *drv, unsigned int bit)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Response decoders (pure)                                                */
+
+int guest_drv_resp_check(const uint8_t *resp, size_t len, uint64_t tag,
+			 size_t resp_min, uint32_t *status,
+			 struct rheap_diag *diag)
+{
+	uint32_t st = 0;
+
+	*status = VIRTIO_RHEAP_S_OK;
+	if (len < sizeof(struct virtio_rheap_resp_hdr)) {
+		return wire_reject_lim(diag, "used.len", len,
+				       "is shorter than the response header",
+				       sizeof(struct virtio_rheap_resp_hdr));
+	}
+	if (wire_get64(resp + 8) != tag) {
+		return wire_reject_lim(diag, "resp.tag", wire_get64(resp + 8),
+				       "is not the request's tag", tag);
+	}
+	if (wire_get32(resp + 4) != 0) {
+		return wire_reject(diag, "resp.reserved", wire_get32(resp + 4),
+				   "must be zero");
+	}
+	st = wire_get32(resp);
+	*status = st;
+	if (st > VIRTIO_RHEAP_S_NOTSUPP) {
+		return wire_reject_lim(diag, "resp.status", st,
+				       "is not a known status code; last",
+				       VIRTIO_RHEAP_S_NOTSUPP);
+	}
+	if (st == VIRTIO_RHEAP_S_OK && len < resp_min) {
+		return wire_reject_lim(diag, "used.len", len,
+				       "is shorter than the response type",
+				       resp_min);
+	}
+	return 0;
+}
+
+int guest_drv_heap_info_decode(const uint8_t *resp, size_t len,
+			       uint32_t index, struct guest_heap_info *out,
+			       struct rheap_diag *diag)
+{
+	const size_t name_off =
+		offsetof(struct virtio_rheap_heap_info_resp, name);
+	size_t name_len = 0;
+	uint32_t flags = 0;
+
+	if (len < sizeof(struct virtio_rheap_heap_info_resp)) {
+		return wire_reject_lim(diag, "used.len", len,
+				       "is shorter than a HEAP_INFO response",
+				       sizeof(struct virtio_rheap_heap_info_resp));
+	}
+	while (name_len < VIRTIO_RHEAP_HEAP_NAME_MAX &&
+	       resp[name_off + name_len] != 0) {
+		name_len++;
+	}
+	if (name_len == 0 || name_len == VIRTIO_RHEAP_HEAP_NAME_MAX) {
+		return wire_reject_lim(diag, "heap_info.name", name_len,
+				       "bytes: empty or without a NUL in",
+				       VIRTIO_RHEAP_HEAP_NAME_MAX);
+	}
+	if (wire_get32(resp + 80) != index) {
+		return wire_reject_lim(diag, "heap_info.heap_index",
+				       wire_get32(resp + 80),
+				       "is not the request's index", index);
+	}
+	flags = wire_get32(resp + 84);
+	if ((flags & ~VIRTIO_RHEAP_HEAP_RESTRICTED) != 0) {
+		return wire_reject(diag, "heap_info.flags", flags,
+				   "has unknown bits");
+	}
+	*out = (struct guest_heap_info){ 0 };
+	wire_copy((uint8_t *)out->name, resp + name_off, name_len);
+	out->flags = flags;
+	out->granule = wire_get64(resp + 88);
+	out->capacity = wire_get64(resp + 96);
+	out->vm_used = wire_get64(resp + 104);
+	return 0;
+}
+
+int guest_drv_alloc_decode(const uint8_t *resp, size_t len, uint64_t req_len,
+			   uint64_t *buffer_id, uint64_t *size,
+			   struct rheap_diag *diag)
+{
+	uint64_t sz = 0;
+
+	*buffer_id = 0;
+	if (len < sizeof(struct virtio_rheap_alloc_resp)) {
+		return wire_reject_lim(diag, "used.len", len,
+				       "is shorter than an ALLOC response",
+				       sizeof(struct virtio_rheap_alloc_resp));
+	}
+	*buffer_id = wire_get64(resp + 16);
+	sz = wire_get64(resp + 24);
+	if (*buffer_id == 0) {
+		return wire_reject(diag, "alloc.buffer_id", 0, "must not be 0");
+	}
+	if (sz < req_len) {
+		return wire_reject_lim(diag, "alloc.size", sz,
+				       "is below the request's len", req_len);
+	}
+	*size = sz;
+	return 0;
+}
+
+int guest_drv_query_decode(const uint8_t *resp, size_t len,
+			   uint64_t buffer_id,
+			   struct virtio_rheap_query_resp *out,
+			   struct rheap_diag *diag)
+{
+	if (len < sizeof(struct virtio_rheap_query_resp)) {
+		return wire_reject_lim(diag, "used.len", len,
+				       "is shorter than a QUERY response",
+				       sizeof(struct virtio_rheap_query_resp));
+	}
+	if (wire_get64(resp + 16) != buffer_id) {
+		return wire_reject_lim(diag, "query.buffer_id",
+				       wire_get64(resp + 16),
+				       "is not the request's buffer",
+				       buffer_id);
+	}
+	*out = (struct virtio_rheap_query_resp){ 0 };
+	out->hdr.status = wire_get32(resp);
+	out->hdr.tag = wire_get64(resp + 8);
+	out->buffer_id = wire_get64(resp + 16);
+	out->size = wire_get64(resp + 24);
+	out->heap_index = wire_get32(resp + 32);
+	out->flags = wire_get32(resp + 36);
+	out->attach_count = wire_get32(resp + 40);
+	return 0;
+}
+
+int guest_drv_attach_decode(const uint8_t *resp, size_t len, uint32_t max_segs,
+			    uint64_t *attach_id,
+			    struct virtio_rheap_attach_seg *segs, uint32_t cap,
+			    uint32_t *count, struct rheap_diag *diag)
+{
+	const size_t head = sizeof(struct virtio_rheap_attach_resp);
+	const size_t seg_size = sizeof(struct virtio_rheap_attach_seg);
+	uint64_t carried = 0;
+	uint32_t n = 0;
+
+	*attach_id = 0;
+	if (len < head) {
+		return wire_reject_lim(diag, "used.len", len,
+				       "is shorter than an ATTACH response",
+				       head);
+	}
+	*attach_id = wire_get64(resp + 16);
+	n = wire_get32(resp + 24);
+	carried = (len - head) / seg_size;
+	if (*attach_id == 0) {
+		return wire_reject(diag, "attach.attach_id", 0,
+				   "must not be 0");
+	}
+	if (n == 0 || n > carried) {
+		return wire_reject_lim(diag, "attach.seg_count", n,
+				       "is 0 or above the segments the used "
+				       "length carries",
+				       carried);
+	}
+	if (max_segs != 0 && n > max_segs) {
+		return wire_reject_lim(diag, "attach.seg_count", n,
+				       "exceeds config.max_segs", max_segs);
+	}
+	if (wire_get32(resp + 28) != 0) {
+		return wire_reject(diag, "attach.reserved",
+				   wire_get32(resp + 28), "must be zero");
+	}
+	/* n <= carried: every segment read lies below @len. */
+	for (uint32_t i = 0; i < n; i++) {
+		if (wire_get64(resp + head + i * seg_size + 8u) == 0) {
+			return wire_reject_at(diag, "attach.segs.size", i, 0,
+					      "must not be 0");
+		}
+	}
+	for (uint32_t i = 0; i < n && i < cap; i++) {
+		segs[i].iova = wire_get64(resp + head + i * seg_size);
+		segs[i].size = wire_get64(resp + head + i * seg_size + 8u);
+	}
+	*count = n;
+	return n > cap ? -ENOSPC : 0;
+}
+
+int guest_drv_ffa_decode(const uint8_t *resp, size_t len,
+			 uint64_t x[VIRTIO_RHEAP_FFA_REGS],
+			 struct rheap_diag *diag)
+{
+	if (len < sizeof(struct virtio_rheap_ffa)) {
+		return wire_reject_lim(diag, "used.len", len,
+				       "is shorter than an FFA response",
+				       sizeof(struct virtio_rheap_ffa));
+	}
+	for (uint32_t i = 0; i < VIRTIO_RHEAP_FFA_REGS; i++) {
+		x[i] = wire_get64(resp + 16u + 8u * i);
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
 /* Requests                                                                */
 
 static int64_t drv_now_ms(void)
@@ -525,6 +725,19 @@ static void drv_dead(struct guest_drv *drv, const char *why, int rc)
 	drv->state = GUEST_DRV_DEAD;
 }
 
+/* A malformed response: the driver is DEAD, the call -EINVAL. */
+static int drv_malformed(struct guest_drv *drv, const char *what,
+			 const struct rheap_diag *diag)
+{
+	char line[200] = { 0 };
+	char why[240] = { 0 };
+
+	(void)snprintf(why, sizeof(why), "%s: %s", what,
+		       rheap_diag_format(diag, line, sizeof(line)));
+	drv_dead(drv, why, -EINVAL);
+	return -EINVAL;
+}
+
 int guest_drv_call(struct guest_drv *drv, void *req, size_t req_len,
 		   void *resp, size_t resp_min, size_t resp_cap,
 		   size_t *resp_len)
@@ -598,29 +811,20 @@ int guest_drv_call(struct guest_drv *drv, void *req, size_t req_len,
 	/* One copy of what the device wrote; every check on the copy. */
 	memcpy(resp, page + GUEST_DRV_REQ_AREA, resp_cap);
 	*resp_len = used_len;
-	if (cookie != tag || used_len < sizeof(struct virtio_rheap_resp_hdr)) {
-		drv_dead(drv, "response shorter than its header", -EINVAL);
+	/* virtq refuses a used.len above the chain's writable bytes. */
+	if (cookie != tag || used_len > resp_cap) {
+		drv_dead(drv, "used element of another chain", -EINVAL);
 		return -EINVAL;
 	}
-	status = (uint32_t)le_get(resp, 4);
-	if (le_get((uint8_t *)resp + 8, 8) != tag ||
-	    le_get((uint8_t *)resp + 4, 4) != 0) {
-		drv_dead(drv, "response tag or reserved bytes", -EINVAL);
-		return -EINVAL;
-	}
+	rc = guest_drv_resp_check(resp, used_len, tag, resp_min, &status,
+				  &diag);
 	if (status != VIRTIO_RHEAP_S_OK) {
 		drv->stats.errors++;
-		rc = virtio_rheap_status_to_errno(status);
-		if (status > VIRTIO_RHEAP_S_NOTSUPP) {
-			drv_dead(drv, "unknown status code", -EINVAL);
-		}
-		return rc;
 	}
-	if (used_len < resp_min) {
-		drv_dead(drv, "response shorter than its type", -EINVAL);
-		return -EINVAL;
+	if (rc) {
+		return drv_malformed(drv, "response", &diag);
 	}
-	return 0;
+	return virtio_rheap_status_to_errno(status);
 }
 
 /* Request header with @type (the tag is set by guest_drv_call()). */
@@ -634,9 +838,8 @@ int guest_drv_heap_info(struct guest_drv *drv, uint32_t index,
 {
 	uint8_t req[sizeof(struct virtio_rheap_heap_info_req)] = { 0 };
 	uint8_t resp[sizeof(struct virtio_rheap_heap_info_resp)] = { 0 };
+	struct rheap_diag diag = { 0 };
 	size_t len = 0;
-	size_t name_len = 0;
-	uint32_t flags = 0;
 	int rc = 0;
 
 	req_hdr(req, VIRTIO_RHEAP_REQ_HEAP_INFO);
@@ -646,20 +849,10 @@ int guest_drv_heap_info(struct guest_drv *drv, uint32_t index,
 	if (rc) {
 		return rc;
 	}
-	name_len = strnlen((const char *)resp + 16, VIRTIO_RHEAP_HEAP_NAME_MAX);
-	flags = (uint32_t)le_get(resp + 84, 4);
-	if (name_len == 0 || name_len == VIRTIO_RHEAP_HEAP_NAME_MAX ||
-	    le_get(resp + 80, 4) != index ||
-	    (flags & ~VIRTIO_RHEAP_HEAP_RESTRICTED) != 0) {
-		drv_dead(drv, "HEAP_INFO response fields", -EINVAL);
-		return -EINVAL;
+	rc = guest_drv_heap_info_decode(resp, len, index, out, &diag);
+	if (rc) {
+		return drv_malformed(drv, "HEAP_INFO response", &diag);
 	}
-	*out = (struct guest_heap_info){ 0 };
-	memcpy(out->name, resp + 16, name_len);
-	out->flags = flags;
-	out->granule = le_get(resp + 88, 8);
-	out->capacity = le_get(resp + 96, 8);
-	out->vm_used = le_get(resp + 104, 8);
 	return 0;
 }
 
@@ -688,6 +881,7 @@ int guest_drv_alloc(struct guest_drv *drv, uint32_t heap_index, uint64_t len,
 {
 	uint8_t req[sizeof(struct virtio_rheap_alloc_req)] = { 0 };
 	uint8_t resp[sizeof(struct virtio_rheap_alloc_resp)] = { 0 };
+	struct rheap_diag diag = { 0 };
 	size_t got = 0;
 	uint64_t id = 0;
 	uint64_t sz = 0;
@@ -702,14 +896,13 @@ int guest_drv_alloc(struct guest_drv *drv, uint32_t heap_index, uint64_t len,
 	if (rc) {
 		return rc;
 	}
-	id = le_get(resp + 16, 8);
-	sz = le_get(resp + 24, 8);
-	if (id == 0 || sz < len) {
+	rc = guest_drv_alloc_decode(resp, got, len, &id, &sz, &diag);
+	if (rc) {
+		/* The device did make a buffer: give it back first. */
 		if (id != 0) {
 			(void)guest_drv_free(drv, id);
 		}
-		drv_dead(drv, "ALLOC response fields", -EINVAL);
-		return -EINVAL;
+		return drv_malformed(drv, "ALLOC response", &diag);
 	}
 	*buffer_id = id;
 	*size = sz;
@@ -719,24 +912,22 @@ int guest_drv_alloc(struct guest_drv *drv, uint32_t heap_index, uint64_t len,
 int guest_drv_query(struct guest_drv *drv, uint64_t buffer_id,
 		    struct virtio_rheap_query_resp *out)
 {
+	uint8_t req[sizeof(struct virtio_rheap_buffer_req)] = { 0 };
 	uint8_t resp[sizeof(struct virtio_rheap_query_resp)] = { 0 };
-	int rc = drv_buffer_req(drv, VIRTIO_RHEAP_REQ_QUERY, buffer_id, resp,
-				sizeof(resp));
+	struct rheap_diag diag = { 0 };
+	size_t len = 0;
+	int rc = 0;
 
+	req_hdr(req, VIRTIO_RHEAP_REQ_QUERY);
+	le_put(req + 16, 8, buffer_id);
+	rc = guest_drv_call(drv, req, sizeof(req), resp, sizeof(resp),
+			    sizeof(resp), &len);
 	if (rc) {
 		return rc;
 	}
-	*out = (struct virtio_rheap_query_resp){ 0 };
-	out->hdr.status = (uint32_t)le_get(resp, 4);
-	out->hdr.tag = le_get(resp + 8, 8);
-	out->buffer_id = le_get(resp + 16, 8);
-	out->size = le_get(resp + 24, 8);
-	out->heap_index = (uint32_t)le_get(resp + 32, 4);
-	out->flags = (uint32_t)le_get(resp + 36, 4);
-	out->attach_count = (uint32_t)le_get(resp + 40, 4);
-	if (out->buffer_id != buffer_id) {
-		drv_dead(drv, "QUERY response names another buffer", -EINVAL);
-		return -EINVAL;
+	rc = guest_drv_query_decode(resp, len, buffer_id, out, &diag);
+	if (rc) {
+		return drv_malformed(drv, "QUERY response", &diag);
 	}
 	return 0;
 }
@@ -749,10 +940,10 @@ int guest_drv_attach(struct guest_drv *drv, uint64_t buffer_id,
 	uint8_t req[sizeof(struct virtio_rheap_attach_req)] = { 0 };
 	uint8_t resp[GUEST_DRV_RESP_AREA] = { 0 };
 	size_t name_len = 0;
+	struct rheap_diag diag = { 0 };
 	size_t got = 0;
 	uint64_t id = 0;
-	uint64_t n = 0;
-	uint64_t carried = 0;
+	uint32_t n = 0;
 	int rc = 0;
 
 	if (drv->state == GUEST_DRV_LIVE &&
@@ -773,38 +964,21 @@ int guest_drv_attach(struct guest_drv *drv, uint64_t buffer_id,
 	if (rc) {
 		return rc;
 	}
-	id = le_get(resp + 16, 8);
-	n = le_get(resp + 24, 4);
-	carried = (got - sizeof(struct virtio_rheap_attach_resp)) /
-		  sizeof(struct virtio_rheap_attach_seg);
-	if (id == 0 || n == 0 || n > carried ||
-	    (drv->cfg.max_segs != 0 && n > drv->cfg.max_segs) ||
-	    le_get(resp + 28, 4) != 0) {
-		if (id != 0) {
-			(void)guest_drv_detach(drv, id);
-		}
-		drv_dead(drv, "ATTACH response fields", -EINVAL);
-		return -EINVAL;
-	}
-	for (uint64_t i = 0; i < n; i++) {
-		const uint8_t *s = resp + 32 + i * 16u;
-
-		if (le_get(s + 8, 8) == 0) {
-			(void)guest_drv_detach(drv, id);
-			drv_dead(drv, "ATTACH segment of size 0", -EINVAL);
-			return -EINVAL;
-		}
-		if (i < cap) {
-			segs[i].iova = le_get(s, 8);
-			segs[i].size = le_get(s + 8, 8);
-		}
-	}
-	if (n > cap) {
+	rc = guest_drv_attach_decode(resp, got, drv->cfg.max_segs, &id, segs,
+				     cap, &n, &diag);
+	if (rc == -ENOSPC) {
 		(void)guest_drv_detach(drv, id);
 		return -ENOSPC;
 	}
+	if (rc) {
+		/* The device did make an attachment: undo it first. */
+		if (id != 0) {
+			(void)guest_drv_detach(drv, id);
+		}
+		return drv_malformed(drv, "ATTACH response", &diag);
+	}
 	*attach_id = id;
-	*count = (uint32_t)n;
+	*count = n;
 	return 0;
 }
 
@@ -824,6 +998,7 @@ int guest_drv_ffa(struct guest_drv *drv, uint64_t x[VIRTIO_RHEAP_FFA_REGS])
 {
 	uint8_t req[sizeof(struct virtio_rheap_ffa)] = { 0 };
 	uint8_t resp[sizeof(struct virtio_rheap_ffa)] = { 0 };
+	struct rheap_diag diag = { 0 };
 	size_t len = 0;
 	int rc = 0;
 
@@ -840,8 +1015,9 @@ int guest_drv_ffa(struct guest_drv *drv, uint64_t x[VIRTIO_RHEAP_FFA_REGS])
 	if (rc) {
 		return rc;
 	}
-	for (uint32_t i = 0; i < VIRTIO_RHEAP_FFA_REGS; i++) {
-		x[i] = le_get(resp + 16 + 8u * i, 8);
+	rc = guest_drv_ffa_decode(resp, len, x, &diag);
+	if (rc) {
+		return drv_malformed(drv, "FFA response", &diag);
 	}
 	return 0;
 }

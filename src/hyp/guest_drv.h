@@ -40,6 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <rheap/diag.h>
 #include <rheap/virtio_rheap.h>
 
 #include "hyp/virtq.h"
@@ -348,5 +349,122 @@ int guest_drv_ffa(struct guest_drv *drv, uint64_t x[VIRTIO_RHEAP_FFA_REGS]);
 int guest_drv_call(struct guest_drv *drv, void *req, size_t req_len,
 		   void *resp, size_t resp_min, size_t resp_cap,
 		   size_t *resp_len);
+
+/*
+ * The response decoders: pure (no I/O, no driver state, no allocation),
+ * so guest_drv_call() and the calls above use them on their one copy of
+ * the response, and tests and tests/fuzz/fuzz_guest_resp.c on any bytes.
+ * @resp holds @len bytes, the bytes the device says it wrote (used.len);
+ * nothing at or past @resp + @len is read, whatever the fields claim. A
+ * rejection names the field in @diag (may be NULL). -EINVAL from a
+ * decoder is a malformed response: the driver goes DEAD on it.
+ */
+
+/**
+ * guest_drv_resp_check() - check a response's header
+ * @resp:     response bytes
+ * @len:      bytes at @resp
+ * @tag:      the request's tag
+ * @resp_min: bytes an OK response of the request's type has (the
+ *            type's struct; 16 for FREE and DETACH)
+ * @status:   out: the status word once the header is whole, its tag the
+ *            request's and its reserved word 0; VIRTIO_RHEAP_S_OK before
+ * @diag:     out on -EINVAL, may be NULL
+ *
+ * Return: 0 well-formed: *@status is VIRTIO_RHEAP_S_OK and @len >=
+ * @resp_min, or a known error status (the call's errno is then
+ * virtio_rheap_status_to_errno(*@status)); -EINVAL @len below the
+ * header, another tag, reserved not 0, an unknown status code, an OK
+ * response shorter than @resp_min.
+ */
+int guest_drv_resp_check(const uint8_t *resp, size_t len, uint64_t tag,
+			 size_t resp_min, uint32_t *status,
+			 struct rheap_diag *diag);
+
+/**
+ * guest_drv_heap_info_decode() - the body of an OK HEAP_INFO response
+ * @resp:  response bytes (header included)
+ * @len:   bytes at @resp
+ * @index: the request's heap index
+ * @out:   the heap (written on success only)
+ * @diag:  out on -EINVAL, may be NULL
+ *
+ * Return: 0; -EINVAL @len below 112, an empty name or one without a NUL
+ * in its 64 bytes, another heap_index, flags other than
+ * VIRTIO_RHEAP_HEAP_RESTRICTED.
+ */
+int guest_drv_heap_info_decode(const uint8_t *resp, size_t len,
+			       uint32_t index, struct guest_heap_info *out,
+			       struct rheap_diag *diag);
+
+/**
+ * guest_drv_alloc_decode() - the body of an OK ALLOC response
+ * @resp:      response bytes
+ * @len:       bytes at @resp
+ * @req_len:   the request's len
+ * @buffer_id: out, always: the response's buffer_id (0 when @len is
+ *             short), so that a caller can free a buffer the device made
+ *             even when the response is refused
+ * @size:      out on success: at least @req_len
+ * @diag:      out on -EINVAL, may be NULL
+ *
+ * Return: 0; -EINVAL @len below 32, buffer_id 0, size below @req_len.
+ */
+int guest_drv_alloc_decode(const uint8_t *resp, size_t len, uint64_t req_len,
+			   uint64_t *buffer_id, uint64_t *size,
+			   struct rheap_diag *diag);
+
+/**
+ * guest_drv_query_decode() - the body of an OK QUERY response
+ * @resp:      response bytes
+ * @len:       bytes at @resp
+ * @buffer_id: the request's buffer
+ * @out:       the response, header included (written on success only)
+ * @diag:      out on -EINVAL, may be NULL
+ *
+ * Return: 0; -EINVAL @len below 48, another buffer_id.
+ */
+int guest_drv_query_decode(const uint8_t *resp, size_t len,
+			   uint64_t buffer_id,
+			   struct virtio_rheap_query_resp *out,
+			   struct rheap_diag *diag);
+
+/**
+ * guest_drv_attach_decode() - the body of an OK ATTACH response
+ * @resp:      response bytes
+ * @len:       bytes at @resp
+ * @max_segs:  config.max_segs (0: no limit but the response's length)
+ * @attach_id: out, always: the response's attach_id (0 when @len is
+ *             short), so that a caller can detach an attachment the device
+ *             made even when the response is refused
+ * @segs:      out on 0 and -ENOSPC: the first min(count, @cap) segments
+ * @cap:       entries at @segs (0: @segs may be NULL)
+ * @count:     out on 0 and -ENOSPC: seg_count (1 .. the segments @len
+ *             carries)
+ * @diag:      out on -EINVAL, may be NULL
+ *
+ * Return: 0; -EINVAL @len below 32, attach_id 0, seg_count 0, above the
+ * whole segments in @len or above @max_segs, reserved not 0, a segment
+ * of size 0 (any of the seg_count, also past @cap); -ENOSPC a
+ * well-formed response with more than @cap segments.
+ */
+int guest_drv_attach_decode(const uint8_t *resp, size_t len, uint32_t max_segs,
+			    uint64_t *attach_id,
+			    struct virtio_rheap_attach_seg *segs, uint32_t cap,
+			    uint32_t *count, struct rheap_diag *diag);
+
+/**
+ * guest_drv_ffa_decode() - the registers of an OK FFA response
+ * @resp: response bytes
+ * @len:  bytes at @resp
+ * @x:    out on success: x0..x17 of the reply (any values: the FF-A
+ *        outcome is the caller's to judge)
+ * @diag: out on -EINVAL, may be NULL
+ *
+ * Return: 0; -EINVAL @len below 160.
+ */
+int guest_drv_ffa_decode(const uint8_t *resp, size_t len,
+			 uint64_t x[VIRTIO_RHEAP_FFA_REGS],
+			 struct rheap_diag *diag);
 
 #endif /* RHEAP_SRC_HYP_GUEST_DRV_H */
