@@ -739,7 +739,7 @@ static void op_add_chain(struct vmm_vm *vm, struct reader *r)
 {
 	struct virtq_buf bufs[2];
 	struct virtq_indirect ind = { 0 };
-	uint8_t body[VIRTIO_RHEAP_FFA_REGS * 8u + 16u] = { 0 };
+	uint8_t body[16u + 160u] = { 0 };
 	uint8_t sel = rd8(r);
 	uint8_t qpage = rd8(r) % PAGES;
 	uint8_t wpage = rd8(r) % PAGES;
