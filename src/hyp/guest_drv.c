@@ -564,6 +564,11 @@ int guest_drv_query_decode(const uint8_t *resp, size_t len,
 				       "is not the request's buffer",
 				       buffer_id);
 	}
+	/* virtio-rheap.md section 7: a reserved field not 0 is malformed. */
+	if (wire_get32(resp + 44) != 0) {
+		return wire_reject(diag, "query.reserved", wire_get32(resp + 44),
+				   "must be zero");
+	}
 	*out = (struct virtio_rheap_query_resp){ 0 };
 	out->hdr.status = wire_get32(resp);
 	out->hdr.tag = wire_get64(resp + 8);

@@ -289,7 +289,8 @@ int guest_drv_free(struct guest_drv *drv, uint64_t buffer_id);
  * @buffer_id: a buffer of this VM
  * @out:       the response (header included)
  *
- * Return: 0; common errors; -EINVAL also the buffer ID not echoed.
+ * Return: 0; common errors; -EINVAL also the buffer ID not echoed or
+ * reserved not 0.
  */
 int guest_drv_query(struct guest_drv *drv, uint64_t buffer_id,
 		    struct virtio_rheap_query_resp *out);
@@ -422,7 +423,7 @@ int guest_drv_alloc_decode(const uint8_t *resp, size_t len, uint64_t req_len,
  * @out:       the response, header included (written on success only)
  * @diag:      out on -EINVAL, may be NULL
  *
- * Return: 0; -EINVAL @len below 48, another buffer_id.
+ * Return: 0; -EINVAL @len below 48, another buffer_id, reserved not 0.
  */
 int guest_drv_query_decode(const uint8_t *resp, size_t len,
 			   uint64_t buffer_id,

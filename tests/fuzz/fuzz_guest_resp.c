@@ -26,8 +26,8 @@
  *    from their offsets; the output is untouched on a rejection;
  *  - ALLOC: accepted ID non-zero, size >= len; the ID is reported for
  *    undoing even on a rejection (0 only when the response is short);
- *  - QUERY: the buffer echoed, fields from their offsets, the output
- *    untouched on a rejection;
+ *  - QUERY: the buffer echoed, reserved 0, fields from their offsets, the
+ *    output untouched on a rejection;
  *  - ATTACH: accepted or -ENOSPC: ID non-zero, 1 <= count <= the whole
  *    segments in the length and <= max_segs (when set), every segment
  *    non-empty; 0 means count <= cap; the first min(count, cap) segments
@@ -200,7 +200,7 @@ static void fuzz_query(const uint8_t *resp, size_t len, uint64_t param,
 		must(all_guard(&q, sizeof(q)));
 		return;
 	}
-	must(len >= sizeof(q));
+	must(len >= sizeof(q) && get_le(resp + 44, 4) == 0);
 	must(q.buffer_id == id && q.hdr.status == get_le(resp, 4) &&
 	     q.hdr.tag == get_le(resp + 8, 8) &&
 	     q.size == get_le(resp + 24, 8) &&
