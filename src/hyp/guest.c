@@ -38,6 +38,7 @@
 #include "hyp/guest_drv.h"
 #include "kernel/khandle.h"
 #include "kernel/rheapd.h"
+#include "kernel/uapi_io.h"
 #include "util/json.h"
 
 #define GUEST_TAG_LISTEN 1u
@@ -152,44 +153,6 @@ static void guest_attach_drop(struct guest_kernel *k,
 
 /* ---------------------------------------------------------------------- */
 /* Ops                                                                     */
-
-static int guest_send(int fd, uint16_t op, uint32_t seq, int status,
-		      const void *payload, size_t payload_len, int send_fd)
-{
-	struct rheapd_hdr hdr = { 0 };
-	struct iovec iov[2] = { { 0 } };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cm = { { 0 } };
-	struct msghdr mh = { 0 };
-	ssize_t n = 0;
-
-	hdr.magic = RHEAPD_UAPI_MAGIC;
-	hdr.version = RHEAPD_UAPI_VERSION;
-	hdr.op = op;
-	hdr.seq = seq;
-	hdr.status = status;
-	iov[0].iov_base = &hdr;
-	iov[0].iov_len = sizeof(hdr);
-	iov[1].iov_base = (void *)payload;
-	iov[1].iov_len = payload_len;
-	mh.msg_iov = iov;
-	mh.msg_iovlen = payload_len ? 2 : 1;
-	if (send_fd >= 0) {
-		struct cmsghdr *cmsg = NULL;
-
-		mh.msg_control = cm.buf;
-		mh.msg_controllen = sizeof(cm.buf);
-		cmsg = CMSG_FIRSTHDR(&mh);
-		cmsg->cmsg_level = SOL_SOCKET;
-		cmsg->cmsg_type = SCM_RIGHTS;
-		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cmsg), &send_fd, sizeof(int));
-	}
-	n = sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
-	return n == (ssize_t)(sizeof(hdr) + payload_len) ? 0 : -EBUSY;
-}
 
 static int guest_do_heap_list(struct guest_kernel *k, size_t *resp_len)
 {
@@ -566,80 +529,39 @@ static int guest_dispatch(struct guest_kernel *k, struct guest_client *c,
 /* Read and answer one request. Return false when the client must go. */
 static bool guest_serve_one(struct guest_kernel *k, struct guest_client *c)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * 4)];
-		struct cmsghdr align;
-	} cm = { { 0 } };
-	struct iovec iov = { .iov_base = k->msg, .iov_len = RHEAPD_MSG_MAX };
-	struct msghdr mh = { 0 };
-	int fds[4] = { -1, -1, -1, -1 };
-	uint32_t nfds = 0;
-	struct rheapd_req req = { 0 };
-	struct rheapd_hdr echo = { 0 };
+	struct uapi_io_msg in = { 0 };
 	size_t resp_len = 0;
 	int out_fd = -1;
 	int status = 0;
 	bool keep = true;
-	ssize_t n = 0;
 
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cm.buf;
-	mh.msg_controllen = sizeof(cm.buf);
-	n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	if (n < 0) {
-		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
-	}
-	if (n == 0) {
+	switch (uapi_io_recv(c->fd, k->msg, RHEAPD_MSG_MAX, &in)) {
+	case UAPI_IO_RX_MSG:
+		break;
+	case UAPI_IO_RX_NONE:
+		return true;
+	default:
 		return false;
 	}
-	for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(&mh); cmsg;
-	     cmsg = CMSG_NXTHDR(&mh, cmsg)) {
-		if (cmsg->cmsg_level == SOL_SOCKET &&
-		    cmsg->cmsg_type == SCM_RIGHTS) {
-			size_t cnt = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-			for (size_t i = 0; i < cnt; i++) {
-				int f = -1;
-
-				memcpy(&f, CMSG_DATA(cmsg) + i * sizeof(int),
-				       sizeof(int));
-				if (nfds < 4u) {
-					fds[nfds++] = f;
-				} else {
-					close(f);
-				}
-			}
-		}
-	}
-	if ((size_t)n >= sizeof(echo)) {
-		memcpy(&echo, k->msg, sizeof(echo));
-	}
-	if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || nfds > 1) {
-		status = -EINVAL;
-	} else {
-		status = rheapd_req_check(k->msg, (size_t)n, nfds == 1, &req);
-	}
+	status = in.status;
 	if (status == 0) {
 		/* As rheapd: handles closed before this request are gone
 		 * before it is served. */
 		(void)khandle_drain(k->handles);
-		status = guest_dispatch(k, c, &req, nfds == 1 ? fds[0] : -1,
+		status = guest_dispatch(k, c, &in.req, uapi_io_msg_fd(&in),
 					&resp_len, &out_fd);
 	}
 	if (status != 0) {
 		resp_len = 0;
 	}
-	if (guest_send(c->fd, echo.op, echo.seq, status, k->resp, resp_len,
-		       out_fd) != 0) {
+	if (uapi_io_send(c->fd, in.echo.op, in.echo.seq, status, k->resp,
+			 resp_len, out_fd) != 0) {
 		keep = false;
 	}
 	if (out_fd >= 0) {
 		close(out_fd);
 	}
-	for (uint32_t i = 0; i < nfds; i++) {
-		close(fds[i]);
-	}
+	uapi_io_fini(&in);
 	return keep;
 }
 

@@ -41,8 +41,8 @@
 #include "ktee.h"
 #include "rheapd.h"
 #include "rheapd_internal.h"
+#include "uapi_io.h"
 
-#define RHEAPD_MAX_FDS_IN 4 /* cmsg room, to see (and close) extra fds */
 #define RHEAPD_MAX_EVENTS 32
 #define RHEAPD_PAGE 4096u
 /* ksec's scratch, then the VDEC_OPEN staging range. */
@@ -292,57 +292,6 @@ static void rheapd_tee_buf_put(void *ctx, void *ref)
 	(void)kheap_buf_put(d->heap, r->buf, KHEAP_REF_TEE, rheapd_now_ns());
 	free(r->ext);
 	free(r);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Sending                                                                 */
-
-/*
- * Send header + payload (+ fd), echoing @op and @seq. Return 0, or -EBUSY
- * when the datagram could not go out whole at once: the caller drops the
- * client.
- */
-static int rheapd_send(struct rheapd_client *c, uint16_t op, uint32_t seq,
-		       int status, const void *payload, size_t payload_len,
-		       int fd)
-{
-	struct rheapd_hdr hdr = { 0 };
-	struct iovec iov[2] = { { 0 } };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cm = { { 0 } };
-	struct msghdr mh = { 0 };
-	ssize_t n = 0;
-
-	hdr.magic = RHEAPD_UAPI_MAGIC;
-	hdr.version = RHEAPD_UAPI_VERSION;
-	hdr.op = op;
-	hdr.seq = seq;
-	hdr.status = status;
-	iov[0].iov_base = &hdr;
-	iov[0].iov_len = sizeof(hdr);
-	iov[1].iov_base = (void *)payload;
-	iov[1].iov_len = payload_len;
-	mh.msg_iov = iov;
-	mh.msg_iovlen = payload_len ? 2 : 1;
-	if (fd >= 0) {
-		struct cmsghdr *cmsg = NULL;
-
-		memset(&cm, 0, sizeof(cm));
-		mh.msg_control = cm.buf;
-		mh.msg_controllen = sizeof(cm.buf);
-		cmsg = CMSG_FIRSTHDR(&mh);
-		cmsg->cmsg_level = SOL_SOCKET;
-		cmsg->cmsg_type = SCM_RIGHTS;
-		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	}
-	n = sendmsg(c->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (n != (ssize_t)(sizeof(hdr) + payload_len)) {
-		return -EBUSY;
-	}
-	return 0;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -804,60 +753,21 @@ static int rheapd_dispatch(struct rheapd *d, struct rheapd_client *c,
 /* Read and answer one request. Return false when the client must go. */
 static bool rheapd_serve_one(struct rheapd *d, struct rheapd_client *c)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * RHEAPD_MAX_FDS_IN)];
-		struct cmsghdr align;
-	} cm = { { 0 } };
-	struct iovec iov = { .iov_base = d->msg, .iov_len = RHEAPD_MSG_MAX };
-	struct msghdr mh = { 0 };
-	int fds[RHEAPD_MAX_FDS_IN] = { -1, -1, -1, -1 };
-	uint32_t nfds = 0;
-	struct rheapd_req req = { 0 };
-	struct rheapd_hdr echo = { 0 };
+	struct uapi_io_msg in = { 0 };
 	size_t resp_len = 0;
 	int out_fd = -1;
 	int status = 0;
 	bool keep = true;
-	ssize_t n = 0;
 
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cm.buf;
-	mh.msg_controllen = sizeof(cm.buf);
-	n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	if (n < 0) {
-		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
-	}
-	if (n == 0) {
+	switch (uapi_io_recv(c->fd, d->msg, RHEAPD_MSG_MAX, &in)) {
+	case UAPI_IO_RX_MSG:
+		break;
+	case UAPI_IO_RX_NONE:
+		return true;
+	default:
 		return false;
 	}
-	for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(&mh); cmsg;
-	     cmsg = CMSG_NXTHDR(&mh, cmsg)) {
-		if (cmsg->cmsg_level == SOL_SOCKET &&
-		    cmsg->cmsg_type == SCM_RIGHTS) {
-			size_t k = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-			for (size_t i = 0; i < k; i++) {
-				int f = -1;
-
-				memcpy(&f, CMSG_DATA(cmsg) + i * sizeof(int),
-				       sizeof(int));
-				if (nfds < RHEAPD_MAX_FDS_IN) {
-					fds[nfds++] = f;
-				} else {
-					close(f);
-				}
-			}
-		}
-	}
-	if ((size_t)n >= sizeof(echo)) {
-		memcpy(&echo, d->msg, sizeof(echo));
-	}
-	if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || nfds > 1) {
-		status = -EINVAL;
-	} else {
-		status = rheapd_req_check(d->msg, (size_t)n, nfds == 1, &req);
-	}
+	status = in.status;
 	if (status == 0) {
 		/* Handles closed before this request are gone before it is
 		 * served: a client that closes then allocates finds the
@@ -866,22 +776,20 @@ static bool rheapd_serve_one(struct rheapd *d, struct rheapd_client *c)
 		 * entry whose inode number was reused. The one drain of
 		 * the request. */
 		(void)khandle_drain(d->handles);
-		status = rheapd_dispatch(d, c, &req, nfds == 1 ? fds[0] : -1,
+		status = rheapd_dispatch(d, c, &in.req, uapi_io_msg_fd(&in),
 					 &resp_len, &out_fd);
 	}
-	if (status != 0 && req.hdr.op != RHEAPD_OP_DEVICE) {
+	if (status != 0 && in.req.hdr.op != RHEAPD_OP_DEVICE) {
 		resp_len = 0; /* DEVICE's result slots go with errors too */
 	}
-	if (rheapd_send(c, echo.op, echo.seq, status, d->resp, resp_len,
-			out_fd) != 0) {
+	if (uapi_io_send(c->fd, in.echo.op, in.echo.seq, status, d->resp,
+			 resp_len, out_fd) != 0) {
 		keep = false;
 	}
 	if (out_fd >= 0) {
 		close(out_fd);
 	}
-	for (uint32_t i = 0; i < nfds; i++) {
-		close(fds[i]);
-	}
+	uapi_io_fini(&in);
 	return keep;
 }
 
