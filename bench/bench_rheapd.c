@@ -60,6 +60,7 @@
 #include "util/json.h"
 
 #include "bench_harness.h"
+#include "bench_platform.h"
 
 #define HEAP_WARM "protected,secure-video"
 #define HEAP_GROW "protected,secure-video-record"
@@ -67,119 +68,20 @@
 #define STATUS_MAX (1u << 20)
 #define WAIT_MS 10000u
 
-static char g_dir[64];
-static pid_t g_board = -1;
-static pid_t g_rheapd = -1;
+static struct bench_platform g_plat;
 static pid_t g_peer = -1;
 
 /* ---- processes ---- */
 
-static void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000u,
-			       .tv_nsec = (long)(ms % 1000u) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static void stop(pid_t *pid)
-{
-	int status = 0;
-
-	if (*pid <= 0) {
-		return;
-	}
-	kill(*pid, SIGTERM);
-	for (unsigned int i = 0; i < 500; i++) {
-		if (waitpid(*pid, &status, WNOHANG) == *pid) {
-			*pid = -1;
-			return;
-		}
-		sleep_ms(10);
-	}
-	kill(*pid, SIGKILL);
-	waitpid(*pid, &status, 0);
-	*pid = -1;
-}
-
 static void teardown(void)
 {
-	char path[128];
-	static const char *const files[] = {
-		"rheapd.sock", "board.sock", "rheapd.log", "board.log",
-	};
-
-	stop(&g_peer);
-	stop(&g_rheapd);
-	stop(&g_board);
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", g_dir, files[i]);
-		unlink(path);
-	}
-	rmdir(g_dir);
+	bench_platform_stop(&g_peer);
+	bench_platform_fini(&g_plat);
 }
 
 static void die(const char *what, int err)
 {
 	fprintf(stderr, "bench_rheapd: %s: %s\n", what, rheap_strerror(err));
-	teardown();
-	exit(1);
-}
-
-/* Copies a child's log to stderr (it is removed at teardown). */
-static void cat_log(const char *log)
-{
-	char buf[512];
-	FILE *f = fopen(log, "r");
-	size_t n = 0;
-
-	if (!f) {
-		return;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-		fwrite(buf, 1, n, stderr);
-	}
-	fclose(f);
-}
-
-/* Starts @argv with stdout/stderr to @log; waits for @sock to appear. */
-static pid_t spawn(char *const argv[], const char *log, const char *sock)
-{
-	pid_t pid = (fflush(NULL), fork());
-
-	if (pid < 0) {
-		die("fork", -errno);
-	}
-	if (pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			      0644);
-
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	for (unsigned int i = 0; i < WAIT_MS; i++) {
-		struct stat st;
-		int status = 0;
-
-		if (stat(sock, &st) == 0 && S_ISSOCK(st.st_mode)) {
-			return pid;
-		}
-		if (waitpid(pid, &status, WNOHANG) == pid) {
-			fprintf(stderr, "bench_rheapd: %s exited, its log:\n",
-				argv[0]);
-			cat_log(log);
-			teardown();
-			exit(1);
-		}
-		sleep_ms(1);
-	}
-	fprintf(stderr, "bench_rheapd: no %s after %u ms\n", sock, WAIT_MS);
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
 	teardown();
 	exit(1);
 }
@@ -521,10 +423,6 @@ int main(int argc, char **argv)
 	bool pin = true;
 	int argi = 1;
 	unsigned int rounds = 0;
-	char board_sock[128];
-	char rheapd_sock[128];
-	char board_log[128];
-	char rheapd_log[128];
 	struct rheap_heap *warm = NULL;
 	struct rheap_heap *grow = NULL;
 	struct counters c0 = { 0 };
@@ -547,32 +445,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	rounds = quick ? 5 : 51;
-	snprintf(g_dir, sizeof(g_dir), "/tmp/rheap-bench-XXXXXX");
-	if (!mkdtemp(g_dir)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	snprintf(board_sock, sizeof(board_sock), "%s/board.sock", g_dir);
-	snprintf(rheapd_sock, sizeof(rheapd_sock), "%s/rheapd.sock", g_dir);
-	snprintf(board_log, sizeof(board_log), "%s/board.log", g_dir);
-	snprintf(rheapd_log, sizeof(rheapd_log), "%s/rheapd.log", g_dir);
-	setenv("RHEAP_RUN_DIR", g_dir, 1);
-	setenv("RHEAPD_SOCKET", rheapd_sock, 1);
-	if (pin) {
-		bench_pin_to_one_cpu();
-	}
-	printf("bench_rheapd: %s, run dir %s\n",
-	       pin ? "pinned to one CPU" : "not pinned", g_dir);
-
 	{
-		char *bargv[] = { argv[argi], "--tl", argv[argi + 2],
-				  "--socket", board_sock, "--quiet", NULL };
-		char *dargv[] = { argv[argi + 1], "--tl", argv[argi + 2],
-				  "--board", board_sock, "--socket",
-				  rheapd_sock, "--idle-ms", "0", NULL };
+		static const char *const dargs[] = { "--idle-ms", "0", NULL };
 
-		g_board = spawn(bargv, board_log, board_sock);
-		g_rheapd = spawn(dargv, rheapd_log, rheapd_sock);
+		bench_platform_start(&g_plat, "bench_rheapd", "rheap-bench",
+				     argv[argi], argv[argi + 1],
+				     argv[argi + 2], dargs, pin);
 	}
 
 	/* The peer first, before this process opens any connection. */

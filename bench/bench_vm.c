@@ -46,145 +46,22 @@
 #include <rheap/rheap.h>
 
 #include "bench_harness.h"
+#include "bench_platform.h"
 
 #define HEAP "protected,secure-video"
-#define WAIT_MS 10000u
 
-static char g_dir[64];
-static pid_t g_board = -1;
-static pid_t g_rheapd = -1;
-static pid_t g_vmm = -1;
+static struct bench_platform g_plat;
 
 /* ---- processes ---- */
 
-static void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000u,
-			       .tv_nsec = (long)(ms % 1000u) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static void stop(pid_t *pid)
-{
-	int status = 0;
-
-	if (*pid <= 0) {
-		return;
-	}
-	kill(*pid, SIGTERM);
-	for (unsigned int i = 0; i < 500; i++) {
-		if (waitpid(*pid, &status, WNOHANG) == *pid) {
-			*pid = -1;
-			return;
-		}
-		sleep_ms(10);
-	}
-	kill(*pid, SIGKILL);
-	waitpid(*pid, &status, 0);
-	*pid = -1;
-}
-
 static void teardown(void)
 {
-	static const char *const files[] = {
-		"board.sock", "rheapd.sock", "vmm.sock", "board.log",
-		"rheapd.log", "vmm.log", "vm0/rheapd.sock", "vm1/rheapd.sock",
-	};
-	static const char *const dirs[] = {
-		"vm0/rheapd.sock.handles", "vm1/rheapd.sock.handles", "vm0",
-		"vm1", "sink", "",
-	};
-	char path[160];
-
-	stop(&g_vmm);
-	stop(&g_rheapd);
-	stop(&g_board);
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", g_dir, files[i]);
-		(void)unlink(path);
-	}
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", g_dir, dirs[i]);
-		(void)rmdir(path);
-	}
+	bench_platform_fini(&g_plat);
 }
 
 static void die(const char *what, int err)
 {
 	fprintf(stderr, "bench_vm: %s: %s\n", what, rheap_strerror(err));
-	teardown();
-	exit(1);
-}
-
-static void cat_log(const char *log)
-{
-	char buf[512];
-	FILE *f = fopen(log, "r");
-	size_t n = 0;
-
-	if (!f) {
-		return;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-		fwrite(buf, 1, n, stderr);
-	}
-	fclose(f);
-}
-
-static bool is_sock(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
-}
-
-/* Starts @argv with stdout/stderr to @log; waits for one of @socks. */
-static pid_t spawn(char *const argv[], const char *log,
-		   const char *const socks[], size_t sock_count,
-		   size_t *which)
-{
-	pid_t pid = (fflush(NULL), fork());
-
-	if (pid < 0) {
-		die("fork", -errno);
-	}
-	if (pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			      0644);
-
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	for (unsigned int i = 0; i < WAIT_MS; i++) {
-		int status = 0;
-
-		for (size_t k = 0; k < sock_count; k++) {
-			if (is_sock(socks[k])) {
-				if (which) {
-					*which = k;
-				}
-				return pid;
-			}
-		}
-		if (waitpid(pid, &status, WNOHANG) == pid) {
-			fprintf(stderr, "bench_vm: %s exited, its log:\n",
-				argv[0]);
-			cat_log(log);
-			teardown();
-			exit(1);
-		}
-		sleep_ms(1);
-	}
-	fprintf(stderr, "bench_vm: %s did not come up in %u ms, its log:\n",
-		argv[0], WAIT_MS);
-	cat_log(log);
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
 	teardown();
 	exit(1);
 }
@@ -329,11 +206,6 @@ int main(int argc, char **argv)
 	bool pin = true;
 	int argi = 1;
 	unsigned int rounds = 0;
-	char board_sock[128];
-	char rheapd_sock[128];
-	char board_log[128];
-	char rheapd_log[128];
-	char vmm_log[128];
 	char guest_sock[2][128];
 	size_t which = 0;
 	struct rheap_heap *host = NULL;
@@ -356,45 +228,23 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	rounds = quick ? 5 : 51;
-	snprintf(g_dir, sizeof(g_dir), "/tmp/rheap-bench-vm-XXXXXX");
-	if (!mkdtemp(g_dir)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	snprintf(board_sock, sizeof(board_sock), "%s/board.sock", g_dir);
-	snprintf(rheapd_sock, sizeof(rheapd_sock), "%s/rheapd.sock", g_dir);
-	snprintf(board_log, sizeof(board_log), "%s/board.log", g_dir);
-	snprintf(rheapd_log, sizeof(rheapd_log), "%s/rheapd.log", g_dir);
-	snprintf(vmm_log, sizeof(vmm_log), "%s/vmm.log", g_dir);
+	unsetenv("RHEAP_BACKEND");
+	bench_platform_start(&g_plat, "bench_vm", "rheap-bench-vm", argv[argi],
+			     argv[argi + 1], argv[argi + 3], NULL, pin);
 	/* The first guest's kernel socket, whichever way the vmm numbers. */
 	snprintf(guest_sock[0], sizeof(guest_sock[0]), "%s/vm0/rheapd.sock",
-		 g_dir);
+		 g_plat.dir);
 	snprintf(guest_sock[1], sizeof(guest_sock[1]), "%s/vm1/rheapd.sock",
-		 g_dir);
-	setenv("RHEAP_RUN_DIR", g_dir, 1);
-	setenv("RHEAPD_SOCKET", rheapd_sock, 1);
-	unsetenv("RHEAP_BACKEND");
-	if (pin) {
-		bench_pin_to_one_cpu();
-	}
-	printf("bench_vm: %s, run dir %s\n",
-	       pin ? "pinned to one CPU" : "not pinned", g_dir);
+		 g_plat.dir);
 	{
-		char *bargv[] = { argv[argi], "--tl", argv[argi + 3],
-				  "--socket", board_sock, "--quiet", NULL };
-		char *dargv[] = { argv[argi + 1], "--tl", argv[argi + 3],
-				  "--board", board_sock, "--socket",
-				  rheapd_sock, NULL };
 		char *vargv[] = { argv[argi + 2], "--vms", "1", "--board",
-				  board_sock, "--rheapd", rheapd_sock,
-				  "--run-dir", g_dir, "--quiet", NULL };
-		const char *s_board[] = { board_sock };
-		const char *s_rheapd[] = { rheapd_sock };
+				  g_plat.board_sock, "--rheapd",
+				  g_plat.rheapd_sock, "--run-dir", g_plat.dir,
+				  "--quiet", NULL };
 		const char *s_guest[] = { guest_sock[0], guest_sock[1] };
 
-		g_board = spawn(bargv, board_log, s_board, 1, NULL);
-		g_rheapd = spawn(dargv, rheapd_log, s_rheapd, 1, NULL);
-		g_vmm = spawn(vargv, vmm_log, s_guest, 2, &which);
+		bench_platform_spawn(&g_plat, vargv, "vmm.log", s_guest, 2,
+				     &which);
 	}
 	setenv("RHEAP_GUEST_SOCKET", guest_sock[which], 1);
 	printf("guest kernel: %s\n", guest_sock[which]);
