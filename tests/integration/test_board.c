@@ -107,8 +107,9 @@ static struct nw_client *nw_connect(const struct board_proc *p)
 	struct nw_client *c = NULL;
 	int rc = -EBUSY;
 
-	/* The board may still be closing a previous NW connection. */
-	for (int i = 0; i < 200 && rc == -EBUSY; i++) {
+	/* The board may still be closing a previous NW connection (its
+	 * teardown runs the SDP partition's too; up to 10 s on a loaded host). */
+	for (int i = 0; i < 1000 && rc == -EBUSY; i++) {
 		rc = nw_client_connect(p->sock, BOARD_CONN_NW, &c);
 		if (rc == -EBUSY) {
 			sleep_ms(10);
