@@ -90,6 +90,7 @@ static int board_start(void **state)
 static int board_stop(void **state)
 {
 	struct board_proc *p = *state;
+	char sink[sizeof(p->dir) + 8];
 	int status = 0;
 
 	if (p->pid > 0) {
@@ -97,6 +98,9 @@ static int board_stop(void **state)
 		waitpid(p->pid, &status, 0);
 	}
 	unlink(p->sock);
+	/* The board's default display sink directory, next to its socket. */
+	(void)snprintf(sink, sizeof(sink), "%s/sink", p->dir);
+	rmdir(sink);
 	rmdir(p->dir);
 	free(p);
 	return 0;
