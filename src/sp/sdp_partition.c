@@ -243,12 +243,16 @@ static int sdp_relinquish(struct sdp_partition *sp, uint64_t handle)
 
 /*
  * Retrieve @handle from @lender with @tag and transaction @type, RW, and
- * decode the response into @out (ranges converted into a new array at
- * @ranges_out). On success the partition holds the memory; on failure it
- * does not (a verified-bad response is relinquished by the caller).
+ * decode the response into @out, whose receivers and ranges go into the
+ * caller's @recv and @ranges. On success the partition holds the memory;
+ * on failure it does not (a verified-bad response is relinquished by the
+ * caller).
  */
 static int sdp_retrieve(struct sdp_partition *sp, uint16_t lender,
 			uint64_t handle, uint64_t tag, uint32_t type,
+			struct rheap_ffa_receiver recv[SPMC_MAX_RECEIVERS],
+			struct rheap_ffa_range
+				ranges[SDP_PARTITION_MAX_CHUNK_RANGES],
 			struct rheap_ffa_mem *out)
 {
 	struct rheap_ffa_receiver me = { 0 };
@@ -260,6 +264,10 @@ static int sdp_retrieve(struct sdp_partition *sp, uint16_t lender,
 	int n = 0;
 	int rc = 0;
 
+	out->receivers = recv;
+	out->receiver_cap = SPMC_MAX_RECEIVERS;
+	out->ranges = ranges;
+	out->range_cap = SDP_PARTITION_MAX_CHUNK_RANGES;
 	me.endpoint_id = sp->cfg.id;
 	me.permissions = FFA_DATA_ACCESS_RW;
 	req.abi = RHEAP_FFA_ABI_RETRIEVE_REQ;
@@ -699,12 +707,8 @@ static int sdp_cmd_assign(struct sdp_partition *sp, struct sdp_args *a)
 	if (!c) {
 		return -ENOMEM;
 	}
-	m.receivers = recv;
-	m.receiver_cap = SPMC_MAX_RECEIVERS;
-	m.ranges = ranges;
-	m.range_cap = SDP_PARTITION_MAX_CHUNK_RANGES;
 	rc = sdp_retrieve(sp, a->sender, handle, uc, FFA_MEM_FLAG_TYPE_LEND,
-			  &m);
+			  recv, ranges, &m);
 	if (rc) {
 		return rc;
 	}
@@ -994,12 +998,8 @@ static int sdp_cmd_register_param(struct sdp_partition *sp,
 	if (!pa) {
 		return -ENOMEM;
 	}
-	m.receivers = recv;
-	m.receiver_cap = SPMC_MAX_RECEIVERS;
-	m.ranges = ranges;
-	m.range_cap = SDP_PARTITION_MAX_CHUNK_RANGES;
 	rc = sdp_retrieve(sp, a->sender, handle, 0, FFA_MEM_FLAG_TYPE_SHARE,
-			  &m);
+			  recv, ranges, &m);
 	if (rc) {
 		return rc;
 	}
