@@ -26,15 +26,17 @@
  * Life cycle (rheap_main.c):
  *   module init: transport driver registered -> device probed -> FF-A
  *   negotiated, RX/TX mapped, parameter area shared and registered ->
- *   rheap_sec_get() succeeds -> rheap_heaps_init() -> rheap_tee_init()
- *   module exit: rheap_tee_exit() -> rheap_heaps_exit() -> transport
+ *   rheap_sec_get() succeeds -> rheap_tee_init() -> rheap_heaps_init()
+ *   module exit: rheap_heaps_exit() -> rheap_tee_exit() -> transport
  *   unregistered (parameter area unregistered/reclaimed, RX/TX unmapped).
  */
 #ifndef RHEAP_KERNEL_RHEAP_SEC_H
 #define RHEAP_KERNEL_RHEAP_SEC_H
 
+#include <linux/kconfig.h>
 #include <linux/types.h>
 
+struct dentry;
 struct rheap_sec;
 
 /* Most constituents one rheap_sec_chunk_lend() takes. */
@@ -198,12 +200,13 @@ void rheap_sec_param_area(struct rheap_sec *sec, void **va, phys_addr_t *pa,
 u16 rheap_sec_sdp_id(struct rheap_sec *sec);
 
 /*
- * Init/exit hooks of the module's parts, called by rheap_main.c in this
- * order (init) and the reverse (exit). rheap_main.c has __weak stubs
- * (return 0 / do nothing) until a part is linked in.
+ * Init/exit hooks of the module's parts, called by rheap_main.c: init
+ * TEE then heaps (last: nothing may fail after a dma-heap is added);
+ * exit heaps then TEE. rheap_main.c has __weak stubs (return 0 / do
+ * nothing) until a part is linked in.
  *
- * rheap_heaps_init() - register the dma-heaps (H27: rheap_heap*.c)
  * rheap_tee_init()   - register the TEE device (H28: rheap_tee*.c)
+ * rheap_heaps_init() - register the dma-heaps (H27: rheap_heap*.c)
  * Return: 0; an errno (module load fails, earlier parts are undone).
  */
 int rheap_heaps_init(struct rheap_sec *sec);
@@ -211,11 +214,32 @@ void rheap_heaps_exit(void);
 int rheap_tee_init(struct rheap_sec *sec);
 void rheap_tee_exit(void);
 
-/* Transport drivers (rheap_mbox.c, rheap_arm_ffa.c): register/unregister
- * their driver; rheap_sec.c holds the backend they publish. */
+/**
+ * rheap_debugfs_root() - the module's debugfs directory
+ * (/sys/kernel/debug/rheap), for the parts' own files
+ *
+ * Return: the dentry (an ERR_PTR or NULL without debugfs: debugfs_create_*
+ * accept those and do nothing).
+ */
+struct dentry *rheap_debugfs_root(void);
+
+/*
+ * Transport drivers (rheap_mbox.c, rheap_arm_ffa.c): register/unregister
+ * their driver; rheap_sec.c holds the backend they publish.
+ */
+#if IS_ENABLED(CONFIG_PCI)
 int rheap_mbox_register(void);
 void rheap_mbox_unregister(void);
+#else
+static inline int rheap_mbox_register(void) { return 0; }
+static inline void rheap_mbox_unregister(void) { }
+#endif
+#if IS_ENABLED(CONFIG_ARM_FFA_TRANSPORT)
 int rheap_arm_ffa_register(void);
 void rheap_arm_ffa_unregister(void);
+#else
+static inline int rheap_arm_ffa_register(void) { return 0; }
+static inline void rheap_arm_ffa_unregister(void) { }
+#endif
 
 #endif /* RHEAP_KERNEL_RHEAP_SEC_H */

@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* <stdint.h> for the rheap codecs built in the kernel: see rheap_compat.h. */
+#include "rheap_compat.h"

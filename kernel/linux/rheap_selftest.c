@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * /sys/kernel/debug/rheap/ffa_selftest: the secure-world backend end to
+ * end. Opening the file runs the test once; reading it gives TAP lines
+ * and a last line "# ffa_selftest: PASS" or "# ffa_selftest: FAIL".
+ *
+ *   1  FFA_ID_GET now, and the negotiated FF-A version
+ *   2  SDP GET_VERSION
+ *   3  SDP GET_LEND_CONFIG of the use case (a dynamic pool exists)
+ *   4  take the test window (selftest_pa, 2 MiB of a dynamic pool) out of
+ *      the page allocator (alloc_contig_range) and fill it with a pattern
+ *   5  LEND + ASSIGN the window as one range, SCRUB its first page,
+ *      RELEASE + RECLAIM: every byte reads back zero
+ *   6  the same with 256 one-page ranges (every other page): the
+ *      descriptor exceeds the TX page, so it goes with FFA_MEM_FRAG_TX;
+ *      lent pages read back zero, the others keep the pattern
+ *   7  a second reclaim of the same handle fails, the transport stays up
+ *   8  a reclaim of a handle never lent fails, the transport stays up
+ *
+ * The window stays in the kernel's linear map while lent: the test only
+ * touches it before the LEND and after the RECLAIM.
+ */
+#include <linux/debugfs.h>
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include <rheap/sdp_abi.h>
+
+#include "rheap_sec_internal.h"
+
+#define RHEAP_ST_PAGES 512u /* 2 MiB of 4 KiB pages */
+#define RHEAP_ST_FRAG_RANGES 256u
+#define RHEAP_ST_PATTERN 0xa5
+#define RHEAP_ST_TEXT 4096u
+
+static unsigned long selftest_pa = 0x0be00000;
+module_param(selftest_pa, ulong, 0644);
+MODULE_PARM_DESC(selftest_pa,
+		 "ffa_selftest: 2 MiB window of a dynamic pool (default: the top of linux-guest.dts' secure-video pool)");
+
+static unsigned int selftest_use_case = 1;
+module_param(selftest_use_case, uint, 0644);
+MODULE_PARM_DESC(selftest_use_case, "ffa_selftest: use case of that pool");
+
+struct rheap_st {
+	char *text;
+	size_t len;
+	unsigned int n;
+	bool failed;
+};
+
+static __printf(2, 3) void rheap_st_line(struct rheap_st *st,
+					  const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	st->len += vscnprintf(st->text + st->len, RHEAP_ST_TEXT - st->len,
+			      fmt, ap);
+	va_end(ap);
+}
+
+static void rheap_st_check(struct rheap_st *st, bool ok, const char *what,
+			   int rc)
+{
+	st->n++;
+	if (!ok)
+		st->failed = true;
+	rheap_st_line(st, "%sok %u - %s (%d)\n", ok ? "" : "not ", st->n,
+		      what, rc);
+}
+
+static u8 *rheap_st_va(unsigned long pfn, unsigned int i)
+{
+	return page_address(pfn_to_page(pfn + i));
+}
+
+/* Pages [0, RHEAP_ST_PAGES) with stride @stride: zero; others: pattern. */
+static bool rheap_st_verify(unsigned long pfn, unsigned int stride)
+{
+	unsigned int i;
+
+	for (i = 0; i < RHEAP_ST_PAGES; i++) {
+		const u8 *p = rheap_st_va(pfn, i);
+
+		if (i % stride == 0 ? memchr_inv(p, 0, PAGE_SIZE) :
+				      memchr_inv(p, RHEAP_ST_PATTERN,
+						 PAGE_SIZE))
+			return false;
+	}
+	return true;
+}
+
+static void rheap_st_fill(unsigned long pfn)
+{
+	unsigned int i;
+
+	for (i = 0; i < RHEAP_ST_PAGES; i++)
+		memset(rheap_st_va(pfn, i), RHEAP_ST_PATTERN, PAGE_SIZE);
+}
+
+/* LEND @n ranges of @pages pages every @stride pages; RECLAIM; verify. */
+static void rheap_st_round_trip(struct rheap_st *st, struct rheap_sec *sec,
+				unsigned long pfn, u32 n, u32 pages,
+				u32 stride, const char *what, u64 *handle)
+{
+	struct rheap_sec_range *r;
+	u32 buf_id = 0, i;
+	int rc;
+
+	r = kcalloc(n, sizeof(*r), GFP_KERNEL);
+	if (!r) {
+		rheap_st_check(st, false, what, -ENOMEM);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		r[i].pa = PFN_PHYS(pfn) + (u64)i * stride * PAGE_SIZE;
+		r[i].pages = pages;
+	}
+	rheap_st_fill(pfn);
+	rc = rheap_sec_chunk_lend(sec, selftest_use_case, r, n, handle,
+				  &buf_id);
+	kfree(r);
+	if (rc) {
+		rheap_st_check(st, false, what, rc);
+		return;
+	}
+	rc = rheap_sec_scrub(sec, buf_id, 0, SDP_PAGE_SIZE);
+	if (rc)
+		rheap_st_line(st, "# %s: SCRUB of buffer 0x%x: %d\n", what,
+			      buf_id, rc);
+	if (!rc)
+		rc = rheap_sec_chunk_reclaim(sec, *handle);
+	else
+		(void)rheap_sec_chunk_reclaim(sec, *handle);
+	rheap_st_check(st, !rc && rheap_st_verify(pfn, stride), what, rc);
+}
+
+static void rheap_st_window(struct rheap_st *st, struct rheap_sec *sec,
+			    u64 min_chunk, u64 alignment)
+{
+	unsigned long pfn = PHYS_PFN(selftest_pa);
+	u64 handle = 0;
+	int rc = -EOPNOTSUPP;
+
+#if defined(CONFIG_CONTIG_ALLOC) && PAGE_SIZE == SZ_4K
+	if (!(selftest_pa % SZ_2M)) {
+		/* CMA pageblocks with cma= over the pools, else movable. */
+		rc = -EBUSY;
+#ifdef CONFIG_CMA
+		rc = alloc_contig_range(pfn, pfn + RHEAP_ST_PAGES, MIGRATE_CMA,
+					GFP_KERNEL);
+#endif
+		if (rc)
+			rc = alloc_contig_range(pfn, pfn + RHEAP_ST_PAGES,
+						MIGRATE_MOVABLE, GFP_KERNEL);
+	}
+#endif
+	rheap_st_check(st, !rc, "test window taken from the page allocator",
+		       rc);
+	if (rc)
+		return;
+	if (RHEAP_ST_PAGES * SDP_PAGE_SIZE % min_chunk || alignment > SZ_2M) {
+		rheap_st_check(st, false, "lend config fits the test window",
+			       -EINVAL);
+		goto out;
+	}
+	rheap_st_round_trip(st, sec, pfn, 1, RHEAP_ST_PAGES, 1,
+			    "LEND+ASSIGN, SCRUB, RELEASE+RECLAIM of 2 MiB: zeroed",
+			    &handle);
+	if (alignment == SDP_PAGE_SIZE &&
+	    RHEAP_ST_FRAG_RANGES * SDP_PAGE_SIZE % min_chunk == 0) {
+		u64 h2 = 0;
+
+		rheap_st_round_trip(st, sec, pfn, RHEAP_ST_FRAG_RANGES, 1, 2,
+				    "fragmented LEND of 256 ranges (FRAG_TX), RECLAIM: lent pages zeroed, others intact",
+				    &h2);
+	} else {
+		rheap_st_line(st, "# skip fragmented LEND: alignment %llu\n",
+			      alignment);
+	}
+	rc = rheap_sec_chunk_reclaim(sec, handle);
+	rheap_st_check(st, rc && rc != -EIO && !rheap_sec_dead(sec),
+		       "second RECLAIM of a reclaimed handle refused", rc);
+out:
+#if defined(CONFIG_CONTIG_ALLOC) && PAGE_SIZE == SZ_4K
+	free_contig_range(pfn, RHEAP_ST_PAGES);
+#endif
+}
+
+static void rheap_st_run(struct rheap_st *st, struct rheap_sec *sec)
+{
+	u64 min_chunk = 0, alignment = 0, calls, irqs, rechecks;
+	const char *name = "";
+	u32 res[4] = { 0 };
+	const u32 args[4] = { 0 };
+	u32 version = 0, pools = 0;
+	u16 id = 0;
+	int rc;
+
+	rc = rheap_sec_id_get(sec, &name, &version, &id);
+	rheap_st_line(st, "# transport %s, FF-A %u.%u, endpoint 0x%04x, SDP partition 0x%04x\n",
+		      name, version >> 16, version & 0xffff, id,
+		      rheap_sec_sdp_id(sec));
+	rheap_st_check(st, !rc && id && !(id & 0x8000), "FFA_ID_GET", rc);
+	rc = rheap_sec_sdp_call(sec, SDP_CMD_GET_VERSION, args, res);
+	rheap_st_check(st, !rc && res[0] == SDP_ABI_VERSION_MAJOR,
+		       "SDP GET_VERSION", rc);
+	rc = rheap_sec_lend_config(sec, selftest_use_case, &min_chunk,
+				   &alignment, &pools);
+	rheap_st_line(st, "# use case %u: chunk %llu B, alignment %llu B, %u dynamic pools\n",
+		      selftest_use_case, min_chunk, alignment, pools);
+	rheap_st_check(st, !rc && pools, "SDP GET_LEND_CONFIG", rc);
+	if (!rc && pools)
+		rheap_st_window(st, sec, min_chunk, alignment);
+	rc = rheap_sec_chunk_reclaim(sec, 0x00007fff0000dead);
+	rheap_st_check(st, rc && rc != -EIO && !rheap_sec_dead(sec),
+		       "RECLAIM of a handle never lent refused", rc);
+	if (!rheap_mbox_stats(&calls, &irqs, &rechecks))
+		rheap_st_line(st, "# mailbox: %llu calls, %llu interrupts, %llu rechecks\n",
+			      calls, irqs, rechecks);
+	rheap_st_line(st, "1..%u\n# ffa_selftest: %s\n", st->n,
+		      st->failed ? "FAIL" : "PASS");
+}
+
+static int rheap_st_open(struct inode *inode, struct file *file)
+{
+	struct rheap_sec *sec = rheap_sec_get();
+	struct rheap_st *st;
+
+	if (IS_ERR(sec))
+		return PTR_ERR(sec);
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	st->text = kzalloc(RHEAP_ST_TEXT, GFP_KERNEL);
+	if (!st->text) {
+		kfree(st);
+		return -ENOMEM;
+	}
+	rheap_st_run(st, sec);
+	pr_info("rheap: ffa_selftest: %s (%u checks)\n",
+		st->failed ? "FAIL" : "PASS", st->n);
+	file->private_data = st;
+	return 0;
+}
+
+static ssize_t rheap_st_read(struct file *file, char __user *buf,
+			     size_t count, loff_t *pos)
+{
+	struct rheap_st *st = file->private_data;
+
+	return simple_read_from_buffer(buf, count, pos, st->text, st->len);
+}
+
+static int rheap_st_release(struct inode *inode, struct file *file)
+{
+	struct rheap_st *st = file->private_data;
+
+	kfree(st->text);
+	kfree(st);
+	return 0;
+}
+
+static const struct file_operations rheap_st_fops = {
+	.owner = THIS_MODULE,
+	.open = rheap_st_open,
+	.read = rheap_st_read,
+	.release = rheap_st_release,
+	.llseek = default_llseek,
+};
+
+void rheap_selftest_init(struct dentry *root)
+{
+	debugfs_create_file("ffa_selftest", 0400, root, NULL, &rheap_st_fops);
+}
