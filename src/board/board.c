@@ -441,6 +441,56 @@ static int board_abi_create(struct board *b)
 	return spmc_abi_create(&cfg, &b->abi);
 }
 
+/*
+ * --guest-ram: the DRAM bank at PA 0 is the guest's RAM file (QEMU maps
+ * GPA 0.. at file offset 0..), so that guest-physical addresses in FF-A
+ * calls are the board's PAs.
+ */
+static int board_guest_ram(struct board *b, const char *path)
+{
+	struct board_dram_range r = { 0 };
+	struct stat st = { 0 };
+	bool found = false;
+	int rc = 0;
+	int fd = -1;
+
+	for (uint32_t i = 0; i < board_dram_count(b) && !found; i++) {
+		found = board_dram_get(b, i, &r) == 0 && r.base == 0;
+	}
+	if (!found) {
+		board_log(b, "guest RAM %s: the platform has no DRAM bank at PA 0",
+			  path);
+		return -EINVAL;
+	}
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		board_log(b, "guest RAM %s: cannot open read-write", path);
+		return errno == ENOENT ? -ENOENT : -EINVAL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		board_log(b, "guest RAM %s: not a regular file", path);
+		close(fd);
+		return -EINVAL;
+	}
+	if ((uint64_t)st.st_size != r.size) {
+		board_log(b, "guest RAM %s is %llu bytes; the DRAM bank at PA 0 is %llu bytes",
+			  path, (unsigned long long)st.st_size,
+			  (unsigned long long)r.size);
+		close(fd);
+		return -EINVAL;
+	}
+	rc = hw_dram_nw_adopt(b->dram, 0, fd);
+	close(fd);
+	if (rc) {
+		board_log(b, "guest RAM %s: cannot back DRAM with it: %s", path,
+			  rheap_err_name(rc));
+		return rc == -ENOMEM ? rc : -EINVAL;
+	}
+	board_log_info(b, "DRAM at PA 0: guest RAM %s (%llu bytes)", path,
+		       (unsigned long long)r.size);
+	return 0;
+}
+
 int board_create(const void *tl, size_t tl_size, const struct board_opts *opts,
 		 struct board **out)
 {
@@ -475,6 +525,12 @@ int board_create(const void *tl, size_t tl_size, const struct board_opts *opts,
 	if (rc) {
 		board_log(b, "cannot back DRAM: %s", rheap_err_name(rc));
 		goto err_free;
+	}
+	if (opts->guest_ram) {
+		rc = board_guest_ram(b, opts->guest_ram);
+		if (rc) {
+			goto err_teardown;
+		}
 	}
 	if (!b->quiet) {
 		if (hw_dram_secret(b->dram)) {
@@ -797,25 +853,14 @@ static bool board_hyp_reclaim_held(int rc)
 	return rc == -EBUSY || rc == -EINVAL;
 }
 
-int board_hyp_reclaim(struct board *b, uint16_t id,
-		      struct board_hyp_reclaim_result *out)
+/* Reclaims @id's orphans as the hypervisor; the first hard error. */
+static int board_orphans_reclaim(struct board *b, uint16_t id,
+				 struct board_hyp_reclaim_result *out)
 {
-	struct board_vm *vm = NULL;
 	uint32_t cursor = 0;
 	uint64_t handle = 0;
 	int first = 0;
 
-	*out = (struct board_hyp_reclaim_result){ 0 };
-	if (id < BOARD_VM_ID_MIN || id > BOARD_VM_ID_MAX) {
-		return -EINVAL;
-	}
-	vm = board_vm_find(b, id);
-	if (!vm) {
-		return -ENOENT;
-	}
-	if (vm->connected || spmc_is_wedged(b->spmc)) {
-		return -EBUSY;
-	}
 	/* Reclaims only free slots: the walk sees each orphan once. */
 	while (spmc_orphan_next(b->spmc, id, &cursor, &handle) == 0) {
 		struct rheap_diag diag = { 0 };
@@ -830,9 +875,43 @@ int board_hyp_reclaim(struct board *b, uint16_t id,
 		if (!board_hyp_reclaim_held(rc) && first == 0) {
 			first = rc;
 		}
-		board_log(b, "hypervisor reclaim of VM 0x%04x's handle 0x%llx: %s",
+		board_log(b, "hypervisor reclaim of endpoint 0x%04x's handle 0x%llx: %s",
 			  id, (unsigned long long)handle, rheap_err_name(rc));
 	}
+	return first;
+}
+
+int board_nw_reclaim(struct board *b, struct board_hyp_reclaim_result *out)
+{
+	int rc = 0;
+
+	*out = (struct board_hyp_reclaim_result){ 0 };
+	if (b->nw_connected || spmc_is_wedged(b->spmc)) {
+		return -EBUSY;
+	}
+	/* The caller logs the counts. */
+	rc = board_orphans_reclaim(b, BOARD_NW_ENDPOINT, out);
+	return rc;
+}
+
+int board_hyp_reclaim(struct board *b, uint16_t id,
+		      struct board_hyp_reclaim_result *out)
+{
+	struct board_vm *vm = NULL;
+	int first = 0;
+
+	*out = (struct board_hyp_reclaim_result){ 0 };
+	if (id < BOARD_VM_ID_MIN || id > BOARD_VM_ID_MAX) {
+		return -EINVAL;
+	}
+	vm = board_vm_find(b, id);
+	if (!vm) {
+		return -ENOENT;
+	}
+	if (vm->connected || spmc_is_wedged(b->spmc)) {
+		return -EBUSY;
+	}
+	first = board_orphans_reclaim(b, id, out);
 	/* Nothing left: the lingering ID frees its SPMC table entry. */
 	if (out->held == 0 && spmc_endpoint_remove(b->spmc, id) == 0) {
 		board_vm_slot_drop(b, (uint32_t)(vm - b->vms));

@@ -88,6 +88,10 @@ struct hw_bus;
  *              created mode 0700 if missing (an existing one must be a
  *              directory of the board's user; it is made 0700); NULL: no
  *              sink, DISPLAY_OPEN answers -EOPNOTSUPP
+ * @guest_ram:  optional file backing the NW DRAM bank at PA 0 instead of
+ *              a new memfd (a guest's RAM, QEMU memory-backend-file
+ *              share=on; docs/ffa-mailbox.md): opened O_RDWR, its size
+ *              must equal the bank's; NULL: a memfd as usual
  */
 struct board_opts {
 	const char *keys_path;
@@ -96,6 +100,7 @@ struct board_opts {
 	bool debug_dump;
 	bool quiet;
 	const char *sink_dir;
+	const char *guest_ram;
 };
 
 /**
@@ -223,8 +228,10 @@ struct board;
  *
  * Return: 0; -EINVAL for a rejected TL, DTB or key file, or a platform
  * the board cannot model (static pools the TZASC cannot hold, a pool
- * outside DRAM); -ENOENT if the TL has no FDT entry or the key file does
- * not exist; -ENOSPC if a platform table is full; -ENOMEM.
+ * outside DRAM), or a guest RAM file the board cannot use (no DRAM bank
+ * at PA 0, another size, not a regular file; logged with the sizes);
+ * -ENOENT if the TL has no FDT entry or the key file or guest RAM file
+ * does not exist; -ENOSPC if a platform table is full; -ENOMEM.
  */
 int board_create(const void *tl, size_t tl_size, const struct board_opts *opts,
 		 struct board **out);
@@ -333,6 +340,23 @@ struct board_hyp_reclaim_result {
  */
 int board_hyp_reclaim(struct board *b, uint16_t id,
 		      struct board_hyp_reclaim_result *out);
+
+/**
+ * board_nw_reclaim() - reclaim what a dead host NW endpoint left behind
+ * @b:   the board
+ * @out: counts, written on every path
+ *
+ * For a NW whose memory belongs to the board's operator, not to the NW
+ * (the ivshmem guest: its RAM is the --guest-ram file, and the next guest
+ * boots on it): after board_nw_disconnect(), every orphan the host
+ * endpoint left is reclaimed as the hypervisor (scrubbed, unprotected,
+ * back in the DRAM file), as board_hyp_reclaim() does for a VM.
+ *
+ * Return: 0 (DONATEs and held shares counted in @out->held); -EBUSY if
+ * the NW endpoint is connected or the SPMC is wedged; the first platform
+ * error of a reclaim.
+ */
+int board_nw_reclaim(struct board *b, struct board_hyp_reclaim_result *out);
 
 /**
  * board_call() - the in-process SMC conduit

@@ -68,6 +68,7 @@ struct board_server {
 	int wake[2];
 	volatile sig_atomic_t stop;
 	bool once;
+	const struct board_server_source *src;
 	uint64_t conn_seq;
 	struct board_conn conns[BOARD_SERVER_MAX_CONNS];
 };
@@ -253,6 +254,12 @@ int board_server_adopt(struct board_server *s, int fd)
 void board_server_set_once(struct board_server *s, bool once)
 {
 	s->once = once;
+}
+
+void board_server_set_source(struct board_server *s,
+			     const struct board_server_source *src)
+{
+	s->src = src;
 }
 
 void board_server_stop(struct board_server *s)
@@ -685,8 +692,10 @@ static void board_server_accept(struct board_server *s)
 
 int board_server_run(struct board_server *s)
 {
-	struct pollfd fds[2 + BOARD_SERVER_MAX_CONNS] = { { 0 } };
-	struct board_conn *owner[2 + BOARD_SERVER_MAX_CONNS] = { NULL };
+	enum { POLL_MAX = 2 + BOARD_SERVER_MAX_CONNS + BOARD_SERVER_SOURCE_FDS };
+	struct pollfd fds[POLL_MAX] = { { 0 } };
+	struct board_conn *owner[POLL_MAX] = { NULL };
+	nfds_t src_first = POLL_MAX;
 
 	while (!s->stop) {
 		nfds_t n = 0;
@@ -705,6 +714,17 @@ int board_server_run(struct board_server *s)
 				owner[n++] = &s->conns[i];
 			}
 		}
+		src_first = n;
+		if (s->src) {
+			int sfd[BOARD_SERVER_SOURCE_FDS] = { 0 };
+			uint32_t count = s->src->fds(s->src->ctx, sfd,
+						     BOARD_SERVER_SOURCE_FDS);
+
+			for (uint32_t i = 0; i < count && i < BOARD_SERVER_SOURCE_FDS; i++) {
+				fds[n] = (struct pollfd){ .fd = sfd[i], .events = POLLIN };
+				owner[n++] = NULL;
+			}
+		}
 		ready = poll(fds, n, -1);
 		if (ready < 0) {
 			if (errno == EINTR) {
@@ -716,7 +736,10 @@ int board_server_run(struct board_server *s)
 			if (!fds[i].revents) {
 				continue;
 			}
-			if (fds[i].fd == s->wake[0]) {
+			if (i >= src_first) {
+				s->src->event(s->src->ctx, fds[i].fd,
+					      fds[i].revents);
+			} else if (fds[i].fd == s->wake[0]) {
 				char drain[16] = { 0 };
 
 				while (read(s->wake[0], drain, sizeof(drain)) > 0) {

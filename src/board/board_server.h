@@ -33,6 +33,7 @@
 #define RHEAP_SRC_BOARD_BOARD_SERVER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "board/board.h"
 
@@ -81,6 +82,33 @@ int board_server_adopt(struct board_server *s, int fd);
  * @once: true to stop then
  */
 void board_server_set_once(struct board_server *s, bool once);
+
+/** Descriptors one extra poll source may have polled at once. */
+#define BOARD_SERVER_SOURCE_FDS 4u
+
+/**
+ * struct board_server_source - another transport served by the same loop
+ * (the ivshmem mailbox, board_ivshmem.h)
+ * @fds:   fills up to @max descriptors to poll for input, asked before
+ *         every poll(); returns how many
+ * @event: one of those descriptors polled ready (@revents from poll());
+ *         may close or replace any of them: a stale descriptor number
+ *         may be reported, the handler must tolerate a spurious call
+ * @ctx:   passed to both
+ */
+struct board_server_source {
+	uint32_t (*fds)(void *ctx, int *fds, uint32_t max);
+	void (*event)(void *ctx, int fd, short revents);
+	void *ctx;
+};
+
+/**
+ * board_server_set_source() - serve one more transport in the loop
+ * @s:   the server
+ * @src: the source (borrowed; must outlive the loop), or NULL for none
+ */
+void board_server_set_source(struct board_server *s,
+			     const struct board_server_source *src);
 
 /**
  * board_server_run() - the poll() loop

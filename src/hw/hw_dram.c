@@ -1261,6 +1261,34 @@ int hw_dram_nw_range_get(const struct hw_dram *dram, uint32_t index,
 	return 0;
 }
 
+int hw_dram_nw_adopt(struct hw_dram *dram, uint64_t base, int fd)
+{
+	struct dram_backing *b = NULL;
+	struct stat st = { 0 };
+	int dup_fd = -1;
+
+	for (uint32_t i = 0; i < dram->nw_count && !b; i++) {
+		if (dram->nw[i].base == base) {
+			b = &dram->nw[i];
+		}
+	}
+	if (!b) {
+		return -ENOENT;
+	}
+	if (b->map || b->shadow || fstat(fd, &st) != 0 ||
+	    !S_ISREG(st.st_mode) || st.st_size < 0 ||
+	    (uint64_t)st.st_size != b->size) {
+		return -EINVAL;
+	}
+	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dup_fd < 0) {
+		return -ENOMEM;
+	}
+	close(b->fd);
+	b->fd = dup_fd;
+	return 0;
+}
+
 uint32_t hw_dram_backing_count(const struct hw_dram *dram)
 {
 	return dram->nw_count + dram->carve_count;

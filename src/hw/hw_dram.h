@@ -321,6 +321,26 @@ int hw_dram_nw_range_get(const struct hw_dram *dram, uint32_t index,
 			 struct hw_dram_nw_range *out);
 
 /**
+ * hw_dram_nw_adopt() - back a NW range by a caller's file instead of its
+ * memfd (rheap-board --guest-ram: the file QEMU maps as guest RAM)
+ * @dram: the model, as hw_dram_create() returned it (no claim made, no
+ *        NW range touched yet)
+ * @base: the NW range's base PA
+ * @fd:   an O_RDWR fd of a regular file or memfd whose size equals the
+ *        range's (borrowed: the model keeps a dup())
+ *
+ * The range's memfd is closed and every later access, claim (copy into
+ * the shadow, hole punch) and unclaim goes through the file. The file
+ * system must support FALLOC_FL_PUNCH_HOLE (tmpfs, ext4, xfs, btrfs do);
+ * without it a claim of data pages fails with -ENOMEM.
+ *
+ * Return: 0; -ENOENT if no NW range starts at @base; -EINVAL if the size
+ * differs, @fd is not a regular file or the range was used already;
+ * -ENOMEM if the fd cannot be duplicated.
+ */
+int hw_dram_nw_adopt(struct hw_dram *dram, uint64_t base, int fd);
+
+/**
  * hw_dram_backing_count() - NW ranges plus carve-outs
  * @dram: the model
  *

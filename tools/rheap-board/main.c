@@ -3,6 +3,7 @@
  * rheap-board: run the secure world of the development platform.
  *
  *   rheap-board [--tl FILE] [--socket PATH] [--keys FILE] [--sink-dir DIR]
+ *               [--ivshmem SOCK] [--guest-ram FILE]
  *               [--once] [--debug-dump] [--quiet]
  *
  * Boots from the Transfer List FILE (default: the default platform's list,
@@ -14,6 +15,14 @@
  *   --keys FILE    content keys of the SDP partition (read by the board only)
  *   --sink-dir DIR the display's protected sink (docs/devices.md); default
  *                  "sink" in the socket's directory; created mode 0700
+ *   --ivshmem SOCK also be the ivshmem server of QEMU's ivshmem-doorbell
+ *                  device on SOCK, serving a Linux guest's FF-A mailbox as
+ *                  the NW endpoint 0x0001 (docs/ffa-mailbox.md); the guest
+ *                  and a socket NW client exclude each other
+ *   --guest-ram FILE  back the DRAM bank at PA 0 with FILE (the guest's
+ *                  RAM, QEMU memory-backend-file share=on) instead of a
+ *                  memfd; its size must equal the bank's (exit 1 if not,
+ *                  or if the platform has no DRAM at PA 0)
  *   --once         exit when the first NW connection ends (tests)
  *   --debug-dump   let the SDP partition answer its dump command (debug:
  *                  it defeats R1)
@@ -38,6 +47,7 @@
 #include <rheap/err.h>
 
 #include "board/board.h"
+#include "board/board_ivshmem.h"
 #include "board/board_server.h"
 
 #ifndef RHEAP_BOARD_DEFAULT_TL
@@ -56,6 +66,8 @@ struct board_main_opts {
 	const char *socket;
 	const char *keys;
 	const char *sink_dir;
+	const char *ivshmem;
+	const char *guest_ram;
 	bool once;
 	bool debug_dump;
 	bool quiet;
@@ -67,6 +79,7 @@ static void board_main_usage(FILE *f)
 {
 	fputs("usage: rheap-board [--tl FILE] [--socket PATH] [--keys FILE]"
 	      " [--sink-dir DIR]\n"
+	      "                   [--ivshmem SOCK] [--guest-ram FILE]\n"
 	      "                   [--once] [--debug-dump] [--quiet]\n"
 	      "\n"
 	      "Boots the development platform's secure world from a Transfer\n"
@@ -99,6 +112,10 @@ static int board_main_parse(int argc, char **argv, struct board_main_opts *o)
 			o->keys = argv[++i];
 		} else if (strcmp(a, "--sink-dir") == 0 && has_arg) {
 			o->sink_dir = argv[++i];
+		} else if (strcmp(a, "--ivshmem") == 0 && has_arg) {
+			o->ivshmem = argv[++i];
+		} else if (strcmp(a, "--guest-ram") == 0 && has_arg) {
+			o->guest_ram = argv[++i];
 		} else if (strcmp(a, "--once") == 0) {
 			o->once = true;
 		} else if (strcmp(a, "--debug-dump") == 0) {
@@ -200,6 +217,7 @@ int main(int argc, char **argv)
 	struct board_opts bo = { 0 };
 	struct sigaction sa = { 0 };
 	struct board_server *srv = NULL;
+	struct board_ivshmem *iv = NULL;
 	struct board *b = NULL;
 	char sock_buf[256] = { 0 };
 	char sink_buf[512] = { 0 };
@@ -230,6 +248,7 @@ int main(int argc, char **argv)
 	bo.debug_dump = o.debug_dump;
 	bo.quiet = o.quiet;
 	bo.sink_dir = o.sink_dir;
+	bo.guest_ram = o.guest_ram;
 	rc = board_create(tl, tl_size, &bo, &b);
 	free(tl);
 	if (rc) {
@@ -243,6 +262,21 @@ int main(int argc, char **argv)
 		board_destroy(b);
 		return BOARD_EXIT_USAGE;
 	}
+	if (o.ivshmem) {
+		rc = board_ivshmem_create(b, o.ivshmem, &iv);
+		if (rc) {
+			board_log(b, "cannot serve ivshmem on %s: %s", o.ivshmem,
+				  rc == -EBUSY ? "something is listening there" :
+						 rheap_strerror(rc));
+			board_server_destroy(srv);
+			board_destroy(b);
+			return BOARD_EXIT_USAGE;
+		}
+		board_server_set_source(srv, board_ivshmem_source(iv));
+		if (!o.quiet) {
+			board_log(b, "ivshmem server on %s", o.ivshmem);
+		}
+	}
 	board_server_set_once(srv, o.once);
 	board_main_server = srv;
 	sa.sa_handler = board_main_signal;
@@ -255,6 +289,7 @@ int main(int argc, char **argv)
 	}
 	rc = board_server_run(srv);
 	board_main_server = NULL;
+	board_ivshmem_destroy(iv);
 	board_server_destroy(srv);
 	if (!o.quiet) {
 		board_log(b, "shut down");
