@@ -28,6 +28,7 @@
 #include <linux/uaccess.h>
 
 #include "rheap_heap_internal.h"
+#include "rheap_sec.h"
 
 static const char *const rheap_chunk_state_names[] = {
 	[RHEAP_CHUNK_FREE] = "free",
@@ -264,24 +265,17 @@ static const struct file_operations rheap_dbg_probe_fops = {
 static struct dentry *rheap_dbg_files[4];
 
 /**
- * rheap_heap_debugfs_init() - the heaps' files in debugfs rheap/
+ * rheap_heap_debugfs_init() - the heaps' files in the module's debugfs
+ * directory (rheap_debugfs_root(), owned by rheap_main.c)
  * @hs:         the heaps
  * @test_hooks: also create probe_pa
- *
- * The directory is shared with the other parts of the module: found if
- * it exists, else created here (and removed again at exit only then).
  */
 void rheap_heap_debugfs_init(struct rheap_heaps *hs, bool test_hooks)
 {
-	struct dentry *dir = debugfs_lookup("rheap", NULL);
+	struct dentry *dir = rheap_debugfs_root();
 
-	if (!dir) {
-		dir = debugfs_create_dir("rheap", NULL);
-		hs->dbg_own = true;
-	}
 	if (IS_ERR_OR_NULL(dir))
 		return;
-	hs->dbg_dir = dir;
 	rheap_dbg_files[0] = debugfs_create_file("heaps", 0400, dir, hs,
 						 &rheap_dbg_heaps_fops);
 	rheap_dbg_files[1] = debugfs_create_file("chunks", 0400, dir, hs,
@@ -306,11 +300,4 @@ void rheap_heap_debugfs_fini(struct rheap_heaps *hs)
 		debugfs_remove(rheap_dbg_files[i]);
 		rheap_dbg_files[i] = NULL;
 	}
-	if (!hs->dbg_dir)
-		return;
-	if (hs->dbg_own)
-		debugfs_remove(hs->dbg_dir);
-	else
-		dput(hs->dbg_dir);
-	hs->dbg_dir = NULL;
 }

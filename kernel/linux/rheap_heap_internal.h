@@ -31,7 +31,6 @@
 
 #include "rheap_heap.h"
 
-struct dentry;
 struct device;
 struct dma_heap;
 struct rheap_sec;
@@ -153,8 +152,6 @@ struct rheap_heap_counters {
  * @idle_work:  idle release, armed at the next deadline
  * @counters:   statistics
  * @test_dev:   the device attach_test attaches with
- * @dbg_dir:    debugfs rheap/ (shared with the other parts)
- * @dbg_own:    whether this part created @dbg_dir
  */
 struct rheap_heaps {
 	struct mutex lock;
@@ -168,8 +165,6 @@ struct rheap_heaps {
 	struct delayed_work idle_work;
 	struct rheap_heap_counters counters;
 	struct device *test_dev;
-	struct dentry *dbg_dir;
-	bool dbg_own;
 };
 
 /* An extent: pages [first, first + pages) of the buffer's pool. */
