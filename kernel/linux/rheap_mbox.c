@@ -28,7 +28,6 @@
 #include <linux/jiffies.h>
 #include <linux/module.h>
 #include <linux/pci.h>
-#include <linux/uuid.h>
 
 #include <rheap/ffa_mailbox.h>
 #include <rheap/ffa_regs.h>
@@ -81,11 +80,6 @@ struct rheap_mbox_dev {
 	struct rheap_ffa_conduit conduit;
 	struct rheap_sec *sec;
 };
-
-/* The SDP partition (platforms/linux-guest.dts, default.dts). */
-static const uuid_t rheap_sdp_uuid =
-	UUID_INIT(0x5d0c6a1e, 0x8f3b, 0x4c27,
-		  0x9a, 0x6e, 0x2b, 0x1f, 0x7d, 0x40, 0xc3, 0xa9);
 
 static irqreturn_t rheap_mbox_irq(int irq, void *data)
 {

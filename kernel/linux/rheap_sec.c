@@ -69,6 +69,11 @@ struct rheap_sec {
 	u32 released_cap;
 };
 
+/* The SDP partition (platforms/linux-guest.dts, default.dts). */
+const uuid_t rheap_sdp_uuid =
+	UUID_INIT(0x5d0c6a1e, 0x8f3b, 0x4c27,
+		  0x9a, 0x6e, 0x2b, 0x1f, 0x7d, 0x40, 0xc3, 0xa9);
+
 static DEFINE_MUTEX(rheap_sec_pub_lock);
 static struct rheap_sec *rheap_sec_pub;
 static int rheap_sec_pub_err = -ENODEV;

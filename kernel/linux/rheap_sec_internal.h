@@ -8,8 +8,12 @@
 #define RHEAP_KERNEL_RHEAP_SEC_INTERNAL_H
 
 #include <linux/types.h>
+#include <linux/uuid.h>
 
 #include "rheap_sec.h"
+
+/* The SDP partition's FF-A UUID. */
+extern const uuid_t rheap_sdp_uuid;
 
 /*
  * struct rheap_sec_ops - what a transport provides. Calls are serialized
