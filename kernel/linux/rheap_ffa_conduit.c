@@ -219,8 +219,8 @@ static int rheap_ffa_find_sdp(struct rheap_ffa_conduit *c, const u8 uuid[16])
 	struct rheap_ffa_call call = { .func = FFA_PARTITION_INFO_GET };
 	struct rheap_ffa_call ans;
 	u64 count, size;
+	int rc, rc2, i;
 	u8 *copy;
-	int rc, i;
 
 	for (i = 0; i < 4; i++)
 		call.args.partition_info.uuid[i] =
@@ -246,8 +246,8 @@ static int rheap_ffa_find_sdp(struct rheap_ffa_conduit *c, const u8 uuid[16])
 				  &c->sdp_id);
 	kfree(copy);
 out_release:
-	i = rheap_ffa_rx_release(c);
-	return rc ? rc : i;
+	rc2 = rheap_ffa_rx_release(c);
+	return rc ? rc : rc2;
 }
 
 int rheap_ffa_conduit_negotiate(struct rheap_ffa_conduit *c,

@@ -505,6 +505,7 @@ out:
 
 int rheap_sec_chunk_reclaim(struct rheap_sec *sec, u64 handle)
 {
+	bool released = false;
 	int idx, rc;
 
 	if (handle == FFA_HANDLE_INVALID)
@@ -518,6 +519,7 @@ int rheap_sec_chunk_reclaim(struct rheap_sec *sec, u64 handle)
 	if (idx < 0) {
 		rc = rheap_sec_sdp(sec, SDP_CMD_RELEASE, lower_32_bits(handle),
 				   upper_32_bits(handle), 0, 0, NULL);
+		released = !rc;
 		/*
 		 * -ENOENT: the partition does not hold it (released before
 		 * and forgotten): the RECLAIM says whether it exists.
@@ -534,7 +536,7 @@ int rheap_sec_chunk_reclaim(struct rheap_sec *sec, u64 handle)
 	if (rc) {
 		pr_err("rheap: FFA_MEM_RECLAIM of handle 0x%llx: %d\n",
 		       (unsigned long long)handle, rc);
-		if (idx < 0)
+		if (released)
 			rheap_sec_released_add(sec, handle);
 		goto out;
 	}

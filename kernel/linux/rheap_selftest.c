@@ -150,15 +150,18 @@ static void rheap_st_window(struct rheap_st *st, struct rheap_sec *sec,
 
 #if defined(CONFIG_CONTIG_ALLOC) && PAGE_SIZE == SZ_4K
 	if (!(selftest_pa % SZ_2M)) {
-		/* CMA pageblocks with cma= over the pools, else movable. */
-		rc = -EBUSY;
+		/*
+		 * The pageblocks' own type (CMA with cma= over the pools):
+		 * another one fails or retypes the blocks on undo.
+		 */
+		int mt = MIGRATE_MOVABLE;
+
 #ifdef CONFIG_CMA
-		rc = alloc_contig_range(pfn, pfn + RHEAP_ST_PAGES, MIGRATE_CMA,
-					GFP_KERNEL);
+		if (is_migrate_cma_page(pfn_to_page(pfn)))
+			mt = MIGRATE_CMA;
 #endif
-		if (rc)
-			rc = alloc_contig_range(pfn, pfn + RHEAP_ST_PAGES,
-						MIGRATE_MOVABLE, GFP_KERNEL);
+		rc = alloc_contig_range(pfn, pfn + RHEAP_ST_PAGES, mt,
+					GFP_KERNEL);
 	}
 #endif
 	rheap_st_check(st, !rc, "test window taken from the page allocator",
