@@ -50,6 +50,7 @@
 #define VIRTIO_RHEAP_F_EVENTQ 0  /* queue 1 exists and carries events */
 #define VIRTIO_RHEAP_F_FFA 1     /* the FFA request is served */
 #define VIRTIO_RHEAP_F_DEVICES 2 /* ATTACH and DETACH are served */
+#define VIRTIO_RHEAP_F_TEE 3     /* the TEE request is served */
 
 /* Name lengths, with the NUL (rheapd's UAPI sizes). */
 #define VIRTIO_RHEAP_HEAP_NAME_MAX 64u
@@ -98,6 +99,7 @@ static_assert(offsetof(struct virtio_rheap_config, max_segs) == 24,
 #define VIRTIO_RHEAP_REQ_DETACH 0x0005u
 #define VIRTIO_RHEAP_REQ_QUERY 0x0006u
 #define VIRTIO_RHEAP_REQ_FFA 0x0100u
+#define VIRTIO_RHEAP_REQ_TEE 0x0200u
 
 /* Status codes (struct virtio_rheap_resp_hdr.status) and their errnos. */
 #define VIRTIO_RHEAP_S_OK 0u
@@ -315,6 +317,56 @@ struct virtio_rheap_ffa {
 };
 static_assert(sizeof(struct virtio_rheap_ffa) == 160,
 	      "FFA request/response is 160 bytes");
+
+/*
+ * TEE request (F_TEE): one rheapd TEE op (rheapd_uapi.h RHEAPD_OP_TEE_*,
+ * 0x10..0x15) and its payload, exactly as a program sends it to rheapd,
+ * carried to the hypervisor, which serves it on a host rheapd connection
+ * of the VM's own (docs/virtio-rheap.md section 7.8). The payload travels
+ * after the request struct and the response payload after the response
+ * struct, each at most VIRTIO_RHEAP_TEE_PAYLOAD_MAX bytes (rheapd's
+ * largest message less its 16-byte header). With F_TEE negotiated, a
+ * chain may carry up to VIRTIO_RHEAP_TEE_CHAIN_MAX readable and as many
+ * writable bytes; without it, config.max_request bounds every chain.
+ */
+#define VIRTIO_RHEAP_TEE_OP_FIRST 0x10u /* RHEAPD_OP_TEE_OPEN */
+#define VIRTIO_RHEAP_TEE_OP_LAST 0x15u  /* RHEAPD_OP_TEE_CANCEL */
+#define VIRTIO_RHEAP_TEE_OP_SHM_REGISTER 0x13u /* ..._SHM_REGISTER_FD */
+#define VIRTIO_RHEAP_TEE_PAYLOAD_MAX (128u * 1024u - 16u)
+#define VIRTIO_RHEAP_TEE_CHAIN_MAX (VIRTIO_RHEAP_TEE_PAYLOAD_MAX + 32u)
+
+/**
+ * struct virtio_rheap_tee_req - TEE request (32 bytes + payload)
+ * @op:          RHEAPD_OP_TEE_* (0x10..0x15)
+ * @payload_len: bytes of the rheapd payload that follow (0 ..
+ *               VIRTIO_RHEAP_TEE_PAYLOAD_MAX; the chain carries at least
+ *               them, bytes past them are ignored)
+ * @buffer_id:   TEE_SHM_REGISTER_FD: the buffer of this VM to register
+ *               (the program's fd, replaced); every other op: MBZ
+ */
+struct virtio_rheap_tee_req {
+	struct virtio_rheap_req_hdr hdr;
+	uint32_t op;
+	uint32_t payload_len;
+	uint64_t buffer_id;
+};
+static_assert(sizeof(struct virtio_rheap_tee_req) == 32,
+	      "TEE request is 32 bytes");
+
+/**
+ * struct virtio_rheap_tee_resp - TEE response (24 bytes + payload)
+ * @payload_len: bytes of rheapd's response payload that follow (an OK
+ *               response only; the TEE outcome, which may be a TEEC
+ *               error, is inside it)
+ * @reserved:    0
+ */
+struct virtio_rheap_tee_resp {
+	struct virtio_rheap_resp_hdr hdr;
+	uint32_t payload_len;
+	uint32_t reserved;
+};
+static_assert(sizeof(struct virtio_rheap_tee_resp) == 24,
+	      "TEE response is 24 bytes");
 
 /* Event types (struct virtio_rheap_event.type), on the eventq. */
 #define VIRTIO_RHEAP_EVT_BUFFER_REVOKED 0x1001u /* buffer gone host-side */

@@ -10,13 +10,31 @@
  *   ALLOC ok --> LIVE (handle open; the program holds the fd)
  *   LIVE --last handle copy closed (inotify)--> CLOSED
  *   LIVE --ATTACH--> attach_count + 1, --DETACH/client gone--> - 1
- *   CLOSED with attach_count 0 --> virtio FREE, struct freed
+ *   LIVE --TEE_SHM_REGISTER_FD--> tee_refs + 1, --SHM_RELEASE/client
+ *        gone--> - 1
+ *   CLOSED with attach_count 0 and tee_refs 0 --> virtio FREE, struct
+ *        freed
  *   (a FREE the device refuses is logged; the struct goes anyway: the
  *    device frees what a reset VM held)
+ *
+ * A buffer of a non-restricted (`system`) heap is the guest's own: a
+ * sealed memfd handle (khandle, as rheapd makes them), never on the
+ * device; `local` is set, the device is not told of its life, ATTACH and
+ * TEE registration of it are -EOPNOTSUPP (a device or the secure world
+ * would need the hypervisor to map guest memory: docs/vmm.md).
+ *
+ * TEE (F_TEE): the guest's programs' TEE ops go to the device as they
+ * came (VIRTIO_RHEAP_REQ_TEE), a handle fd replaced by its buffer ID.
+ * All of a guest's sessions and registrations live on one host rheapd
+ * connection of the VM, so the guest kernel keeps which of its clients
+ * owns each (struct guest_sess, struct guest_shm): another client's ID
+ * is -ENOENT here, and a client's leftovers are closed and released on
+ * the device when it goes, as rheapd does for its connections.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -32,6 +50,7 @@
 
 #include <rheap/err.h>
 #include <rheap/rheapd_uapi.h>
+#include <rheap/tee_client_api.h>
 #include <rheap/virtio_rheap.h>
 
 #include "hyp/guest.h"
@@ -51,14 +70,33 @@
 #define GUEST_HEAPS_MAX 32u
 /* Most segments of one attachment the guest passes on. */
 #define GUEST_SEGS_MAX 64u
+/* Bytes of a TEE response payload (rheapd's message less its header). */
+#define GUEST_TEE_RESP_MAX (RHEAPD_MSG_MAX - sizeof(struct rheapd_hdr))
 
 struct guest_buf {
 	uint64_t id;           /* the device's buffer_id */
 	uint64_t size;         /* bytes */
 	uint32_t heap_index;   /* device heap index */
 	uint32_t attach_count; /* attachments of any client */
+	uint32_t tee_refs;     /* TEE registrations holding it */
 	bool handle_open;      /* a copy of the handle is alive */
+	bool local;            /* system heap: the guest's own memfd */
 	struct guest_buf *next;
+};
+
+/* A TEE session of a client (the device's session ID). */
+struct guest_sess {
+	uint32_t id;
+	uint32_t client;
+	struct guest_sess *next;
+};
+
+/* A TEE registration of a client (the device's shm ID). */
+struct guest_shm {
+	uint32_t id;
+	uint32_t client;
+	struct guest_buf *buf;
+	struct guest_shm *next;
 };
 
 struct guest_attach {
@@ -88,9 +126,13 @@ struct guest_kernel {
 	uint32_t heap_count;
 	struct guest_buf *bufs;
 	struct guest_attach *attaches;
+	struct guest_sess *sessions;
+	struct guest_shm *shms;
 	struct guest_client *clients;
 	uint32_t next_client;
 	uint32_t buf_count;
+	uint64_t next_local_id;  /* local buffers' IDs count down from 2^63 */
+	uint64_t local_bytes;    /* bytes of local (system) buffers */
 	uint64_t frees_failed;
 	bool stop;
 	uint8_t msg[RHEAPD_MSG_MAX];
@@ -104,10 +146,13 @@ static void guest_buf_maybe_free(struct guest_kernel *k, struct guest_buf *b)
 {
 	int rc = 0;
 
-	if (b->handle_open || b->attach_count > 0) {
+	if (b->handle_open || b->attach_count > 0 || b->tee_refs > 0) {
 		return;
 	}
-	rc = guest_drv_free(&k->drv, b->id);
+	rc = b->local ? 0 : guest_drv_free(&k->drv, b->id);
+	if (b->local) {
+		k->local_bytes -= b->size;
+	}
 	/* A dead device (vmm gone) frees what the VM held itself. */
 	if (rc && k->drv.state == GUEST_DRV_LIVE) {
 		k->frees_failed++;
@@ -151,6 +196,17 @@ static void guest_attach_drop(struct guest_kernel *k,
 	free(a);
 }
 
+/* Bytes of heap @index the guest holds itself (local buffers). */
+static uint64_t guest_local_used(const struct guest_kernel *k, uint32_t index)
+{
+	uint64_t used = 0;
+
+	for (const struct guest_buf *b = k->bufs; b; b = b->next) {
+		used += b->local && b->heap_index == index ? b->size : 0;
+	}
+	return used;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Ops                                                                     */
 
@@ -166,20 +222,46 @@ static int guest_do_heap_list(struct guest_kernel *k, size_t *resp_len)
 		if (rc) {
 			return rc;
 		}
-		if (!(hi.flags & VIRTIO_RHEAP_HEAP_RESTRICTED)) {
-			continue;
-		}
 		memcpy(e.name, hi.name, sizeof(e.name));
 		e.heap_id = i;
-		e.flags = RHEAPD_HEAP_RESTRICTED;
-		e.capacity = hi.capacity;
-		e.used = hi.vm_used;
+		if (hi.flags & VIRTIO_RHEAP_HEAP_RESTRICTED) {
+			e.flags = RHEAPD_HEAP_RESTRICTED;
+			e.capacity = hi.capacity;
+			e.used = hi.vm_used;
+		} else {
+			/* The guest's own system heap: bounded by its RAM. */
+			e.capacity = 0;
+			e.used = guest_local_used(k, i);
+		}
 		memcpy(p + (size_t)head.count * sizeof(e), &e, sizeof(e));
 		head.count++;
 	}
 	memcpy(k->resp, &head, sizeof(head));
 	*resp_len = sizeof(head) + (size_t)head.count *
 					   sizeof(struct rheapd_heap_info);
+	return 0;
+}
+
+/* A system heap's buffer: the guest's own sealed memfd (as rheapd's). */
+static int guest_alloc_local(struct guest_kernel *k, struct guest_buf *b,
+			     const struct rheapd_alloc_args *a, int *fd)
+{
+	uint64_t size = a->size; /* page-rounded; a wrap was refused */
+	int rc = 0;
+
+	if (size > k->env->ram_size - k->local_bytes) {
+		return -ENOMEM;
+	}
+	rc = khandle_create_system(k->handles, b, size,
+				   (a->fd_flags & RHEAPD_O_ACCMODE) == 0,
+				   fd);
+	if (rc) {
+		return rc;
+	}
+	b->id = k->next_local_id--;
+	b->size = size;
+	b->local = true;
+	k->local_bytes += size;
 	return 0;
 }
 
@@ -198,12 +280,16 @@ static int guest_do_alloc(struct guest_kernel *k, const struct rheapd_req *req,
 	if (a.heap_id >= k->heap_count) {
 		return -ENOENT;
 	}
-	if (!(k->heaps[a.heap_id].flags & VIRTIO_RHEAP_HEAP_RESTRICTED)) {
-		return -EOPNOTSUPP;
-	}
 	b = calloc(1, sizeof(*b));
 	if (!b) {
 		return -ENOMEM;
+	}
+	if (!(k->heaps[a.heap_id].flags & VIRTIO_RHEAP_HEAP_RESTRICTED)) {
+		rc = guest_alloc_local(k, b, &a, &fd);
+		if (rc) {
+			goto err_free;
+		}
+		goto done;
 	}
 	rc = guest_drv_alloc(&k->drv, a.heap_id, a.len, a.fd_flags, &b->id,
 			     &b->size);
@@ -220,6 +306,7 @@ static int guest_do_alloc(struct guest_kernel *k, const struct rheapd_req *req,
 	if (rc) {
 		goto err_virtio_free;
 	}
+done:
 	b->heap_index = a.heap_id;
 	b->handle_open = true;
 	b->next = k->bufs;
@@ -266,7 +353,7 @@ static int guest_do_import(struct guest_kernel *k, int fd, size_t *resp_len)
 	r.buf_id = b->id;
 	r.size = b->size;
 	r.heap_id = b->heap_index;
-	r.flags = RHEAPD_HEAP_RESTRICTED;
+	r.flags = b->local ? 0 : RHEAPD_HEAP_RESTRICTED;
 	memcpy(r.heap, k->heaps[b->heap_index].name, sizeof(r.heap));
 	memcpy(k->resp, &r, sizeof(r));
 	*resp_len = sizeof(r);
@@ -291,6 +378,9 @@ static int guest_do_attach(struct guest_kernel *k, struct guest_client *c,
 	rc = guest_buf_from_fd(k, fd, &b);
 	if (rc) {
 		return rc;
+	}
+	if (b->local) {
+		return -EOPNOTSUPP; /* guest memory: no device path (vmm.md) */
 	}
 	a = calloc(1, sizeof(*a));
 	if (!a) {
@@ -339,9 +429,263 @@ static int guest_do_detach(struct guest_kernel *k, struct guest_client *c,
 	return -ENOENT;
 }
 
+/* ---------------------------------------------------------------------- */
+/* TEE                                                                     */
+
+static uint32_t guest_ld32(const uint8_t *p)
+{
+	uint32_t v = 0;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static struct guest_sess **guest_sess_find(struct guest_kernel *k,
+					   uint32_t client, uint32_t id)
+{
+	for (struct guest_sess **l = &k->sessions; *l; l = &(*l)->next) {
+		if ((*l)->id == id && (*l)->client == client) {
+			return l;
+		}
+	}
+	return NULL;
+}
+
+static struct guest_shm **guest_shm_find(struct guest_kernel *k,
+					 uint32_t client, uint32_t id)
+{
+	for (struct guest_shm **l = &k->shms; *l; l = &(*l)->next) {
+		if ((*l)->id == id && (*l)->client == client) {
+			return l;
+		}
+	}
+	return NULL;
+}
+
+/* The IDs a TEE request names must be the client's (as rheapd's ktee:
+ * another connection's are unknown). Short payloads are the device's to
+ * refuse. */
+static int guest_tee_owned(struct guest_kernel *k, uint32_t client,
+			   uint16_t op, const uint8_t *p, size_t n)
+{
+	switch (op) {
+	case RHEAPD_OP_TEE_CLOSE:
+	case RHEAPD_OP_TEE_CANCEL:
+	case RHEAPD_OP_TEE_INVOKE:
+		if (n >= 4u && !guest_sess_find(k, client, guest_ld32(p))) {
+			return -ENOENT;
+		}
+		if (op != RHEAPD_OP_TEE_INVOKE ||
+		    n < sizeof(struct rheapd_tee_invoke)) {
+			return 0;
+		}
+		for (uint32_t i = 0; i < RHEAPD_TEE_PARAMS; i++) {
+			const uint8_t *prm =
+				p + offsetof(struct rheapd_tee_invoke, params) +
+				i * sizeof(struct rheapd_tee_param);
+			uint32_t type = guest_ld32(prm);
+
+			if (type >= TEEC_MEMREF_PARTIAL_INPUT &&
+			    type <= TEEC_MEMREF_PARTIAL_INOUT &&
+			    !guest_shm_find(k, client, guest_ld32(prm + 4))) {
+				return -ENOENT;
+			}
+		}
+		return 0;
+	case RHEAPD_OP_TEE_SHM_RELEASE:
+		if (n >= 4u && !guest_shm_find(k, client, guest_ld32(p))) {
+			return -ENOENT;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* Record what an answered request changed. Return -ENOMEM when the
+ * bookkeeping fails (the caller undoes the request on the device). */
+static int guest_tee_record(struct guest_kernel *k, uint32_t client,
+			    uint16_t op, const uint8_t *p, size_t n,
+			    size_t resp_len, struct guest_buf *b)
+{
+	struct guest_sess **sl = NULL;
+	struct guest_shm **ml = NULL;
+
+	if (op == RHEAPD_OP_TEE_OPEN &&
+	    resp_len >= sizeof(struct rheapd_tee_open_resp)) {
+		struct rheapd_tee_open_resp o = { 0 };
+		struct guest_sess *ns = NULL;
+
+		memcpy(&o, k->resp, sizeof(o));
+		if (o.result.ret != TEEC_SUCCESS) {
+			return 0;
+		}
+		ns = calloc(1, sizeof(*ns));
+		if (!ns) {
+			return -ENOMEM;
+		}
+		*ns = (struct guest_sess){ o.session, client, k->sessions };
+		k->sessions = ns;
+	} else if (op == RHEAPD_OP_TEE_CLOSE && n >= 4u &&
+		   (sl = guest_sess_find(k, client, guest_ld32(p))) != NULL) {
+		struct guest_sess *gone = *sl;
+
+		*sl = gone->next;
+		free(gone);
+	} else if (op == RHEAPD_OP_TEE_SHM_REGISTER_FD &&
+		   resp_len >= sizeof(struct rheapd_tee_shm_resp)) {
+		struct rheapd_tee_shm_resp r = { 0 };
+		struct guest_shm *nm = calloc(1, sizeof(*nm));
+
+		if (!nm) {
+			return -ENOMEM;
+		}
+		memcpy(&r, k->resp, sizeof(r));
+		*nm = (struct guest_shm){ r.shm_id, client, b, k->shms };
+		k->shms = nm;
+		b->tee_refs++;
+	} else if (op == RHEAPD_OP_TEE_SHM_RELEASE && n >= 4u &&
+		   (ml = guest_shm_find(k, client, guest_ld32(p))) != NULL) {
+		struct guest_shm *gone = *ml;
+
+		*ml = gone->next;
+		gone->buf->tee_refs--;
+		guest_buf_maybe_free(k, gone->buf);
+		free(gone);
+	}
+	return 0;
+}
+
+static int guest_do_tee(struct guest_kernel *k, struct guest_client *c,
+			const struct rheapd_req *req, int fd, size_t *resp_len)
+{
+	const uint16_t op = req->hdr.op;
+	struct guest_buf *b = NULL;
+	uint64_t buffer_id = 0;
+	int rc = 0;
+
+	if (op == RHEAPD_OP_TEE_SHM_REGISTER_FD) {
+		if (fd < 0) {
+			return -EINVAL;
+		}
+		rc = guest_buf_from_fd(k, fd, &b);
+		if (rc) {
+			return rc;
+		}
+		if (b->local) {
+			return -EOPNOTSUPP; /* guest memory: docs/vmm.md */
+		}
+		buffer_id = b->id;
+	} else if (fd >= 0) {
+		return -EINVAL; /* as ktee: an fd the op does not take */
+	}
+	rc = guest_tee_owned(k, c->id, op, req->payload, req->payload_len);
+	if (rc) {
+		return rc;
+	}
+	rc = guest_drv_tee(&k->drv, op, buffer_id, req->payload,
+			   req->payload_len, k->resp,
+			   GUEST_TEE_RESP_MAX, resp_len);
+	if (rc) {
+		return rc;
+	}
+	rc = guest_tee_record(k, c->id, op, req->payload, req->payload_len,
+			      *resp_len, b);
+	if (rc) {
+		/* Not recorded: undo on the device, so nothing is orphaned. */
+		uint8_t undo[8] = { 0 };
+		size_t n = 0;
+
+		memcpy(undo, k->resp + (op == RHEAPD_OP_TEE_OPEN ? 8 : 0), 4);
+		(void)guest_drv_tee(&k->drv,
+				    op == RHEAPD_OP_TEE_OPEN ?
+					    RHEAPD_OP_TEE_CLOSE :
+					    RHEAPD_OP_TEE_SHM_RELEASE,
+				    0, undo, sizeof(undo), k->resp,
+				    GUEST_TEE_RESP_MAX,
+				    &n);
+	}
+	return rc;
+}
+
+/* A client went: its sessions closed, then its registrations released
+ * (rheapd's ktee_client_gone() order). */
+static void guest_tee_client_gone(struct guest_kernel *k, uint32_t client)
+{
+	struct guest_sess **sl = &k->sessions;
+	struct guest_shm **ml = &k->shms;
+
+	while (*sl) {
+		struct guest_sess *s = *sl;
+		uint8_t req[8] = { 0 };
+		size_t n = 0;
+
+		if (s->client != client) {
+			sl = &s->next;
+			continue;
+		}
+		memcpy(req, &s->id, 4);
+		(void)guest_drv_tee(&k->drv, RHEAPD_OP_TEE_CLOSE, 0, req,
+				    sizeof(req), k->resp,
+				    GUEST_TEE_RESP_MAX,
+				    &n);
+		*sl = s->next;
+		free(s);
+	}
+	while (*ml) {
+		struct guest_shm *m = *ml;
+		uint8_t req[8] = { 0 };
+		size_t n = 0;
+
+		if (m->client != client) {
+			ml = &m->next;
+			continue;
+		}
+		memcpy(req, &m->id, 4);
+		(void)guest_drv_tee(&k->drv, RHEAPD_OP_TEE_SHM_RELEASE, 0, req,
+				    sizeof(req), k->resp,
+				    GUEST_TEE_RESP_MAX,
+				    &n);
+		*ml = m->next;
+		m->buf->tee_refs--;
+		guest_buf_maybe_free(k, m->buf);
+		free(m);
+	}
+}
+
+static uint64_t guest_count_sess(const struct guest_kernel *k)
+{
+	uint64_t n = 0;
+
+	for (const struct guest_sess *s = k->sessions; s; s = s->next) {
+		n++;
+	}
+	return n;
+}
+
+static uint64_t guest_count_shm(const struct guest_kernel *k)
+{
+	uint64_t n = 0;
+
+	for (const struct guest_shm *m = k->shms; m; m = m->next) {
+		n++;
+	}
+	return n;
+}
+
+static uint64_t guest_heap_bufs(const struct guest_kernel *k, uint32_t index)
+{
+	uint64_t n = 0;
+
+	for (const struct guest_buf *b = k->bufs; b; b = b->next) {
+		n += b->heap_index == index;
+	}
+	return n;
+}
+
 static int guest_do_status(struct guest_kernel *k, size_t *resp_len)
 {
-	const size_t cap = RHEAPD_MSG_MAX - sizeof(struct rheapd_hdr);
+	const size_t cap = GUEST_TEE_RESP_MAX;
 	struct json_writer w = { 0 };
 	char *text = NULL;
 	size_t len = 0;
@@ -376,6 +720,9 @@ static int guest_do_status(struct guest_kernel *k, size_t *resp_len)
 	json_write_member_u64(&w, "interrupts", k->drv.stats.irqs);
 	json_write_member_u64(&w, "frees_failed", k->frees_failed);
 	json_write_member_u64(&w, "clients", clients);
+	json_write_member_u64(&w, "tee_sessions", guest_count_sess(k));
+	json_write_member_u64(&w, "tee_registrations", guest_count_shm(k));
+	json_write_member_u64(&w, "local_bytes", k->local_bytes);
 	json_write_member_u64(&w, "ram_pages_used",
 			      guest_pages_taken(&k->drv.pages));
 	json_write_object_end(&w);
@@ -386,17 +733,22 @@ static int guest_do_status(struct guest_kernel *k, size_t *resp_len)
 	     k->drv.state == GUEST_DRV_LIVE;
 	     i++) {
 		struct guest_heap_info hi = { 0 };
+		bool restricted = false;
 
 		if (guest_drv_heap_info(&k->drv, i, &hi) != 0) {
 			break;
 		}
+		restricted = hi.flags & VIRTIO_RHEAP_HEAP_RESTRICTED;
 		json_write_object_begin(&w);
 		json_write_member_u64(&w, "id", i);
 		json_write_member_string(&w, "name", hi.name);
-		json_write_member_bool(&w, "restricted",
-				       hi.flags & VIRTIO_RHEAP_HEAP_RESTRICTED);
-		json_write_member_u64(&w, "capacity", hi.capacity);
-		json_write_member_u64(&w, "used", hi.vm_used);
+		json_write_member_bool(&w, "restricted", restricted);
+		json_write_member_u64(&w, "capacity",
+				      restricted ? hi.capacity : 0);
+		json_write_member_u64(&w, "used",
+				      restricted ? hi.vm_used :
+						   guest_local_used(k, i));
+		json_write_member_u64(&w, "buffers", guest_heap_bufs(k, i));
 		json_write_object_end(&w);
 	}
 	json_write_array_end(&w);
@@ -408,7 +760,9 @@ static int guest_do_status(struct guest_kernel *k, size_t *resp_len)
 		json_write_member_u64(&w, "heap_id", b->heap_index);
 		json_write_member_u64(&w, "size", b->size);
 		json_write_member_bool(&w, "handle_open", b->handle_open);
+		json_write_member_bool(&w, "local", b->local);
 		json_write_member_u64(&w, "attachments", b->attach_count);
+		json_write_member_u64(&w, "tee_registrations", b->tee_refs);
 		json_write_object_end(&w);
 	}
 	json_write_array_end(&w);
@@ -455,6 +809,7 @@ static void guest_client_close(struct guest_kernel *k, struct guest_client *c)
 {
 	struct guest_attach **l = &k->attaches;
 
+	guest_tee_client_gone(k, c->id);
 	while (*l) {
 		if ((*l)->client == c->id) {
 			guest_attach_drop(k, l);
@@ -520,8 +875,15 @@ static int guest_dispatch(struct guest_kernel *k, struct guest_client *c,
 		return guest_do_detach(k, c, req);
 	case RHEAPD_OP_STATUS:
 		return guest_do_status(k, resp_len);
+	case RHEAPD_OP_TEE_OPEN:
+	case RHEAPD_OP_TEE_CLOSE:
+	case RHEAPD_OP_TEE_INVOKE:
+	case RHEAPD_OP_TEE_SHM_REGISTER_FD:
+	case RHEAPD_OP_TEE_SHM_RELEASE:
+	case RHEAPD_OP_TEE_CANCEL:
+		return guest_do_tee(k, c, req, fd, resp_len);
 	default:
-		/* DEVICE and TEE ops: no device jobs or TEE in a guest yet. */
+		/* DEVICE: no device jobs in a guest yet (docs/vmm.md). */
 		return -EOPNOTSUPP;
 	}
 }
@@ -676,6 +1038,7 @@ static void guest_teardown(struct guest_kernel *k)
 	while (k->bufs) {
 		k->bufs->handle_open = false;
 		k->bufs->attach_count = 0;
+		k->bufs->tee_refs = 0;
 		guest_buf_maybe_free(k, k->bufs);
 	}
 	khandle_table_destroy(k->handles);
@@ -706,6 +1069,7 @@ int guest_main(const struct vt_guest_env *env)
 		return -ENOMEM;
 	}
 	k->env = env;
+	k->next_local_id = UINT64_C(1) << 63;
 	k->epfd = -1;
 	k->listen_fd = -1;
 	k->sig_fd = -1;

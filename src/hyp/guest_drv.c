@@ -31,7 +31,8 @@
 	 VIRTQ_FEATURE(VIRTIO_F_INDIRECT_DESC) |                             \
 	 VIRTQ_FEATURE(VIRTIO_F_EVENT_IDX) |                                 \
 	 VIRTQ_FEATURE(VIRTIO_RHEAP_F_FFA) |                                 \
-	 VIRTQ_FEATURE(VIRTIO_RHEAP_F_DEVICES))
+	 VIRTQ_FEATURE(VIRTIO_RHEAP_F_DEVICES) |                             \
+	 VIRTQ_FEATURE(VIRTIO_RHEAP_F_TEE))
 
 /* A response area byte the device has not written. */
 #define GUEST_DRV_POISON 0xFFu
@@ -406,6 +407,10 @@ int guest_drv_init(struct guest_drv *drv, const struct vt_guest_env *env,
 		goto err_fail;
 	}
 	rc = guest_pages_alloc(&drv->pages, 1, &drv->req_gpa);
+	if (rc == 0 && guest_drv_has(drv, VIRTIO_RHEAP_F_TEE)) {
+		rc = guest_pages_alloc(&drv->pages, 2u * GUEST_DRV_TEE_PAGES,
+				       &drv->tee_gpa);
+	}
 	if (rc) {
 		goto err_fail;
 	}
@@ -743,37 +748,28 @@ static int drv_malformed(struct guest_drv *drv, const char *what,
 	return -EINVAL;
 }
 
-int guest_drv_call(struct guest_drv *drv, void *req, size_t req_len,
-		   void *resp, size_t resp_min, size_t resp_cap,
-		   size_t *resp_len)
+/*
+ * One chain {@req_len bytes at @req_gpa readable, @resp_cap bytes at
+ * @resp_gpa writable} (the request already in place, its tag @tag), the
+ * device kicked, the used element awaited; the response copied ONCE into
+ * @resp and its header checked.
+ */
+static int drv_xfer(struct guest_drv *drv, uint64_t tag, uint64_t req_gpa,
+		    size_t req_len, uint64_t resp_gpa, void *resp,
+		    size_t resp_min, size_t resp_cap, size_t *resp_len)
 {
-	uint8_t *page = NULL;
 	struct virtq_buf bufs[2] = { { 0 } };
 	struct rheap_diag diag = { 0 };
-	uint64_t tag = 0;
 	uint64_t cookie = 0;
 	uint32_t used_len = 0;
 	uint32_t status = 0;
 	int64_t deadline = 0;
 	int rc = 0;
 
-	if (drv->state != GUEST_DRV_LIVE) {
-		return -ENOENT;
-	}
-	if (req_len < sizeof(struct virtio_rheap_req_hdr) ||
-	    req_len > GUEST_DRV_REQ_AREA || resp_cap > GUEST_DRV_RESP_AREA ||
-	    resp_cap < sizeof(struct virtio_rheap_resp_hdr) ||
-	    resp_min > resp_cap) {
-		return -EINVAL;
-	}
-	tag = drv->next_tag++;
-	le_put((uint8_t *)req + 8, 8, tag);
-	page = drv->env->ram + drv->req_gpa;
-	memcpy(page, req, req_len);
-	memset(page + GUEST_DRV_REQ_AREA, GUEST_DRV_POISON, resp_cap);
-	bufs[0].gpa = drv->req_gpa;
+	memset(drv->env->ram + resp_gpa, GUEST_DRV_POISON, resp_cap);
+	bufs[0].gpa = req_gpa;
 	bufs[0].len = (uint32_t)req_len;
-	bufs[1].gpa = drv->req_gpa + GUEST_DRV_REQ_AREA;
+	bufs[1].gpa = resp_gpa;
 	bufs[1].len = (uint32_t)resp_cap;
 	rc = virtq_drv_add(&drv->vq, bufs, 1, 1, NULL, tag, &diag);
 	if (rc < 0) {
@@ -814,7 +810,7 @@ int guest_drv_call(struct guest_drv *drv, void *req, size_t req_len,
 	}
 	drv->stats.requests++;
 	/* One copy of what the device wrote; every check on the copy. */
-	memcpy(resp, page + GUEST_DRV_REQ_AREA, resp_cap);
+	memcpy(resp, drv->env->ram + resp_gpa, resp_cap);
 	*resp_len = used_len;
 	/* virtq refuses a used.len above the chain's writable bytes. */
 	if (cookie != tag || used_len > resp_cap) {
@@ -830,6 +826,29 @@ int guest_drv_call(struct guest_drv *drv, void *req, size_t req_len,
 		return drv_malformed(drv, "response", &diag);
 	}
 	return virtio_rheap_status_to_errno(status);
+}
+
+int guest_drv_call(struct guest_drv *drv, void *req, size_t req_len,
+		   void *resp, size_t resp_min, size_t resp_cap,
+		   size_t *resp_len)
+{
+	uint64_t tag = 0;
+
+	if (drv->state != GUEST_DRV_LIVE) {
+		return -ENOENT;
+	}
+	if (req_len < sizeof(struct virtio_rheap_req_hdr) ||
+	    req_len > GUEST_DRV_REQ_AREA || resp_cap > GUEST_DRV_RESP_AREA ||
+	    resp_cap < sizeof(struct virtio_rheap_resp_hdr) ||
+	    resp_min > resp_cap) {
+		return -EINVAL;
+	}
+	tag = drv->next_tag++;
+	le_put((uint8_t *)req + 8, 8, tag);
+	memcpy(drv->env->ram + drv->req_gpa, req, req_len);
+	return drv_xfer(drv, tag, drv->req_gpa, req_len,
+			drv->req_gpa + GUEST_DRV_REQ_AREA, resp, resp_min,
+			resp_cap, resp_len);
 }
 
 /* Request header with @type (the tag is set by guest_drv_call()). */
@@ -1025,4 +1044,87 @@ int guest_drv_ffa(struct guest_drv *drv, uint64_t x[VIRTIO_RHEAP_FFA_REGS])
 		return drv_malformed(drv, "FFA response", &diag);
 	}
 	return 0;
+}
+
+int guest_drv_tee_decode(const uint8_t *resp, size_t len,
+			 uint32_t *payload_len, struct rheap_diag *diag)
+{
+	uint32_t n = 0;
+
+	if (len < sizeof(struct virtio_rheap_tee_resp)) {
+		return wire_reject_lim(diag, "used.len", len,
+				       "is shorter than the TEE response",
+				       sizeof(struct virtio_rheap_tee_resp));
+	}
+	n = wire_get32(resp + 16);
+	if (wire_get32(resp + 20) != 0) {
+		return wire_reject(diag, "tee.reserved", wire_get32(resp + 20),
+				   "must be zero");
+	}
+	if (n != len - sizeof(struct virtio_rheap_tee_resp)) {
+		return wire_reject_lim(diag, "tee.payload_len", n,
+				       "is not the bytes written after the "
+				       "struct",
+				       len - sizeof(struct virtio_rheap_tee_resp));
+	}
+	*payload_len = n;
+	return 0;
+}
+
+int guest_drv_tee(struct guest_drv *drv, uint32_t op, uint64_t buffer_id,
+		  const void *payload, size_t payload_len, void *resp,
+		  size_t resp_cap, size_t *resp_len)
+{
+	const size_t area = (size_t)GUEST_DRV_TEE_PAGES * GUEST_PAGE_SIZE;
+	uint8_t *req = NULL;
+	uint8_t *out = NULL;
+	struct rheap_diag diag = { 0 };
+	uint64_t tag = 0;
+	uint32_t n = 0;
+	size_t len = 0;
+	int rc = 0;
+
+	if (drv->state != GUEST_DRV_LIVE) {
+		return -ENOENT;
+	}
+	if (!guest_drv_has(drv, VIRTIO_RHEAP_F_TEE)) {
+		return -EOPNOTSUPP;
+	}
+	if (payload_len > VIRTIO_RHEAP_TEE_PAYLOAD_MAX ||
+	    resp_cap > VIRTIO_RHEAP_TEE_PAYLOAD_MAX) {
+		return -EINVAL;
+	}
+	out = malloc(area);
+	if (!out) {
+		return -ENOMEM;
+	}
+	tag = drv->next_tag++;
+	req = drv->env->ram + drv->tee_gpa;
+	memset(req, 0, sizeof(struct virtio_rheap_tee_req));
+	req_hdr(req, VIRTIO_RHEAP_REQ_TEE);
+	le_put(req + 8, 8, tag);
+	le_put(req + 16, 4, op);
+	le_put(req + 20, 4, payload_len);
+	le_put(req + 24, 8, buffer_id);
+	if (payload_len) {
+		memcpy(req + sizeof(struct virtio_rheap_tee_req), payload,
+		       payload_len);
+	}
+	rc = drv_xfer(drv, tag, drv->tee_gpa,
+		      sizeof(struct virtio_rheap_tee_req) + payload_len,
+		      drv->tee_gpa + area, out,
+		      sizeof(struct virtio_rheap_tee_resp),
+		      sizeof(struct virtio_rheap_tee_resp) + resp_cap, &len);
+	if (rc == 0) {
+		rc = guest_drv_tee_decode(out, len, &n, &diag);
+		if (rc) {
+			rc = drv_malformed(drv, "TEE response", &diag);
+		} else {
+			memcpy(resp, out + sizeof(struct virtio_rheap_tee_resp),
+			       n);
+			*resp_len = n;
+		}
+	}
+	free(out);
+	return rc;
 }

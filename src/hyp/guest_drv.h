@@ -53,6 +53,10 @@
 /* Request bytes at the start of the request page; the response follows. */
 #define GUEST_DRV_REQ_AREA 256u
 #define GUEST_DRV_RESP_AREA (GUEST_PAGE_SIZE - GUEST_DRV_REQ_AREA)
+/* Pages of each half (request, then response) of the TEE area: a whole
+ * VIRTIO_RHEAP_TEE_CHAIN_MAX each. */
+#define GUEST_DRV_TEE_PAGES                                                  \
+	((VIRTIO_RHEAP_TEE_CHAIN_MAX + GUEST_PAGE_SIZE - 1u) / GUEST_PAGE_SIZE)
 
 /* virtio 1.2 §2.1 device status bits. */
 #define GUEST_ST_ACKNOWLEDGE 1u
@@ -108,6 +112,8 @@ struct guest_drv_stats {
  * @ring_gpa:   first ring page (desc, then avail, then used pages)
  * @ring_pages: pages of the rings
  * @req_gpa:    the request page
+ * @tee_gpa:    F_TEE: the TEE area (2 * GUEST_DRV_TEE_PAGES pages: the
+ *              request half, then the response half); else 0
  * @next_tag:   the next request's tag
  * @timeout_ms: how long a request may take
  * @stats:      counters
@@ -126,6 +132,7 @@ struct guest_drv {
 	uint64_t ring_gpa;
 	uint32_t ring_pages;
 	uint64_t req_gpa;
+	uint64_t tee_gpa;
 	uint64_t next_tag;
 	int timeout_ms;
 	struct guest_drv_stats stats;
@@ -191,7 +198,8 @@ int guest_mmio_write(const struct vt_guest_env *env, uint32_t offset,
  *
  * virtio 1.2 §3.1.1 in order: reset, MagicValue/Version/DeviceID checks,
  * ACKNOWLEDGE, DRIVER, device features (both words), driver features =
- * offered ∩ {VERSION_1, INDIRECT_DESC, EVENT_IDX, F_FFA, F_DEVICES},
+ * offered ∩ {VERSION_1, INDIRECT_DESC, EVENT_IDX, F_FFA, F_DEVICES,
+ * F_TEE} (F_TEE: the TEE area taken too),
  * FEATURES_OK and its read-back, queue 0 (QueueReady must read 0,
  * QueueNumMax not 0, size min(QueueNumMax, GUEST_DRV_QUEUE_SIZE) rounded
  * down to a power of two, rings in fresh guest pages, QueueReady),
@@ -467,5 +475,38 @@ int guest_drv_attach_decode(const uint8_t *resp, size_t len, uint32_t max_segs,
 int guest_drv_ffa_decode(const uint8_t *resp, size_t len,
 			 uint64_t x[VIRTIO_RHEAP_FFA_REGS],
 			 struct rheap_diag *diag);
+
+/**
+ * guest_drv_tee() - TEE: one rheapd TEE op carried to the hypervisor
+ * @drv:         driver
+ * @op:          RHEAPD_OP_TEE_*
+ * @buffer_id:   TEE_SHM_REGISTER_FD: the VM's buffer; else 0
+ * @payload:     the rheapd request payload
+ * @payload_len: its bytes (<= VIRTIO_RHEAP_TEE_PAYLOAD_MAX)
+ * @resp:        out: rheapd's response payload
+ * @resp_cap:    bytes at @resp (<= VIRTIO_RHEAP_TEE_PAYLOAD_MAX), offered
+ *               to the device after the 24-byte response struct
+ * @resp_len:    out: payload bytes
+ *
+ * Return: 0; common errors; -EOPNOTSUPP F_TEE not negotiated; -EINVAL
+ * also a length above the limit or a malformed response
+ * (guest_drv_tee_decode()).
+ */
+int guest_drv_tee(struct guest_drv *drv, uint32_t op, uint64_t buffer_id,
+		  const void *payload, size_t payload_len, void *resp,
+		  size_t resp_cap, size_t *resp_len);
+
+/**
+ * guest_drv_tee_decode() - the body of an OK TEE response
+ * @resp:        response bytes
+ * @len:         bytes at @resp
+ * @payload_len: out on success: the payload's bytes (at @resp + 24)
+ * @diag:        out on -EINVAL, may be NULL
+ *
+ * Return: 0; -EINVAL @len below 24, reserved not 0, payload_len not the
+ * bytes the device wrote after the struct.
+ */
+int guest_drv_tee_decode(const uint8_t *resp, size_t len,
+			 uint32_t *payload_len, struct rheap_diag *diag);
 
 #endif /* RHEAP_SRC_HYP_GUEST_DRV_H */

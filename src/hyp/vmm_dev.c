@@ -200,9 +200,10 @@ static uint32_t vmm_dev_queue_ready(struct vmm_vm *vm)
 		.size = vm->q_num,
 		.features = vm->drv_features & VIRTQ_FEATURES_KNOWN,
 	};
+	bool tee = (vm->drv_features & VIRTQ_FEATURE(VIRTIO_RHEAP_F_TEE)) != 0;
 	struct virtq_dev_limits lim = {
-		.max_readable = VMM_MAX_REQUEST,
-		.max_writable = VMM_MAX_RESPONSE,
+		.max_readable = tee ? VMM_TEE_CHAIN_MAX : VMM_MAX_REQUEST,
+		.max_writable = tee ? VMM_TEE_CHAIN_MAX : VMM_MAX_RESPONSE,
 		.zero_len_ok = false,
 	};
 	struct rheap_diag diag = { 0 };
@@ -452,12 +453,6 @@ static struct vmm_att *vmm_att_find(struct vmm_vm *vm, uint64_t id)
 	return NULL;
 }
 
-/* The response under construction. */
-struct vmm_resp {
-	uint8_t b[VMM_MAX_RESPONSE];
-	uint32_t len;
-};
-
 /* The type's fixed part: its struct's size, all of it read. */
 static int vmm_req_decode_body(const uint8_t *q, uint32_t qlen,
 			       uint64_t features, uint32_t heap_count,
@@ -531,6 +526,25 @@ static int vmm_req_decode_body(const uint8_t *q, uint32_t qlen,
 			return -EOPNOTSUPP;
 		}
 		out->id = ld64(q + 16);
+		return 0;
+	case VIRTIO_RHEAP_REQ_TEE:
+		if (qlen < sizeof(struct virtio_rheap_tee_req)) {
+			return -EINVAL;
+		}
+		if (!(features & VIRTQ_FEATURE(VIRTIO_RHEAP_F_TEE))) {
+			return -EOPNOTSUPP;
+		}
+		out->tee_op = ld32(q + 16);
+		out->payload_len = ld32(q + 20);
+		out->id = ld64(q + 24);
+		if (out->tee_op < VIRTIO_RHEAP_TEE_OP_FIRST ||
+		    out->tee_op > VIRTIO_RHEAP_TEE_OP_LAST ||
+		    out->payload_len > VIRTIO_RHEAP_TEE_PAYLOAD_MAX ||
+		    out->payload_len > qlen - sizeof(struct virtio_rheap_tee_req) ||
+		    (out->tee_op == VIRTIO_RHEAP_TEE_OP_SHM_REGISTER) !=
+			    (out->id != 0)) {
+			return -EINVAL;
+		}
 		return 0;
 	case VIRTIO_RHEAP_REQ_FFA:
 		if (qlen < sizeof(struct virtio_rheap_ffa)) {
@@ -647,7 +661,7 @@ static int vmm_req_free(struct vmm_vm *vm, const struct vmm_req *q,
 		vmm_deny(vm, "FREE", id, "not a buffer of this VM");
 		return -ENOENT;
 	}
-	if (b->attach_count) {
+	if (b->attach_count || b->tee_refs) {
 		return -EBUSY;
 	}
 	close(b->fd);
@@ -825,6 +839,8 @@ static const char *vmm_req_name(uint32_t type)
 		return "QUERY";
 	case VIRTIO_RHEAP_REQ_FFA:
 		return "FFA";
+	case VIRTIO_RHEAP_REQ_TEE:
+		return "TEE";
 	default:
 		return "UNKNOWN";
 	}
@@ -834,7 +850,7 @@ static const char *vmm_req_name(uint32_t type)
 static uint32_t vmm_dev_serve(struct vmm_vm *vm, const struct virtq_seg *segs,
 			      const struct virtq_chain *ch)
 {
-	static uint8_t q[VMM_MAX_REQUEST];
+	static uint8_t q[VMM_TEE_CHAIN_MAX];
 	static struct vmm_resp r;
 	struct vmm_req req = { 0 };
 	uint32_t qlen = 0;
@@ -877,6 +893,11 @@ static uint32_t vmm_dev_serve(struct vmm_vm *vm, const struct virtq_seg *segs,
 			break;
 		case VIRTIO_RHEAP_REQ_QUERY:
 			rc = vmm_req_query(vm, &req, &r);
+			break;
+		case VIRTIO_RHEAP_REQ_TEE:
+			rc = vmm_tee_call(vm, &req,
+					  q + sizeof(struct virtio_rheap_tee_req),
+					  ch->writable_len, &r);
 			break;
 		default: /* FFA: the decoder knows no other type */
 			rc = vmm_req_ffa(vm, &req, &r);
@@ -973,6 +994,8 @@ void vmm_dev_kick(struct vmm_vm *vm)
 /* Everything the VM holds on the host goes (its death, or the vmm's end). */
 void vmm_dev_release(struct vmm_vm *vm)
 {
+	/* Registrations hold buffers on the host: they go first. */
+	vmm_tee_release(vm);
 	for (uint32_t i = 0; vm->atts && i < vm->vmm->cfg.quota_attachments; i++) {
 		vm->atts[i] = (struct vmm_att){ 0 };
 	}

@@ -21,6 +21,8 @@
 #include "hyp/vmm.h"
 #include "hyp/vtransport.h"
 
+struct lib_conn;
+
 #define VMM_PAGE_SIZE 4096u
 /** Largest queue the device offers (QueueNumMax of the requestq). */
 #define VMM_QUEUE_NUM_MAX 256u
@@ -28,6 +30,11 @@
 #define VMM_MAX_REQUEST 4096u
 /** Bytes of the largest response written. */
 #define VMM_MAX_RESPONSE 4096u
+/** Chain limits (both directions) once F_TEE is negotiated. */
+#define VMM_TEE_CHAIN_MAX VIRTIO_RHEAP_TEE_CHAIN_MAX
+/** TEE sessions and registrations a VM holds at once (vmm_tee.c). */
+#define VMM_TEE_SESSIONS 64u
+#define VMM_TEE_SHMS 64u
 /** Segments an ATTACH response carries at most (config.max_segs). */
 #define VMM_MAX_SEGS 16u
 /** Chain segments the device accepts (readable + writable). */
@@ -61,7 +68,8 @@
 	 VIRTQ_FEATURE(VIRTIO_F_EVENT_IDX) |                                   \
 	 VIRTQ_FEATURE(VIRTIO_F_INDIRECT_DESC) |                               \
 	 VIRTQ_FEATURE(VIRTIO_RHEAP_F_FFA) |                                   \
-	 VIRTQ_FEATURE(VIRTIO_RHEAP_F_DEVICES))
+	 VIRTQ_FEATURE(VIRTIO_RHEAP_F_DEVICES) |                               \
+	 VIRTQ_FEATURE(VIRTIO_RHEAP_F_TEE))
 
 /** One buffer of a VM: its handle on host rheapd under a VM-local ID. */
 struct vmm_buf {
@@ -70,6 +78,7 @@ struct vmm_buf {
 	uint64_t size;         /* bytes */
 	uint32_t heap_index;   /* into vmm.heaps */
 	uint32_t attach_count; /* this VM's attachments of it */
+	uint32_t tee_refs;     /* its TEE registrations (FREE: -EBUSY) */
 };
 
 /** One attachment of a VM. */
@@ -100,6 +109,12 @@ struct vmm_share {
 	uint32_t range_count;
 	uint64_t first_page[VMM_MAX_RANGES];
 	uint32_t page_count[VMM_MAX_RANGES];
+};
+
+/** One TEE registration of a VM (rheapd's shm ID on its connection). */
+struct vmm_tee_shm {
+	uint32_t id;     /* 0: free slot */
+	uint64_t buf_id; /* the VM's buffer it holds */
 };
 
 /* Page states of the stage-2 model (vmm_vm.pages). */
@@ -159,6 +174,13 @@ struct vmm_vm {
 	struct rheap_heap *heaps[VMM_MAX_HEAPS];
 	struct vmm_vdev devs[VMM_MAX_DEVICES];
 	uint32_t dev_count;
+
+	/* TEE (vmm_tee.c): the VM's host rheapd connection, opened at its
+	 * first TEE request, closed at reset/death (rheapd then drops the
+	 * VM's sessions and registrations), and the IDs it owns. */
+	struct lib_conn *tee;
+	uint32_t tee_sessions[VMM_TEE_SESSIONS]; /* 0: free slot */
+	struct vmm_tee_shm tee_shms[VMM_TEE_SHMS];
 
 	/* Stage-2 model and FF-A. */
 	uint8_t *pages; /* VMM_PAGE_* per guest page */
@@ -221,7 +243,11 @@ void vmm_deny(struct vmm_vm *vm, const char *request, uint64_t id,
  * @flags:      ATTACH: VIRTIO_RHEAP_ATTACH_* bits only
  * @x:          FFA: the guest's x0..x17 (untrusted values, the FF-A layer
  *              checks them)
+ * @tee_op:     TEE: RHEAPD_OP_TEE_* (0x10..0x15)
+ * @payload_len: TEE: bytes of the rheapd payload, at offset 32 of the
+ *              request bytes (inside them: checked)
  *
+ * TEE: @id is the buffer of TEE_SHM_REGISTER_FD (0 for the other ops).
  * Fields a type does not use are 0. Decoded from a copy of guest memory;
  * holds no pointer into it.
  */
@@ -236,6 +262,8 @@ struct vmm_req {
 	char device[VIRTIO_RHEAP_DEVICE_NAME_MAX];
 	uint32_t flags;
 	uint64_t x[VIRTIO_RHEAP_FFA_REGS];
+	uint32_t tee_op;
+	uint32_t payload_len;
 };
 
 /* vmm_dev.c */
@@ -258,8 +286,12 @@ struct vmm_req {
  * Return: 0; -EINVAL short, a reserved/MBZ field not 0, ALLOC length 0 or
  * fd_flags outside VIRTIO_RHEAP_VALID_FD_FLAGS, an ATTACH device name
  * empty, unterminated or not NUL padded, ATTACH flags unknown;
+ * TEE: payload_len above VIRTIO_RHEAP_TEE_PAYLOAD_MAX or past @qlen,
+ * an op outside 0x10..0x15, buffer_id not 0 for an op other than
+ * TEE_SHM_REGISTER_FD or 0 for it (-EINVAL);
  * -EOPNOTSUPP an unknown type, or ATTACH/DETACH without
- * VIRTIO_RHEAP_F_DEVICES, FFA without VIRTIO_RHEAP_F_FFA; -ENOENT a heap
+ * VIRTIO_RHEAP_F_DEVICES, FFA without VIRTIO_RHEAP_F_FFA, TEE without
+ * VIRTIO_RHEAP_F_TEE; -ENOENT a heap
  * index >= @heap_count; -EOVERFLOW an ALLOC length that wraps when
  * rounded up to a page.
  */
@@ -284,6 +316,43 @@ void vmm_dev_reset(struct vmm_vm *vm);
 int vmm_dev_mmio(struct vmm_vm *vm);
 void vmm_dev_kick(struct vmm_vm *vm);
 void vmm_dev_release(struct vmm_vm *vm);
+
+/**
+ * struct vmm_resp - a response under construction (vmm_dev.c builds it,
+ * then copies it into the chain's writable buffers)
+ */
+struct vmm_resp {
+	uint8_t b[VMM_TEE_CHAIN_MAX];
+	uint32_t len;
+};
+
+/* vmm_tee.c */
+/**
+ * vmm_tee_call() - serve a VM's TEE request (F_TEE) on its host rheapd
+ * connection
+ * @vm:       the VM
+ * @q:        the decoded request
+ * @payload:  its payload (@q->payload_len bytes, a copy)
+ * @writable: bytes the chain's response buffers hold
+ * @r:        out: the response (header left to the caller)
+ *
+ * The VM's own IDs only: a session, registration or buffer it does not
+ * hold is -ENOENT and a denial, before anything reaches the host. The
+ * response buffers must hold the op's whole response (INVOKE: as many
+ * bytes as its request) or -ENOSPC, also before the host sees it.
+ *
+ * Return: 0 or the host's status (rheapd's errno); -ENOMEM the VM's
+ * session or registration table is full (a denial); -ENOENT the host
+ * rheapd went away.
+ */
+int vmm_tee_call(struct vmm_vm *vm, const struct vmm_req *q,
+		 const uint8_t *payload, uint64_t writable, struct vmm_resp *r);
+/**
+ * vmm_tee_release() - close the VM's host TEE connection (rheapd drops
+ * its sessions and registrations) and forget its IDs
+ * @vm: the VM
+ */
+void vmm_tee_release(struct vmm_vm *vm);
 
 /* vmm_ffa.c */
 /**

@@ -8,17 +8,21 @@
  * Input: byte 0 picks the mode (value % 3), the rest is mode-specific.
  *
  * Mode 0, vmm_req_decode(). Byte 1: negotiated features (bit 0
- * F_DEVICES, bit 1 F_FFA, bit 2 an unknown bit 63), byte 2: heap count
+ * F_DEVICES, bit 1 F_FFA, bit 2 an unknown bit 63, bit 3 F_TEE), byte 2:
+ * heap count
  * (% 17), the rest: the request. Properties: the result is 0 or one of
  * -EINVAL, -ENOENT, -EOVERFLOW, -EOPNOTSUPP; type and tag are set iff the
  * header fits; -EOPNOTSUPP only for an unknown type or a missing feature;
  * an accepted request has its fields within bounds (heap index below the
  * count, ALLOC length >= 1 with size its page round-up, fd_flags valid, a
  * NUL-terminated NUL-padded device name of 1..31 characters, known ATTACH
- * flags, unused fields 0), and re-encoding it gives back exactly the
+ * flags, a TEE op in 0x10..0x15 with its payload inside the request and
+ * a buffer ID exactly for TEE_SHM_REGISTER_FD, unused fields 0), and
+ * re-encoding it gives back exactly the
  * type's bytes of the input (a decoder that accepts only canonical
  * requests), which decode again to the same value; the bytes past the
- * type's struct never change the outcome.
+ * type's struct (TEE: past the struct and its payload) never change the
+ * outcome.
  *
  * Mode 1, vmm_ffa_stage2_check() + vmm_ffa_translate(). A VM with 64
  * pages of RAM at PA 0xA000_0000, its page table (OWNED/SHARED/LENT from
@@ -158,13 +162,31 @@ static size_t req_struct_size(uint32_t type)
 		return sizeof(struct virtio_rheap_detach_req);
 	case VIRTIO_RHEAP_REQ_FFA:
 		return sizeof(struct virtio_rheap_ffa);
+	case VIRTIO_RHEAP_REQ_TEE:
+		return sizeof(struct virtio_rheap_tee_req); /* + payload */
 	default:
 		return 0;
 	}
 }
 
-/* The canonical bytes of a decoded request (the test's own encoder). */
-static size_t req_encode(const struct vmm_req *q, uint8_t *b)
+/* The bytes of the request that matter: the type's struct, and a TEE
+ * request's payload when it fits in @qlen. */
+static size_t req_size(const uint8_t *b, uint32_t qlen, uint32_t type)
+{
+	size_t n = req_struct_size(type);
+	uint32_t pl = 0;
+
+	if (type != VIRTIO_RHEAP_REQ_TEE || qlen < n) {
+		return n;
+	}
+	pl = (uint32_t)ld64(b + 16 + 4) & UINT32_MAX;
+	return pl <= qlen - n ? n + pl : n;
+}
+
+/* The canonical bytes of a decoded request (the test's own encoder); a
+ * TEE request's payload is taken from @src. */
+static size_t req_encode(const struct vmm_req *q, const uint8_t *src,
+			 uint8_t *b)
 {
 	size_t n = req_struct_size(q->type);
 
@@ -195,6 +217,13 @@ static size_t req_encode(const struct vmm_req *q, uint8_t *b)
 			st64(b + 16 + 8 * i, q->x[i]);
 		}
 		break;
+	case VIRTIO_RHEAP_REQ_TEE:
+		st32(b + 16, q->tee_op);
+		st32(b + 20, q->payload_len);
+		st64(b + 24, q->id);
+		memcpy(b + n, src + n, q->payload_len);
+		n += q->payload_len;
+		break;
 	default:
 		break;
 	}
@@ -207,7 +236,8 @@ static bool req_eq(const struct vmm_req *a, const struct vmm_req *b)
 	       a->heap_index == b->heap_index && a->fd_flags == b->fd_flags &&
 	       a->len == b->len && a->size == b->size && a->id == b->id &&
 	       memcmp(a->device, b->device, sizeof(a->device)) == 0 &&
-	       a->flags == b->flags && memcmp(a->x, b->x, sizeof(a->x)) == 0;
+	       a->flags == b->flags && memcmp(a->x, b->x, sizeof(a->x)) == 0 &&
+	       a->tee_op == b->tee_op && a->payload_len == b->payload_len;
 }
 
 static void check_req_fields(const struct vmm_req *q, uint32_t heap_count)
@@ -250,6 +280,16 @@ static void check_req_fields(const struct vmm_req *q, uint32_t heap_count)
 	case VIRTIO_RHEAP_REQ_FFA:
 		memset(rest.x, 0, sizeof(rest.x));
 		break;
+	case VIRTIO_RHEAP_REQ_TEE:
+		check(q->tee_op >= VIRTIO_RHEAP_TEE_OP_FIRST &&
+		      q->tee_op <= VIRTIO_RHEAP_TEE_OP_LAST &&
+		      q->payload_len <= VIRTIO_RHEAP_TEE_PAYLOAD_MAX &&
+		      (q->tee_op == VIRTIO_RHEAP_TEE_OP_SHM_REGISTER) ==
+			      (q->id != 0));
+		rest.tee_op = 0;
+		rest.payload_len = 0;
+		rest.id = 0;
+		break;
 	default:
 		check(false); /* an unknown type is never accepted */
 	}
@@ -265,7 +305,7 @@ static void fuzz_decode(struct reader *r)
 	uint64_t features = 0;
 	struct vmm_req q = { 0 };
 	struct vmm_req q2 = { 0 };
-	uint8_t enc[160];
+	static uint8_t enc[VMM_MAX_REQUEST + 160];
 	uint8_t *copy = NULL;
 	uint32_t qlen = r->left > VMM_MAX_REQUEST ? VMM_MAX_REQUEST :
 						   (uint32_t)r->left;
@@ -282,6 +322,9 @@ static void fuzz_decode(struct reader *r)
 	if (fsel & 4) {
 		features |= UINT64_C(1) << 63;
 	}
+	if (fsel & 8) {
+		features |= VIRTQ_FEATURE(VIRTIO_RHEAP_F_TEE);
+	}
 	/* An exact-size copy, so that ASan sees a read past the request. */
 	copy = malloc(qlen ? qlen : 1);
 	check(copy != NULL);
@@ -296,15 +339,17 @@ static void fuzz_decode(struct reader *r)
 	check(q.type == (uint32_t)(copy[0] | copy[1] << 8 | copy[2] << 16 |
 				   (uint32_t)copy[3] << 24));
 	check(q.tag == ld64(copy + 8));
-	n = req_struct_size(q.type);
+	n = req_size(copy, qlen, q.type);
 	if (rc == -EOPNOTSUPP) {
 		bool dev = q.type == VIRTIO_RHEAP_REQ_ATTACH ||
 			   q.type == VIRTIO_RHEAP_REQ_DETACH;
 		bool ffa = q.type == VIRTIO_RHEAP_REQ_FFA;
+		bool tee = q.type == VIRTIO_RHEAP_REQ_TEE;
 
 		check(n == 0 ||
 		      (dev && !(features & VIRTQ_FEATURE(VIRTIO_RHEAP_F_DEVICES))) ||
-		      (ffa && !(features & VIRTQ_FEATURE(VIRTIO_RHEAP_F_FFA))));
+		      (ffa && !(features & VIRTQ_FEATURE(VIRTIO_RHEAP_F_FFA))) ||
+		      (tee && !(features & VIRTQ_FEATURE(VIRTIO_RHEAP_F_TEE))));
 	}
 	if (rc == -ENOENT) {
 		check(q.type == VIRTIO_RHEAP_REQ_HEAP_INFO ||
@@ -324,7 +369,7 @@ static void fuzz_decode(struct reader *r)
 	}
 	check(n != 0 && qlen >= n);
 	check_req_fields(&q, heap_count);
-	check(req_encode(&q, enc) == n);
+	check(req_encode(&q, copy, enc) == n);
 	check(memcmp(enc, copy, n) == 0); /* canonical */
 	rc2 = vmm_req_decode(enc, (uint32_t)n, features, heap_count, &q2);
 	check(rc2 == 0 && req_eq(&q, &q2));

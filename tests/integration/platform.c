@@ -28,8 +28,14 @@
 static const char *g_board_bin;
 static const char *g_rheapd_bin;
 static const char *g_tl;
+static const char *g_vmm_bin; /* guest mode */
 static unsigned int g_checks;
 static unsigned int g_failed;
+
+bool platform_guest(void)
+{
+	return g_vmm_bin != NULL;
+}
 
 uint64_t now_ms(void)
 {
@@ -49,6 +55,15 @@ void platform_args(int argc, char **argv)
 	g_board_bin = argv[1];
 	g_rheapd_bin = argv[2];
 	g_tl = argv[3];
+	for (int i = 4; i + 1 < argc; i++) {
+		if (strcmp(argv[i], "--guest") == 0) {
+			g_vmm_bin = argv[i + 1];
+		}
+	}
+	if (g_vmm_bin != NULL && access(g_vmm_bin, X_OK) != 0) {
+		fprintf(stderr, "no rheap-vmm at %s\n", g_vmm_bin);
+		exit(1);
+	}
 	if (access(g_rheapd_bin, X_OK) != 0) {
 		fprintf(stderr, "no rheapd at %s\n", g_rheapd_bin);
 		exit(1);
@@ -120,6 +135,33 @@ void platform_dump_logs(const struct platform *p)
 {
 	tail_file(p->board_log);
 	tail_file(p->rheapd_log);
+	if (p->vmm_log[0] != '\0') {
+		tail_file(p->vmm_log);
+	}
+}
+
+/* Guest mode: rheap-vmm with one VM; librheap pointed at its kernel. */
+static int start_vmm(struct platform *p)
+{
+	char quota[32] = { 0 };
+	char *vargv[] = { (char *)g_vmm_bin, "--vms", "1", "--board",
+			  p->board_sock, "--rheapd", p->rheapd_sock,
+			  "--run-dir", p->dir, "--vm-quota", quota,
+			  "--vm-buffers", "1024", "--vm-attachments", "256",
+			  "--quiet", NULL };
+
+	snprintf(quota, sizeof(quota), "%llu",
+		 (unsigned long long)PLATFORM_GUEST_QUOTA);
+	snprintf(p->vmm_log, sizeof(p->vmm_log), "%s/vmm.log", p->dir);
+	snprintf(p->guest_sock, sizeof(p->guest_sock), "%s/vm0/rheapd.sock",
+		 p->dir);
+	p->vmm = spawn(vargv, p->vmm_log);
+	if (p->vmm < 0 || wait_socket(p->vmm, p->guest_sock) != 0) {
+		return -1;
+	}
+	setenv("RHEAP_BACKEND", "virtio", 1);
+	setenv("RHEAP_GUEST_SOCKET", p->guest_sock, 1);
+	return 0;
 }
 
 int platform_start(struct platform *p, const char *policy_json, int idle_ms)
@@ -134,6 +176,7 @@ int platform_start(struct platform *p, const char *policy_json, int idle_ms)
 	memset(p, 0, sizeof(*p));
 	p->board = -1;
 	p->rheapd = -1;
+	p->vmm = -1;
 	snprintf(p->dir, sizeof(p->dir), "/tmp/rheap-it-XXXXXX");
 	if (mkdtemp(p->dir) == NULL) {
 		perror("mkdtemp");
@@ -183,6 +226,9 @@ int platform_start(struct platform *p, const char *policy_json, int idle_ms)
 	}
 	p->rheapd = spawn(dargv, p->rheapd_log);
 	if (p->rheapd < 0 || wait_socket(p->rheapd, p->rheapd_sock) != 0) {
+		goto err;
+	}
+	if (g_vmm_bin != NULL && start_vmm(p) != 0) {
 		goto err;
 	}
 	return 0;
@@ -247,14 +293,21 @@ static void remove_dir(const char *path)
 
 int platform_stop(struct platform *p)
 {
+	int rv = stop_one(p->vmm);
 	int rd = stop_one(p->rheapd);
 	int rb = stop_one(p->board);
 
+	p->vmm = -1;
 	p->rheapd = -1;
 	p->board = -1;
-	if (rd != 0 || rb != 0) {
-		fprintf(stderr, "platform: rheapd exit %d, board exit %d\n", rd,
-			rb);
+	if (g_vmm_bin != NULL) {
+		unsetenv("RHEAP_BACKEND");
+		unsetenv("RHEAP_GUEST_SOCKET");
+	}
+	if (rv != 0 || rd != 0 || rb != 0) {
+		fprintf(stderr,
+			"platform: vmm exit %d, rheapd exit %d, board exit %d\n",
+			rv, rd, rb);
 		platform_dump_logs(p);
 		remove_dir(p->dir);
 		return -1;
@@ -278,6 +331,58 @@ int platform_status(struct json_doc **doc)
 	}
 	free(buf);
 	return rc;
+}
+
+int platform_guest_status(struct json_doc **doc)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc = 0;
+
+	if (g_vmm_bin == NULL) {
+		return -EOPNOTSUPP;
+	}
+	buf = malloc(RHEAPD_MSG_MAX + 1);
+	if (buf == NULL) {
+		return -ENOMEM;
+	}
+	rc = rheap_status(RHEAP_OPEN_VIRTIO, buf, RHEAPD_MSG_MAX + 1, &len);
+	if (rc == 0) {
+		rc = json_parse(buf, len, doc, NULL);
+	}
+	free(buf);
+	return rc;
+}
+
+void platform_guest_check(uint64_t min_requests)
+{
+	struct json_doc *doc = NULL;
+	const struct json_value *g = NULL;
+	const char *dev = NULL;
+
+	if (g_vmm_bin == NULL) {
+		return;
+	}
+	if (!tap_check(platform_guest_status(&doc) == 0,
+		       "guest: the guest kernel's STATUS parses")) {
+		return;
+	}
+	g = json_object_get(json_root(doc), "guest");
+	(void)json_get_string(json_object_get(g, "device"), &dev);
+	tap_check(status_u64(g, "vm_id") == 2 && dev != NULL &&
+			  strcmp(dev, "live") == 0,
+		  "guest: ran in VM 0x0002 over a live virtio-rheap device");
+	tap_check(status_u64(g, "requests") >= min_requests &&
+			  status_u64(g, "frees_failed") == 0,
+		  "guest: %llu virtio requests served (>= %llu), no FREE failed",
+		  (unsigned long long)status_u64(g, "requests"),
+		  (unsigned long long)min_requests);
+	tap_check(status_array_count(doc, "buffers") == 0 &&
+			  status_u64(g, "tee_sessions") == 0 &&
+			  status_u64(g, "tee_registrations") == 0 &&
+			  status_u64(g, "local_bytes") == 0,
+		  "guest: no buffer, TEE session or registration left");
+	json_free(doc);
 }
 
 uint64_t status_u64(const struct json_value *obj, const char *key)
@@ -387,6 +492,35 @@ int platform_wait_idle(unsigned int timeout_ms)
 	uint64_t end = now_ms() + timeout_ms;
 	struct json_doc *doc = NULL;
 
+	/* Guest mode: the guest frees on the device (the vmm closes the host
+	 * handle) once it is idle itself; then the host is waited for. */
+	while (g_vmm_bin != NULL) {
+		bool idle = false;
+
+		if (platform_guest_status(&doc) == 0) {
+			idle = status_idle(doc);
+			json_free(doc);
+			doc = NULL;
+		}
+		if (idle) {
+			break;
+		}
+		if (now_ms() >= end) {
+			char *buf = malloc(RHEAPD_MSG_MAX + 1);
+
+			if (buf != NULL &&
+			    rheap_status(RHEAP_OPEN_VIRTIO, buf,
+					 RHEAPD_MSG_MAX + 1, NULL) == 0) {
+				fprintf(stderr,
+					"platform: guest not idle after %u ms: "
+					"%.2000s\n",
+					timeout_ms, buf);
+			}
+			free(buf);
+			return -1;
+		}
+		usleep(2000);
+	}
 	for (;;) {
 		if (platform_status(&doc) == 0) {
 			bool idle = status_idle(doc);

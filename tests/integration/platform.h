@@ -7,6 +7,16 @@
  *
  * Every test binary takes: RHEAP_BOARD RHEAPD DEFAULT_TL [options]. It
  * exits 77 (meson: skipped) when RHEAPD does not exist yet.
+ *
+ * Guest mode (option `--guest RHEAP_VMM`, anywhere after the three): after
+ * board + rheapd, platform_start() starts rheap-vmm with one VM (quotas
+ * large enough for any test: PLATFORM_GUEST_QUOTA bytes, 1024 buffers,
+ * 256 attachments) and points librheap's default backend at that guest's
+ * kernel: RHEAP_BACKEND=virtio, RHEAP_GUEST_SOCKET=<dir>/vm0/rheapd.sock.
+ * $RHEAPD_SOCKET stays the host's, so RHEAP_OPEN_RHEAPD (platform_status)
+ * still reads the host; platform_guest_status() reads the guest's STATUS;
+ * platform_wait_idle() waits for both. platform_stop() stops the vmm
+ * first. docs/vmm.md lists what holds only on one side.
  */
 #ifndef RHEAP_TESTS_INTEGRATION_PLATFORM_H
 #define RHEAP_TESTS_INTEGRATION_PLATFORM_H
@@ -27,9 +37,15 @@ struct platform {
 	char board_log[128];
 	char rheapd_log[128];
 	char policy[128];
+	char vmm_log[128];
+	char guest_sock[128];
 	pid_t board;
 	pid_t rheapd;
+	pid_t vmm; /* guest mode only; else -1 */
 };
+
+/* Restricted bytes the guest may hold in guest mode (every pool whole). */
+#define PLATFORM_GUEST_QUOTA (UINT64_C(1) << 32)
 
 /**
  * platform_args() - take the binaries from argv (exits 77 without rheapd,
@@ -37,8 +53,11 @@ struct platform {
  */
 void platform_args(int argc, char **argv);
 
+/** platform_guest() - whether `--guest` was given (the tests run in VM 0) */
+bool platform_guest(void);
+
 /**
- * platform_start() - start board + rheapd
+ * platform_start() - start board + rheapd (+ rheap-vmm in guest mode)
  * @p:           out
  * @policy_json: NULL, or a policy file's text (rheapd --policy)
  * @idle_ms:     rheapd --idle-ms, or -1 for its default
@@ -48,13 +67,14 @@ void platform_args(int argc, char **argv);
 int platform_start(struct platform *p, const char *policy_json, int idle_ms);
 
 /**
- * platform_stop() - SIGTERM rheapd then the board, wait, remove the dir
+ * platform_stop() - SIGTERM the vmm (guest mode), rheapd, then the
+ * board, wait, remove the dir
  *
- * Return: 0 when both exited 0, -1 otherwise (logs dumped).
+ * Return: 0 when all exited 0, -1 otherwise (logs dumped).
  */
 int platform_stop(struct platform *p);
 
-/** platform_dump_logs() - the tails of both logs on stderr */
+/** platform_dump_logs() - the tails of the logs on stderr */
 void platform_dump_logs(const struct platform *p);
 
 /**
@@ -64,6 +84,23 @@ void platform_dump_logs(const struct platform *p);
  * Return: 0 or a negative errno.
  */
 int platform_status(struct json_doc **doc);
+
+/**
+ * platform_guest_status() - the guest kernel's STATUS (guest mode), parsed
+ * @doc: out (json_free() it)
+ *
+ * Return: 0 or a negative errno; -EOPNOTSUPP not in guest mode.
+ */
+int platform_guest_status(struct json_doc **doc);
+
+/**
+ * platform_guest_check() - guest mode: the checks that the test ran inside
+ * the guest (not a silent pass on the host): the guest kernel's STATUS
+ * parses, its VM ID is 0x0002, its device is live, it served at least
+ * @min_requests virtio requests, and it holds no buffer, TEE session or
+ * registration, and no FREE failed. No check outside guest mode.
+ */
+void platform_guest_check(uint64_t min_requests);
 
 /* Field helpers on a STATUS document (UINT64_MAX if absent). */
 uint64_t status_u64(const struct json_value *obj, const char *key);
@@ -79,7 +116,8 @@ size_t status_pool_sizes(const struct json_doc *doc, const char *heap,
 
 /**
  * platform_wait_idle() - poll STATUS until no buffer is left and every
- * heap's used is 0 (frees are asynchronous: rheapd learns from inotify)
+ * heap's used is 0 (frees are asynchronous: rheapd learns from inotify);
+ * in guest mode the guest kernel's STATUS first, then the host's
  * @timeout_ms: give up after this long
  *
  * Return: 0; -1 on timeout (the last STATUS printed).

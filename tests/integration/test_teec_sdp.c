@@ -10,7 +10,14 @@
  * before reaching the TA (TEEC_ERROR_BAD_PARAMETERS or _GENERIC, origin
  * not TRUSTED_APP), and the valid last-byte reference reaching it.
  *
- *   test_teec_sdp RHEAP_BOARD RHEAPD DEFAULT_TL
+ *   test_teec_sdp RHEAP_BOARD RHEAPD DEFAULT_TL [--guest RHEAP_VMM]
+ *
+ * With --guest the same code runs inside a guest VM (platform.h): the TEE
+ * ops travel as virtio-rheap TEE requests and rheap-vmm serves them on the
+ * VM's host rheapd connection. Every check holds there unchanged: the
+ * STATUS counters read are the host's (the guest's buffers are host
+ * buffers the vmm allocated, so allocs = frees holds for them too), and
+ * platform_guest_check() adds the checks that it really ran in the guest.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -185,6 +192,8 @@ int main(int argc, char **argv)
 			  (unsigned long long)status_counter(doc, "frees"));
 		json_free(doc);
 	}
+	/* 1 ALLOC + OPEN + REGISTER + 30 INVOKEs + 6 + RELEASE + CLOSE. */
+	platform_guest_check(40);
 out_heap:
 	rheap_heap_close(heap);
 out_stop:

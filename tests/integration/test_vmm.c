@@ -27,6 +27,7 @@
 #include <rheap/ffa_abi.h>
 #include <rheap/ffa_desc.h>
 #include <rheap/rheap.h>
+#include <rheap/rheapd_uapi.h>
 #include <rheap/use_case.h>
 #include <rheap/virtio_rheap.h>
 
@@ -254,8 +255,9 @@ static int tg_hostile(struct tg *g, uint32_t mode, uint64_t *status)
 	case 3: /* bad indirect table length */
 		tg_desc(g, head, G_IND, 17, VIRTQ_DESC_F_INDIRECT, 0);
 		break;
-	case 4: /* readable bytes over max_request */
-		tg_desc(g, head, G_DATA, 8192, 0, 0);
+	case 4: /* readable bytes over the chain limit (F_TEE's: the
+		 * test driver takes every feature offered) */
+		tg_desc(g, head, G_DATA, VIRTIO_RHEAP_TEE_CHAIN_MAX + 1u, 0, 0);
 		break;
 	case 5: /* head index out of range */
 		head = 999;
@@ -951,6 +953,170 @@ static void case_isolation(void)
 	}
 }
 
+/* ---- TEE through the device (F_TEE) ---- */
+
+static const uint8_t g_sdp_uuid[16] = { 0x12, 0x34, 0x56, 0x78, 0x5b, 0x69,
+					0x11, 0xe4, 0x9d, 0xbb, 0x10, 0x1f,
+					0x74, 0xf0, 0x00, 0x99 };
+
+/* One TEE request: rheapd op + payload; the response payload into @out. */
+static int vm_tee(uint32_t vm, uint32_t op, uint64_t buf, const void *payload,
+		  uint32_t len, uint32_t resp_payload, uint8_t *out)
+{
+	uint8_t q[32 + 512] = { 0 };
+	uint8_t r[24 + 512] = { 0 };
+	struct virtio_rheap_tee_req h = { .hdr = { .type = VIRTIO_RHEAP_REQ_TEE },
+					  .op = op, .payload_len = len,
+					  .buffer_id = buf };
+	int rc = 0;
+
+	memcpy(q, &h, sizeof(h));
+	memcpy(q + 32, payload, len);
+	rc = vm_req(vm, q, 32 + len, 24 + resp_payload, r);
+	if (rc == 0 && out) {
+		memcpy(out, r + 24, resp_payload);
+	}
+	return rc;
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+	uint32_t v = 0;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/* An INVOKE of sdp_basic DUMP: @shm (PARTIAL input, 16 bytes at 0) ->
+ * TEMP output of 16 bytes; 152 + 16 payload bytes. */
+static void tee_dump_req(uint8_t p[168], uint32_t session, uint32_t shm)
+{
+	uint32_t v32 = 0;
+	uint64_t v64 = 0;
+
+	memset(p, 0, 168);
+	memcpy(p, &session, 4);
+	v32 = 2; /* SDP_TA_CMD_DUMP */
+	memcpy(p + 4, &v32, 4);
+	v32 = 0xD; /* TEEC_MEMREF_PARTIAL_INPUT */
+	memcpy(p + 24, &v32, 4);
+	memcpy(p + 28, &shm, 4);
+	v64 = 16;
+	memcpy(p + 40, &v64, 8);
+	v32 = 0x6; /* TEEC_MEMREF_TEMP_OUTPUT, at data offset 0 */
+	memcpy(p + 56, &v32, 4);
+	memcpy(p + 72, &v64, 8);
+}
+
+static void case_tee(void)
+{
+	uint32_t sess[VMS] = { 0 };
+	uint32_t shm[VMS] = { 0 };
+	uint32_t cases = 0;
+	uint32_t ok = 0;
+
+	for (uint32_t i = 0; i < VMS; i++) {
+		uint8_t open[24] = { 0 };
+		uint8_t out[168] = { 0 };
+		uint8_t inv[168];
+		int r1 = 0;
+		int r2 = 0;
+		int r3 = 0;
+
+		memcpy(open, g_sdp_uuid, 16);
+		r1 = vm_tee(i, RHEAPD_OP_TEE_OPEN, 0, open, sizeof(open), 16, out);
+		sess[i] = r1 == 0 && rd32(out) == 0 ? rd32(out + 8) : 0;
+		r2 = vm_tee(i, RHEAPD_OP_TEE_SHM_REGISTER_FD, g_buf[i], NULL, 0,
+			    16, out);
+		shm[i] = r2 == 0 ? rd32(out) : 0;
+		tee_dump_req(inv, sess[i], shm[i]);
+		r3 = vm_tee(i, RHEAPD_OP_TEE_INVOKE, 0, inv, sizeof(inv),
+			    sizeof(inv), out);
+		tap_check(sess[i] != 0 && shm[i] != 0 && r3 == 0 &&
+				  rd32(out + 16) == 0,
+			  "vm%u: TEE_OPEN sdp_basic (session %u), REGISTER its "
+			  "buffer (shm %u), INVOKE DUMP of it: %s/%s/%s TEE %#x",
+			  i, sess[i], shm[i], rheap_err_name(r1),
+			  rheap_err_name(r2), rheap_err_name(r3), rd32(out + 16));
+	}
+	for (uint32_t a = 0; a < VMS; a++) {
+		for (uint32_t b = 0; b < VMS; b++) {
+			uint64_t before = 0;
+			uint8_t inv[168];
+			uint8_t id8[8] = { 0 };
+			int r[6] = { 0 };
+
+			if (a == b) {
+				continue;
+			}
+			before = denials_total();
+			r[0] = vm_tee(a, RHEAPD_OP_TEE_SHM_REGISTER_FD, g_buf2[b],
+				      NULL, 0, 16, NULL);
+			tee_dump_req(inv, sess[b], shm[a]);
+			r[1] = vm_tee(a, RHEAPD_OP_TEE_INVOKE, 0, inv, sizeof(inv),
+				      sizeof(inv), NULL);
+			tee_dump_req(inv, sess[a], shm[b]);
+			r[2] = vm_tee(a, RHEAPD_OP_TEE_INVOKE, 0, inv, sizeof(inv),
+				      sizeof(inv), NULL);
+			memcpy(id8, &shm[b], 4);
+			r[3] = vm_tee(a, RHEAPD_OP_TEE_SHM_RELEASE, 0, id8, 8, 0,
+				      NULL);
+			memcpy(id8, &sess[b], 4);
+			r[4] = vm_tee(a, RHEAPD_OP_TEE_CLOSE, 0, id8, 8, 0, NULL);
+			r[5] = vm_tee(a, RHEAPD_OP_TEE_CANCEL, 0, id8, 8, 0, NULL);
+			for (int k = 0; k < 6; k++) {
+				cases++;
+				ok += r[k] == -ENOENT;
+				tap_check(r[k] == -ENOENT,
+					  "vm%u -> vm%u TEE case %d (register its "
+					  "buffer, invoke its session, name its shm, "
+					  "release, close, cancel) denied: %s",
+					  a, b, k, rheap_err_name(r[k]));
+			}
+			tap_check(denials_total() == before + 6,
+				  "vm%u -> vm%u: 6 TEE denials counted", a, b);
+		}
+	}
+	tap_check(cases == 72 && ok == cases,
+		  "TEE isolation matrix: %u of %u cases denied", ok, cases);
+	for (uint32_t i = 0; i < VMS; i++) {
+		uint8_t id8[8] = { 0 };
+		uint64_t before = denials_total();
+		int busy = vm_buf_op(i, VIRTIO_RHEAP_REQ_FREE, g_buf[i]);
+		int rel = 0;
+		int cls = 0;
+
+		memcpy(id8, &shm[i], 4);
+		rel = vm_tee(i, RHEAPD_OP_TEE_SHM_RELEASE, 0, id8, 8, 0, NULL);
+		memcpy(id8, &sess[i], 4);
+		cls = vm_tee(i, RHEAPD_OP_TEE_CLOSE, 0, id8, 8, 0, NULL);
+		tap_check(busy == -EBUSY && rel == 0 && cls == 0 &&
+				  denials_total() == before,
+			  "vm%u: FREE of its registered buffer -EBUSY, then "
+			  "RELEASE and CLOSE its own: %s %s %s", i,
+			  rheap_err_name(busy), rheap_err_name(rel),
+			  rheap_err_name(cls));
+	}
+	{
+		/* A response area too small for the op: refused before the
+		 * host sees it; an fd-less op naming a buffer is malformed. */
+		uint8_t open[24] = { 0 };
+		uint8_t q[64] = { 0 };
+		struct virtio_rheap_tee_req h = {
+			.hdr = { .type = VIRTIO_RHEAP_REQ_TEE },
+			.op = RHEAPD_OP_TEE_CLOSE, .payload_len = 8,
+			.buffer_id = g_buf[0] };
+
+		memcpy(open, g_sdp_uuid, 16);
+		memcpy(q, &h, sizeof(h));
+		tap_check(vm_tee(0, RHEAPD_OP_TEE_OPEN, 0, open, sizeof(open),
+				 8, NULL) == -ENOSPC &&
+				  vm_req(0, q, 40, 24, NULL) == -EINVAL,
+			  "TEE: short response area -ENOSPC, CLOSE naming a "
+			  "buffer -EINVAL");
+	}
+}
+
 static void case_quota(void)
 {
 	uint64_t id[8] = { 0 };
@@ -988,7 +1154,7 @@ static void case_quota(void)
 static void case_hostile_rings(void)
 {
 	static const char *names[] = { "", "descriptor loop", "out-of-range GPA",
-				       "bad indirect length", "readable bytes over max_request",
+				       "bad indirect length", "readable bytes over the chain limit",
 				       "head index out of range", "indirect inside indirect",
 				       "zero-length descriptor", "available index runs ahead" };
 	static struct tg_cmd c;
@@ -1296,6 +1462,7 @@ int main(int argc, char **argv)
 	case_board_hyp();
 	case_round_trips();
 	case_isolation();
+	case_tee();
 	case_quota();
 	case_hostile_rings();
 	case_kill();

@@ -38,6 +38,7 @@
 #include <rheap/err.h>
 #include <rheap/rheap.h>
 #include <rheap/rheapd_uapi.h>
+#include <rheap/tee_client_api.h>
 #include <rheap/virtio_rheap.h>
 
 #include "hyp/guest.h"
@@ -963,6 +964,31 @@ static void test_decoders(void **state)
 	assert_int_equal(guest_drv_resp_check(r, 47, 9, 48, &status, &diag),
 			 -EINVAL);
 
+	/* TEE: payload_len must be exactly the bytes after the struct,
+	 * reserved 0, the struct whole. */
+	{
+		uint8_t t[24 + 8] = { 0 };
+		uint32_t plen = 99;
+
+		put_le(t + 16, 4, 8);
+		assert_int_equal(guest_drv_tee_decode(t, 32, &plen, &diag), 0);
+		assert_int_equal(plen, 8);
+		assert_int_equal(guest_drv_tee_decode(t, 31, &plen, &diag),
+				 -EINVAL);
+		assert_string_equal(diag.field, "tee.payload_len");
+		assert_int_equal(guest_drv_tee_decode(t, 23, &plen, &diag),
+				 -EINVAL);
+		assert_string_equal(diag.field, "used.len");
+		put_le(t + 20, 4, 1);
+		assert_int_equal(guest_drv_tee_decode(t, 32, &plen, &diag),
+				 -EINVAL);
+		assert_string_equal(diag.field, "tee.reserved");
+		put_le(t + 20, 4, 0);
+		put_le(t + 16, 4, 0xFFFFFFFFu);
+		assert_int_equal(guest_drv_tee_decode(t, 32, &plen, &diag),
+				 -EINVAL);
+	}
+
 	/* QUERY: reserved must be 0. */
 	put_le(r + 16, 8, 5);
 	put_le(r + 24, 8, 4096);
@@ -1025,16 +1051,59 @@ static void test_uapi(void **state)
 
 	(void)state;
 	guest_start(&run);
-	/* Only the restricted heap is offered to the guest's programs. */
+	/* Both heaps, as the host lists them: the restricted one on the
+	 * device, `system` served by the guest kernel itself. */
 	assert_int_equal(rheap_heap_list(0, descs, 4, &count), 0);
-	assert_int_equal(count, 1);
+	assert_int_equal(count, 2);
 	assert_string_equal(descs[0].name, "protected,secure-video");
 	assert_true(descs[0].restricted);
+	assert_string_equal(descs[1].name, "system");
+	assert_false(descs[1].restricted);
 	assert_int_equal(rheap_heap_open("system", RHEAP_OPEN_VIRTIO, &sys),
-			 -ENOENT);
+			 0);
 	assert_int_equal(rheap_heap_open("protected,secure-video",
 					 RHEAP_OPEN_VIRTIO, &heap),
 			 0);
+
+	/* A system buffer is a guest memfd: it maps, comes zeroed, never
+	 * reaches the device, and has no device or TEE path. */
+	fd = rheap_heap_alloc(sys, 5000, 0x80002, 0, &bi);
+	assert_true(fd >= 0);
+	assert_true(bi.size == 8192 && !bi.restricted);
+	assert_int_equal(atomic_load(&g_dev.allocs), 0);
+	{
+		uint8_t *m = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+				  MAP_SHARED, fd, 0);
+
+		assert_true(m != MAP_FAILED);
+		assert_int_equal(m[0] | m[8191], 0);
+		m[0] = 1;
+		munmap(m, 8192);
+	}
+	assert_int_equal(rheap_buf_import(0, fd, &bi2), 0);
+	assert_true(bi2.buf_id == bi.buf_id && !bi2.restricted);
+	assert_string_equal(bi2.heap, "system");
+	assert_int_equal(rheap_device_open("vdec", &dev), 0);
+	assert_int_equal(rheap_device_attach(dev, fd, 0, &att, segs, 4, &n),
+			 -EOPNOTSUPP);
+	rheap_device_close(dev);
+	dev = NULL;
+	/* The device offers no F_TEE: the TEE ops are refused. */
+	{
+		TEEC_Context ctx;
+		TEEC_SharedMemory shm = { .flags = TEEC_MEM_INPUT };
+
+		assert_int_equal(TEEC_InitializeContext(NULL, &ctx),
+				 TEEC_SUCCESS);
+		assert_int_equal(
+			TEEC_RegisterSharedMemoryFileDescriptor(&ctx, &shm, fd),
+			TEEC_ERROR_NOT_SUPPORTED);
+		TEEC_FinalizeContext(&ctx);
+	}
+	close(fd);
+	rheap_heap_close(sys);
+	sys = NULL;
+	assert_int_equal(atomic_load(&g_dev.allocs), 0);
 
 	/* alloc -> a restricted handle; import names it. */
 	fd = rheap_heap_alloc(heap, 10000, 0x80002, 0, &bi);
