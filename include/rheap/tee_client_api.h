@@ -117,8 +117,8 @@ typedef struct {
 
 /**
  * typedef TEEC_Context - a connection to the TEE (to rheapd)
- * @imp.fd:       librheap's SOCK_SEQPACKET connection to rheapd; -1 once
- *                finalized
+ * @imp.fd:       librheap's SOCK_SEQPACKET connection to rheapd, or the
+ *                Linux TEE device's fd; -1 once finalized
  * @imp.next_seq: next rheapd_hdr.seq to use
  * @imp.priv:     librheap's private state (lock, backend), or NULL
  */
@@ -159,6 +159,9 @@ typedef struct {
  *                    registration
  * @imp.restricted:   the registered buffer is restricted (no CPU access)
  * @imp.allocated:    the block came from TEEC_AllocateSharedMemory()
+ * @imp.tee_shm_fd:   Linux TEE backend: the tee_shm's file descriptor of
+ *                    a registration or allocation (shm_id != 0); unused
+ *                    with rheapd
  */
 typedef struct {
 	void *buffer;
@@ -171,6 +174,7 @@ typedef struct {
 		bool registered_fd;
 		bool restricted;
 		bool allocated;
+		int tee_shm_fd;
 	} imp;
 } TEEC_SharedMemory;
 
@@ -240,8 +244,12 @@ typedef struct {
 
 /**
  * TEEC_InitializeContext() - connect to the TEE
- * @name:    NULL or "" for the default TEE (rheapd's socket, see
- *           include/rheap/rheapd_uapi.h); anything else names a socket path
+ * @name:    NULL or "" for the default TEE: rheapd's socket (see
+ *           include/rheap/rheapd_uapi.h), or the Linux TEE device
+ *           $RHEAP_TEE_DEVICE / /dev/tee0 when librheap's backend is Linux
+ *           (no rheapd socket, or $RHEAP_BACKEND=linux); a name starting
+ *           with "/dev/" is a Linux TEE device (the rheap module's);
+ *           anything else names a rheapd socket path
  * @context: out
  *
  * Return: TEEC_SUCCESS; TEEC_ERROR_BAD_PARAMETERS; TEEC_ERROR_ITEM_NOT_FOUND

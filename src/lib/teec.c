@@ -31,6 +31,7 @@
 #include <rheap/tee_client_api.h>
 
 #include "lib/lib_internal.h"
+#include "lib/teec_internal.h"
 
 #define INVOKE_DATA_MAX \
 	(RHEAPD_MSG_MAX - sizeof(struct rheapd_hdr) - \
@@ -45,9 +46,39 @@ static void set_origin(uint32_t *origin, uint32_t value)
 	}
 }
 
+/* The rheapd connection of a context, NULL for a Linux TEE context. */
 static struct lib_conn *ctx_conn(TEEC_Context *ctx)
 {
-	return ctx != NULL ? ctx->imp.priv : NULL;
+	struct teec_priv *priv = ctx != NULL ? ctx->imp.priv : NULL;
+
+	return priv != NULL && priv->tee_fd < 0 ? &priv->conn : NULL;
+}
+
+/* The /dev/tee* fd of a Linux TEE context, else -1. */
+static int ctx_tee_fd(const TEEC_Context *ctx)
+{
+	const struct teec_priv *priv = ctx != NULL ? ctx->imp.priv : NULL;
+
+	return priv != NULL ? priv->tee_fd : -1;
+}
+
+/* Which TEE a context opens: a name starting with "/dev/" is a Linux TEE
+ * device; no name is /dev/tee0 ($RHEAP_TEE_DEVICE) when librheap's
+ * backend choice is Linux (no rheapd socket, or $RHEAP_BACKEND=linux),
+ * else rheapd's socket; any other name is a rheapd socket path. */
+static const char *ctx_linux_path(const char *name)
+{
+	const char *env = NULL;
+
+	if (name != NULL && strncmp(name, "/dev/", 5) == 0) {
+		return name;
+	}
+	if ((name != NULL && name[0] != '\0') ||
+	    lib_backend_pick(0) != LIB_BACKEND_LINUX) {
+		return NULL;
+	}
+	env = getenv(TEEC_LINUX_DEV_ENV);
+	return env != NULL && env[0] != '\0' ? env : TEEC_LINUX_DEV_DEFAULT;
 }
 
 /* A transport-level failure (the response header's status, or the
@@ -79,7 +110,10 @@ static TEEC_Result teec_from_errno(struct lib_conn *conn, int err)
 
 TEEC_Result TEEC_InitializeContext(const char *name, TEEC_Context *context)
 {
+	struct teec_priv *priv = NULL;
 	struct lib_conn *conn = NULL;
+	const char *dev = NULL;
+	TEEC_Result res = TEEC_SUCCESS;
 	int rc = 0;
 
 	if (context == NULL) {
@@ -87,13 +121,26 @@ TEEC_Result TEEC_InitializeContext(const char *name, TEEC_Context *context)
 	}
 	memset(context, 0, sizeof(*context));
 	context->imp.fd = -1;
-	conn = calloc(1, sizeof(*conn));
-	if (conn == NULL) {
+	priv = calloc(1, sizeof(*priv));
+	if (priv == NULL) {
 		return TEEC_ERROR_OUT_OF_MEMORY;
 	}
+	priv->tee_fd = -1;
+	dev = ctx_linux_path(name);
+	if (dev != NULL) {
+		res = teec_linux_open(dev, &priv->tee_fd);
+		if (res != TEEC_SUCCESS) {
+			free(priv);
+			return res;
+		}
+		context->imp.fd = priv->tee_fd;
+		context->imp.priv = priv;
+		return TEEC_SUCCESS;
+	}
+	conn = &priv->conn;
 	conn->sock = -1;
 	if (pthread_mutex_init(&conn->lock, NULL) != 0) {
-		free(conn);
+		free(priv);
 		return TEEC_ERROR_OUT_OF_MEMORY;
 	}
 	if (name == NULL || name[0] == '\0') {
@@ -103,7 +150,7 @@ TEEC_Result TEEC_InitializeContext(const char *name, TEEC_Context *context)
 	}
 	if (rc != 0) {
 		pthread_mutex_destroy(&conn->lock);
-		free(conn);
+		free(priv);
 		switch (rc) {
 		case -ENOENT:
 			return TEEC_ERROR_ITEM_NOT_FOUND;
@@ -117,20 +164,26 @@ TEEC_Result TEEC_InitializeContext(const char *name, TEEC_Context *context)
 	}
 	context->imp.fd = conn->sock;
 	context->imp.next_seq = 1;
-	context->imp.priv = conn;
+	context->imp.priv = priv;
 	return TEEC_SUCCESS;
 }
 
 void TEEC_FinalizeContext(TEEC_Context *context)
 {
-	struct lib_conn *conn = ctx_conn(context);
+	struct teec_priv *priv = context != NULL ? context->imp.priv : NULL;
 
-	if (conn == NULL) {
+	if (priv == NULL) {
 		return;
 	}
-	lib_conn_close(conn);
-	pthread_mutex_destroy(&conn->lock);
-	free(conn);
+	if (priv->tee_fd >= 0) {
+		/* The kernel drops the file's sessions and the registrations
+		 * whose fds are closed. */
+		close(priv->tee_fd);
+	} else {
+		lib_conn_close(&priv->conn);
+		pthread_mutex_destroy(&priv->conn.lock);
+	}
+	free(priv);
 	context->imp.priv = NULL;
 	context->imp.fd = -1;
 }
@@ -176,7 +229,8 @@ TEEC_Result TEEC_OpenSession(TEEC_Context *context, TEEC_Session *session,
 	int rc = 0;
 
 	set_origin(returnOrigin, TEEC_ORIGIN_API);
-	if (conn == NULL || session == NULL || destination == NULL) {
+	if ((conn == NULL && ctx_tee_fd(context) < 0) || session == NULL ||
+	    destination == NULL) {
 		return TEEC_ERROR_BAD_PARAMETERS;
 	}
 	(void)connectionData; /* PUBLIC and USER logins carry none */
@@ -188,6 +242,16 @@ TEEC_Result TEEC_OpenSession(TEEC_Context *context, TEEC_Session *session,
 		operation->started = 1;
 	}
 	uuid_to_bytes(destination, req.uuid);
+	if (conn == NULL) {
+		TEEC_Result res = teec_linux_open_session(
+			ctx_tee_fd(context), session, req.uuid,
+			connectionMethod, returnOrigin);
+
+		if (res == TEEC_SUCCESS) {
+			session->imp.ctx = context;
+		}
+		return res;
+	}
 	rc = lib_conn_call(conn, &call);
 	if (rc != 0) {
 		set_origin(returnOrigin, TEEC_ORIGIN_COMMS);
@@ -222,6 +286,12 @@ void TEEC_CloseSession(TEEC_Session *session)
 	}
 	conn = ctx_conn(session->imp.ctx);
 	if (conn == NULL) {
+		if (ctx_tee_fd(session->imp.ctx) >= 0) {
+			teec_linux_close_session(ctx_tee_fd(session->imp.ctx),
+						 session->imp.session_id);
+		}
+		session->imp.ctx = NULL;
+		session->imp.session_id = 0;
 		return;
 	}
 	req.session = session->imp.session_id;
@@ -275,11 +345,10 @@ struct invoke_param {
 	uint64_t data_off;
 };
 
-/* Resolve a registered memref (WHOLE or PARTIAL) into a wire parameter. */
+/* Resolve a registered memref (WHOLE or PARTIAL). */
 static TEEC_Result param_memref(TEEC_Context *ctx, uint32_t type,
 				const TEEC_RegisteredMemoryReference *m,
-				struct rheapd_tee_param *wp,
-				struct invoke_param *ip)
+				struct teec_param *tp)
 {
 	const TEEC_SharedMemory *shm = m->parent;
 	uint64_t offset = 0;
@@ -311,29 +380,62 @@ static TEEC_Result param_memref(TEEC_Context *ctx, uint32_t type,
 	if (!in && !out) {
 		return TEEC_ERROR_BAD_PARAMETERS;
 	}
-	ip->in = in;
-	ip->out = out;
-	ip->size = size;
+	tp->in = in;
+	tp->out = out;
+	tp->size = size;
 	if (shm->imp.shm_id != 0) {
-		wp->type = in && out ? TEEC_MEMREF_PARTIAL_INOUT :
+		tp->type = in && out ? TEEC_MEMREF_PARTIAL_INOUT :
 			   in	    ? TEEC_MEMREF_PARTIAL_INPUT :
 				      TEEC_MEMREF_PARTIAL_OUTPUT;
-		wp->shm_id = shm->imp.shm_id;
-		wp->a = offset;
-		wp->b = size;
-		ip->type = wp->type;
+		tp->shm_id = shm->imp.shm_id;
+		tp->offset = offset;
 		return TEEC_SUCCESS;
 	}
 	if (shm->buffer == NULL && size != 0) {
 		return TEEC_ERROR_BAD_PARAMETERS;
 	}
 	/* Client memory: by value. */
-	wp->type = in && out ? TEEC_MEMREF_TEMP_INOUT :
+	tp->type = in && out ? TEEC_MEMREF_TEMP_INOUT :
 		   in	    ? TEEC_MEMREF_TEMP_INPUT :
 			      TEEC_MEMREF_TEMP_OUTPUT;
-	ip->type = wp->type;
-	ip->src = shm->buffer != NULL ? (uint8_t *)shm->buffer + offset : NULL;
+	tp->src = shm->buffer != NULL ? (uint8_t *)shm->buffer + offset : NULL;
 	return TEEC_SUCCESS;
+}
+
+TEEC_Result teec_param_resolve(TEEC_Context *ctx, uint32_t type,
+			       const TEEC_Parameter *p,
+			       struct teec_param *out)
+{
+	memset(out, 0, sizeof(*out));
+	switch (type) {
+	case TEEC_NONE:
+		return TEEC_SUCCESS;
+	case TEEC_VALUE_INPUT:
+	case TEEC_VALUE_OUTPUT:
+	case TEEC_VALUE_INOUT:
+		out->type = type;
+		type_dirs(type, &out->in, &out->out);
+		return TEEC_SUCCESS;
+	case TEEC_MEMREF_TEMP_INPUT:
+	case TEEC_MEMREF_TEMP_OUTPUT:
+	case TEEC_MEMREF_TEMP_INOUT:
+		type_dirs(type, &out->in, &out->out);
+		if (p->tmpref.buffer == NULL && p->tmpref.size != 0 &&
+		    out->in) {
+			return TEEC_ERROR_BAD_PARAMETERS;
+		}
+		out->type = type;
+		out->src = p->tmpref.buffer;
+		out->size = p->tmpref.size;
+		return TEEC_SUCCESS;
+	case TEEC_MEMREF_WHOLE:
+	case TEEC_MEMREF_PARTIAL_INPUT:
+	case TEEC_MEMREF_PARTIAL_OUTPUT:
+	case TEEC_MEMREF_PARTIAL_INOUT:
+		return param_memref(ctx, type, &p->memref, out);
+	default:
+		return TEEC_ERROR_BAD_PARAMETERS;
+	}
 }
 
 /* Fill the request's parameters; TEMP memrefs get places in the data
@@ -357,44 +459,27 @@ static TEEC_Result params_build(TEEC_Context *ctx, TEEC_Operation *op,
 		uint32_t type = TEEC_PARAM_TYPE_GET(op->paramTypes, i);
 		TEEC_Parameter *p = &op->params[i];
 		struct rheapd_tee_param *wp = &inv->params[i];
+		struct teec_param tp;
 
 		memset(&ip[i], 0, sizeof(ip[i]));
-		switch (type) {
-		case TEEC_NONE:
-			break;
-		case TEEC_VALUE_INPUT:
-		case TEEC_VALUE_OUTPUT:
-		case TEEC_VALUE_INOUT:
-			wp->type = type;
+		res = teec_param_resolve(ctx, type, p, &tp);
+		if (res != TEEC_SUCCESS) {
+			return res;
+		}
+		wp->type = tp.type;
+		ip[i].type = tp.type;
+		ip[i].in = tp.in;
+		ip[i].out = tp.out;
+		ip[i].src = tp.src;
+		ip[i].size = tp.size;
+		if (tp.type >= TEEC_VALUE_INPUT &&
+		    tp.type <= TEEC_VALUE_INOUT) {
 			wp->a = p->value.a;
 			wp->b = p->value.b;
-			ip[i].type = type;
-			type_dirs(type, &ip[i].in, &ip[i].out);
-			break;
-		case TEEC_MEMREF_TEMP_INPUT:
-		case TEEC_MEMREF_TEMP_OUTPUT:
-		case TEEC_MEMREF_TEMP_INOUT:
-			type_dirs(type, &ip[i].in, &ip[i].out);
-			if (p->tmpref.buffer == NULL && p->tmpref.size != 0 &&
-			    ip[i].in) {
-				return TEEC_ERROR_BAD_PARAMETERS;
-			}
-			wp->type = type;
-			ip[i].type = type;
-			ip[i].src = p->tmpref.buffer;
-			ip[i].size = p->tmpref.size;
-			break;
-		case TEEC_MEMREF_WHOLE:
-		case TEEC_MEMREF_PARTIAL_INPUT:
-		case TEEC_MEMREF_PARTIAL_OUTPUT:
-		case TEEC_MEMREF_PARTIAL_INOUT:
-			res = param_memref(ctx, type, &p->memref, wp, &ip[i]);
-			if (res != TEEC_SUCCESS) {
-				return res;
-			}
-			break;
-		default:
-			return TEEC_ERROR_BAD_PARAMETERS;
+		} else if (tp.type >= TEEC_MEMREF_PARTIAL_INPUT) {
+			wp->shm_id = tp.shm_id;
+			wp->a = tp.offset;
+			wp->b = tp.size;
 		}
 		if (ip[i].type >= TEEC_MEMREF_TEMP_INPUT &&
 		    ip[i].type <= TEEC_MEMREF_TEMP_INOUT) {
@@ -480,7 +565,11 @@ TEEC_Result TEEC_InvokeCommand(TEEC_Session *session, uint32_t commandID,
 	}
 	conn = ctx_conn(session->imp.ctx);
 	if (conn == NULL) {
-		return TEEC_ERROR_BAD_PARAMETERS;
+		if (ctx_tee_fd(session->imp.ctx) < 0) {
+			return TEEC_ERROR_BAD_PARAMETERS;
+		}
+		return teec_linux_invoke(session, ctx_tee_fd(session->imp.ctx),
+					 commandID, operation, returnOrigin);
 	}
 	res = params_build(session->imp.ctx, operation, &inv, ip, &data_len);
 	if (res != TEEC_SUCCESS) {
@@ -565,8 +654,8 @@ static bool shm_flags_valid(uint32_t flags)
 TEEC_Result TEEC_RegisterSharedMemory(TEEC_Context *context,
 				      TEEC_SharedMemory *sharedMem)
 {
-	if (ctx_conn(context) == NULL || sharedMem == NULL ||
-	    !shm_flags_valid(sharedMem->flags) ||
+	if (context == NULL || context->imp.priv == NULL ||
+	    sharedMem == NULL || !shm_flags_valid(sharedMem->flags) ||
 	    (sharedMem->buffer == NULL && sharedMem->size != 0)) {
 		return TEEC_ERROR_BAD_PARAMETERS;
 	}
@@ -581,9 +670,19 @@ TEEC_Result TEEC_AllocateSharedMemory(TEEC_Context *context,
 	size_t map_size = 0;
 	void *p = NULL;
 
-	if (ctx_conn(context) == NULL || sharedMem == NULL ||
-	    !shm_flags_valid(sharedMem->flags)) {
+	if (context == NULL || context->imp.priv == NULL ||
+	    sharedMem == NULL || !shm_flags_valid(sharedMem->flags)) {
 		return TEEC_ERROR_BAD_PARAMETERS;
+	}
+	if (ctx_tee_fd(context) >= 0) {
+		/* Pool memory of the TEE driver: memrefs go by ID. */
+		TEEC_Result res = teec_linux_alloc_shm(ctx_tee_fd(context),
+						       sharedMem);
+
+		if (res == TEEC_SUCCESS) {
+			sharedMem->imp.ctx = context;
+		}
+		return res;
 	}
 	map_size = sharedMem->size != 0 ? sharedMem->size : 1;
 	p = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
@@ -614,9 +713,18 @@ TEEC_Result TEEC_RegisterSharedMemoryFileDescriptor(TEEC_Context *context,
 	void *map = NULL;
 	int rc = 0;
 
-	if (conn == NULL || sharedMem == NULL || fd < 0 ||
-	    !shm_flags_valid(sharedMem->flags)) {
+	if ((conn == NULL && ctx_tee_fd(context) < 0) || sharedMem == NULL ||
+	    fd < 0 || !shm_flags_valid(sharedMem->flags)) {
 		return TEEC_ERROR_BAD_PARAMETERS;
+	}
+	if (conn == NULL) {
+		TEEC_Result res = teec_linux_register_fd(ctx_tee_fd(context),
+							 sharedMem, fd);
+
+		if (res == TEEC_SUCCESS) {
+			sharedMem->imp.ctx = context;
+		}
+		return res;
 	}
 	rc = lib_conn_call(conn, &call);
 	if (rc != 0) {
@@ -661,6 +769,10 @@ void TEEC_ReleaseSharedMemory(TEEC_SharedMemory *sharedMemory)
 	if (sharedMemory == NULL || sharedMemory->imp.ctx == NULL) {
 		return;
 	}
+	if (ctx_tee_fd(sharedMemory->imp.ctx) >= 0) {
+		teec_linux_release_shm(sharedMemory);
+		return;
+	}
 	conn = ctx_conn(sharedMemory->imp.ctx);
 	if (sharedMemory->imp.shm_id != 0 && conn != NULL) {
 		req.shm_id = sharedMemory->imp.shm_id;
@@ -698,6 +810,11 @@ void TEEC_RequestCancellation(TEEC_Operation *operation)
 	}
 	conn = ctx_conn(session->imp.ctx);
 	if (conn == NULL) {
+		if (ctx_tee_fd(session->imp.ctx) >= 0) {
+			teec_linux_cancel(ctx_tee_fd(session->imp.ctx),
+					  session->imp.session_id,
+					  operation->imp.cancel_id);
+		}
 		return;
 	}
 	req.session = session->imp.session_id;

@@ -49,7 +49,11 @@ $(OUT)/heaps_linear_map: $(OBJ)/tests/kernel/heaps/heaps_linear_map.o \
 $(OUT)/heaps_bench: $(OBJ)/tests/kernel/heaps/heaps_bench.o $(HEAPS_COMMON)
 	$(CC) $^ $(LDFLAGS_K) -o $@
 
-# (H28: the TEE test's block goes here: PROGRAMS += ... and its rule.)
+# The TEE test (H28): xtest 1014 shape on the module's /dev/tee0.
+PROGRAMS += tee_sdp
+
+$(OUT)/tee_sdp: $(OBJ)/tests/kernel/tee/tee_sdp.o $(HEAPS_COMMON) $(LIB_A)
+	$(CC) $^ $(LDFLAGS_K) -o $@
 
 programs: $(addprefix $(OUT)/,$(PROGRAMS))
 
