@@ -88,6 +88,7 @@ static int __init rheap_init(void)
 		goto err_transports;
 	}
 	rheap_selftest_init(rheap_debugfs);
+	rheap_ffa_hostile_init(rheap_debugfs);
 	rc = rheap_tee_init(sec);
 	if (rc) {
 		pr_err("rheap: TEE: %d\n", rc);

@@ -105,7 +105,12 @@ static inline int rheap_mbox_stats(u64 *calls, u64 *irqs, u64 *rechecks)
 }
 #endif
 
-/* The selftest's debugfs file (rheap_selftest.c). */
+/* The selftests' debugfs files (rheap_selftest.c, rheap_ffa_hostile.c). */
 void rheap_selftest_init(struct dentry *root);
+#if IS_ENABLED(CONFIG_PCI)
+void rheap_ffa_hostile_init(struct dentry *root);
+#else
+static inline void rheap_ffa_hostile_init(struct dentry *root) { }
+#endif
 
 #endif /* RHEAP_KERNEL_RHEAP_SEC_INTERNAL_H */
