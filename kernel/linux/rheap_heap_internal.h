@@ -203,6 +203,14 @@ struct rheap_buffer {
 	struct list_head attachments;
 };
 
+#if defined(CONFIG_X86) && defined(MODULE)
+/*
+ * x86's asm/tlbflush.h declares this only for built-in code (#ifndef
+ * MODULE); kernel/linux/patches/0001 exports it. The same prototype.
+ */
+void flush_tlb_kernel_range(unsigned long start, unsigned long end);
+#endif
+
 /* rheap_heap_pool.c */
 int rheap_pools_init(struct rheap_heaps *hs, const char *table,
 		     u64 chunk_size);
