@@ -714,6 +714,35 @@ static void test_teec_open(void **state)
 	TEEC_FinalizeContext(NULL);
 }
 
+/* Which TEE a context opens (docs/tee.md, librheap's Linux backend): a
+ * /dev/ name or, with the Linux backend chosen, $RHEAP_TEE_DEVICE; a
+ * device that does not answer TEE_IOC_VERSION is NOT_SUPPORTED. */
+static void test_teec_linux_select(void **state)
+{
+	TEEC_Context ctx;
+
+	(void)state;
+	assert_int_equal(TEEC_InitializeContext("/dev/null", &ctx),
+			 TEEC_ERROR_NOT_SUPPORTED);
+	assert_int_equal(TEEC_InitializeContext("/dev/rheap-no-such-tee",
+						&ctx),
+			 TEEC_ERROR_ITEM_NOT_FOUND);
+	setenv("RHEAP_BACKEND", "linux", 1);
+	setenv("RHEAP_TEE_DEVICE", "/dev/rheap-no-such-tee", 1);
+	assert_int_equal(TEEC_InitializeContext(NULL, &ctx),
+			 TEEC_ERROR_ITEM_NOT_FOUND);
+	setenv("RHEAP_TEE_DEVICE", "/dev/null", 1);
+	assert_int_equal(TEEC_InitializeContext("", &ctx),
+			 TEEC_ERROR_NOT_SUPPORTED);
+	/* A socket path still names rheapd, whatever the backend. */
+	fake->mode = FAKE_NORMAL;
+	assert_int_equal(TEEC_InitializeContext(fake->sock_path, &ctx),
+			 TEEC_SUCCESS);
+	TEEC_FinalizeContext(&ctx);
+	unsetenv("RHEAP_TEE_DEVICE");
+	unsetenv("RHEAP_BACKEND");
+}
+
 static void test_teec_invoke_temp_value(void **state)
 {
 	struct tee_fixture t;
@@ -1283,6 +1312,7 @@ int main(void)
 		cmocka_unit_test(test_rheapd_threads),
 		cmocka_unit_test(test_no_rheapd),
 		cmocka_unit_test(test_teec_open),
+		cmocka_unit_test(test_teec_linux_select),
 		cmocka_unit_test(test_teec_invoke_temp_value),
 		cmocka_unit_test(test_teec_memref_checks),
 		cmocka_unit_test(test_teec_shm),
