@@ -971,7 +971,9 @@ static int vm_tee(uint32_t vm, uint32_t op, uint64_t buf, const void *payload,
 	int rc = 0;
 
 	memcpy(q, &h, sizeof(h));
-	memcpy(q + 32, payload, len);
+	if (len != 0) {
+		memcpy(q + 32, payload, len);
+	}
 	rc = vm_req(vm, q, 32 + len, 24 + resp_payload, r);
 	if (rc == 0 && out) {
 		memcpy(out, r + 24, resp_payload);
