@@ -129,7 +129,10 @@ check_config() {
 
 build() {
 	if [ -e "$dir/built" ]; then return; fi
-	extract
+	(
+		flock 8
+		extract
+	) 8>"$src.lock"
 	rm -rf "$obj"
 	mkdir -p "$obj"
 	local start=$SECONDS
@@ -156,14 +159,16 @@ build() {
 	touch "$dir/built"
 }
 
-mkdir -p "$dir"
-(
-	flock 9
+# Built entries are never changed again: no lock to read one. Otherwise
+# the entry's lock serialises its builders (the second one finds it built)
+# and the source tree's lock its extraction.
+if [ ! -e "$dir/built" ]; then
+	mkdir -p "$dir"
 	(
-		flock 8
+		flock 9
 		build
-	) 8>"$src.lock"
-) 9>"$dir.lock"
+	) 9>"$dir.lock"
+fi
 
 case $print in
 kdir) echo "$obj" ;;
