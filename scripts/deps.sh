@@ -13,6 +13,9 @@ packages=(
 	ffmpeg libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
 	                           # the board's vdec/display (src/hw), test clips
 	spin                       # model check of the share life cycle (tests/model)
+	linux-source-6.1 qemu-system-x86 busybox-static gcc-aarch64-linux-gnu
+	flex bison bc libelf-dev libssl-dev cpio xz-utils patch
+	                           # the kernel suite (scripts/kernel/ktest.sh)
 )
 
 missing=()

@@ -31,7 +31,7 @@ if [ ${#modules[@]} -eq 0 ] && [ $no_module -eq 0 ]; then
 	done
 fi
 
-if ! file -L "$busybox" 2>/dev/null | grep -q 'statically linked'; then
+if [ ! -x "$busybox" ] || readelf -lW "$busybox" 2>/dev/null | grep -q 'program interpreter'; then
 	echo "mkinitramfs: $busybox is not a static busybox (apt-get install busybox-static)" >&2
 	exit 1
 fi
