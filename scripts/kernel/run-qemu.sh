@@ -5,7 +5,8 @@
 #   scripts/kernel/run-qemu.sh --initrd FILE [--kernel FILE]
 #       [--board BIN --tl FILE] [--timeout S] [--append ARGS] [--keep] [-v]
 # --board: rheap-board is started first as the ivshmem server with the
-# guest's RAM file (--tl: the linux-guest.tl of the meson build); without
+# guest's RAM file (--tl: the linux-guest.tl of the meson build) and
+# --debug-dump (the TEE test's DUMP command, as the integration tests); without
 # it the guest has no ivshmem device (a boot smoke test).
 # The run directory ($RHEAP_KRUN or a new /tmp/rheap-ktest.*) holds
 # guest-ram, ivshmem.sock, console.log, board.log; it is removed after a
@@ -69,7 +70,7 @@ truncate -s 512M "$ram"
 ivshmem=()
 if [ -n "$board" ]; then
 	"$board" --tl "$tl" --ivshmem "$run/ivshmem.sock" --guest-ram "$ram" \
-		--socket "$run/board.sock" --sink-dir "$run/sink" \
+		--socket "$run/board.sock" --sink-dir "$run/sink" --debug-dump \
 		>"$run/board.log" 2>&1 &
 	board_pid=$!
 	for _ in $(seq 100); do
