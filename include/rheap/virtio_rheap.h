@@ -51,6 +51,7 @@
 #define VIRTIO_RHEAP_F_FFA 1     /* the FFA request is served */
 #define VIRTIO_RHEAP_F_DEVICES 2 /* ATTACH and DETACH are served */
 #define VIRTIO_RHEAP_F_TEE 3     /* the TEE request is served */
+#define VIRTIO_RHEAP_F_DEVJOB 4  /* the DEVICE request is served */
 
 /* Name lengths, with the NUL (rheapd's UAPI sizes). */
 #define VIRTIO_RHEAP_HEAP_NAME_MAX 64u
@@ -100,6 +101,7 @@ static_assert(offsetof(struct virtio_rheap_config, max_segs) == 24,
 #define VIRTIO_RHEAP_REQ_QUERY 0x0006u
 #define VIRTIO_RHEAP_REQ_FFA 0x0100u
 #define VIRTIO_RHEAP_REQ_TEE 0x0200u
+#define VIRTIO_RHEAP_REQ_DEVICE 0x0300u
 
 /* Status codes (struct virtio_rheap_resp_hdr.status) and their errnos. */
 #define VIRTIO_RHEAP_S_OK 0u
@@ -367,6 +369,65 @@ struct virtio_rheap_tee_resp {
 };
 static_assert(sizeof(struct virtio_rheap_tee_resp) == 24,
 	      "TEE response is 24 bytes");
+
+/*
+ * DEVICE request (F_DEVJOB): one device job (include/rheap/device_abi.h,
+ * rheapd's RHEAPD_OP_DEVICE) carried to the hypervisor, which serves it on
+ * the VM's own host rheapd connection for that device
+ * (docs/virtio-rheap.md section 6.12). Buffers are named as the VM knows
+ * them: [buf] slots carry (attach_id of this VM, offset), contexts and
+ * sessions are the IDs the device answered the VM's OPEN with, GPU_READ
+ * names its buffer by buffer_id. A VDEC_OPEN's codec config travels after
+ * the request struct (config_len bytes, at most
+ * VIRTIO_RHEAP_DEVJOB_CONFIG_MAX, rheapd's bound); with F_DEVJOB
+ * negotiated a chain may carry up to VIRTIO_RHEAP_DEVJOB_CHAIN_MAX
+ * readable bytes.
+ */
+#define VIRTIO_RHEAP_DEVJOB_CONFIG_MAX (64u * 1024u)
+#define VIRTIO_RHEAP_DEVJOB_CHAIN_MAX (128u + VIRTIO_RHEAP_DEVJOB_CONFIG_MAX)
+#define VIRTIO_RHEAP_DEVJOB_ARGS 8u
+
+/**
+ * struct virtio_rheap_device_req - DEVICE request (128 bytes + config)
+ * @device:     NUL-terminated device name ("vdec", "display", "gpu"), NUL
+ *              padded
+ * @cmd:        enum device_cmd
+ * @config_len: VDEC_OPEN: bytes of codec config that follow, equal to
+ *              args[3]; every other command: MBZ
+ * @args:       the command's rheapd-side slots, with this VM's IDs
+ * @buffer_id:  GPU_READ: the buffer of this VM to read (the program's
+ *              handle fd, replaced); every other command: MBZ
+ */
+struct virtio_rheap_device_req {
+	struct virtio_rheap_req_hdr hdr;
+	char device[VIRTIO_RHEAP_DEVICE_NAME_MAX];
+	uint32_t cmd;
+	uint32_t config_len;
+	uint64_t args[VIRTIO_RHEAP_DEVJOB_ARGS];
+	uint64_t buffer_id;
+};
+static_assert(sizeof(struct virtio_rheap_device_req) == 128,
+	      "DEVICE request is 128 bytes");
+static_assert(offsetof(struct virtio_rheap_device_req, args) == 56,
+	      "DEVICE request: args at 56");
+
+/**
+ * struct virtio_rheap_device_resp - DEVICE response (80 bytes)
+ * @res: the command's results (device_abi.h), contexts and sessions as
+ *       this VM's IDs
+ *
+ * Written whole whenever the job reached the host's device (also with an
+ * error status: e.g. VDEC_RECEIVE's -ENOSPC names the dropped buffer's
+ * tag in res[1]); a refusal of the hypervisor writes the header only.
+ */
+struct virtio_rheap_device_resp {
+	struct virtio_rheap_resp_hdr hdr;
+	uint64_t res[VIRTIO_RHEAP_DEVJOB_ARGS];
+};
+static_assert(sizeof(struct virtio_rheap_device_resp) == 80,
+	      "DEVICE response is 80 bytes");
+static_assert(VIRTIO_RHEAP_DEVJOB_CHAIN_MAX <= VIRTIO_RHEAP_TEE_CHAIN_MAX,
+	      "a DEVICE chain fits the TEE chain limit");
 
 /* Event types (struct virtio_rheap_event.type), on the eventq. */
 #define VIRTIO_RHEAP_EVT_BUFFER_REVOKED 0x1001u /* buffer gone host-side */

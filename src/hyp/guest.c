@@ -30,6 +30,20 @@
  * owns each (struct guest_sess, struct guest_shm): another client's ID
  * is -ENOENT here, and a client's leftovers are closed and released on
  * the device when it goes, as rheapd does for its connections.
+ *
+ * Device jobs (F_DEVJOB): RHEAPD_OP_DEVICE goes to the device as
+ * VIRTIO_RHEAP_REQ_DEVICE with rheapd's own checks made here first
+ * (rheapd_device_decode(); the context is this client's, of the kind the
+ * command works on: -ENOENT; a [buf] attachment is this client's:
+ * -ENOENT, to this device: -EINVAL), a VDEC_OPEN's codec config memfd
+ * read into the request (at most 64 KiB, as rheapd), a GPU_READ's handle
+ * replaced by its buffer ID (a `system` buffer: -EOPNOTSUPP, guest
+ * memory). Contexts belong to the client that opened them (struct
+ * guest_devctx) and are closed on the device when it goes, before its
+ * attachments are detached (a queued buffer's DETACH is -EBUSY).
+ *
+ *   OPEN ok --> guest_devctx (client, kind) --CLOSE (any answer) /
+ *        client gone (CLOSE sent)--> gone
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +62,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <rheap/device_abi.h>
 #include <rheap/err.h>
 #include <rheap/rheapd_uapi.h>
 #include <rheap/tee_client_api.h>
@@ -107,6 +122,15 @@ struct guest_attach {
 	struct guest_attach *next;
 };
 
+/* A decoder context or display session a client opened (the device's
+ * ID: the VM's, docs/virtio-rheap.md 6.12). */
+struct guest_devctx {
+	uint64_t id;
+	uint32_t client;
+	uint32_t close_cmd; /* DEVICE_CMD_VDEC_CLOSE or _DISPLAY_CLOSE */
+	struct guest_devctx *next;
+};
+
 struct guest_client {
 	uint32_t id;
 	int fd;
@@ -128,6 +152,7 @@ struct guest_kernel {
 	struct guest_attach *attaches;
 	struct guest_sess *sessions;
 	struct guest_shm *shms;
+	struct guest_devctx *devctxs;
 	struct guest_client *clients;
 	uint32_t next_client;
 	uint32_t buf_count;
@@ -792,6 +817,232 @@ static int guest_do_status(struct guest_kernel *k, size_t *resp_len)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Device jobs (F_DEVJOB)                                                  */
+
+static uint32_t guest_dev_close_cmd(uint32_t cmd)
+{
+	return strcmp(rheapd_device_cmd_device(cmd), "vdec") == 0
+		       ? DEVICE_CMD_VDEC_CLOSE
+		       : DEVICE_CMD_DISPLAY_CLOSE;
+}
+
+static struct guest_devctx **guest_devctx_find(struct guest_kernel *k,
+					       uint32_t client, uint32_t cmd,
+					       uint64_t id)
+{
+	uint32_t close_cmd = guest_dev_close_cmd(cmd);
+
+	for (struct guest_devctx **l = &k->devctxs; *l; l = &(*l)->next) {
+		if ((*l)->id == id && (*l)->client == client &&
+		    (*l)->close_cmd == close_cmd) {
+			return l;
+		}
+	}
+	return NULL;
+}
+
+/* A [buf] slot's attachment: this client's (-ENOENT), to @device
+ * (-EINVAL), as rheapd checks them. */
+static int guest_dev_att(const struct guest_kernel *k, uint32_t client,
+			 const char *device, uint64_t id)
+{
+	for (const struct guest_attach *a = k->attaches; a; a = a->next) {
+		if (a->id == id && a->client == client) {
+			return strcmp(a->device, device) == 0 ? 0 : -EINVAL;
+		}
+	}
+	return -ENOENT;
+}
+
+/* The codec config of a VDEC_OPEN: @size bytes of the memfd @fd. */
+static int guest_dev_config(int fd, uint64_t size, uint8_t **out)
+{
+	struct stat st = { 0 };
+	uint8_t *p = NULL;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size < size) {
+		return -EINVAL;
+	}
+	p = malloc((size_t)size);
+	if (!p) {
+		return -ENOMEM;
+	}
+	if (pread(fd, p, (size_t)size, 0) != (ssize_t)size) {
+		free(p);
+		return -EINVAL;
+	}
+	*out = p;
+	return 0;
+}
+
+/* rheapd's checks of the slots and the fd; *@buffer_id for GPU_READ. */
+static int guest_dev_prepare(struct guest_kernel *k, struct guest_client *c,
+			     const struct rheapd_device_req *r, int fd,
+			     uint64_t *buffer_id, struct guest_devctx ***ctx)
+{
+	struct guest_buf *b = NULL;
+	int rc = 0;
+
+	switch (r->cmd) {
+	case DEVICE_CMD_VDEC_OPEN:
+	case DEVICE_CMD_DISPLAY_OPEN:
+		return 0;
+	case DEVICE_CMD_GPU_READ:
+		rc = guest_buf_from_fd(k, fd, &b);
+		if (rc) {
+			return rc;
+		}
+		if (b->local) {
+			return -EOPNOTSUPP; /* guest memory: docs/vmm.md */
+		}
+		*buffer_id = b->id;
+		return 0;
+	default:
+		break;
+	}
+	*ctx = guest_devctx_find(k, c->id, r->cmd, r->args[0]);
+	if (!*ctx) {
+		return -ENOENT;
+	}
+	switch (r->cmd) {
+	case DEVICE_CMD_VDEC_QUEUE_OUT:
+		return guest_dev_att(k, c->id, r->device, r->args[2]);
+	case DEVICE_CMD_VDEC_DECODE:
+		if (r->args[1] == 0 && r->args[2] == 0 && r->args[3] == 0) {
+			return 0; /* no data (EOS drain) */
+		}
+		return guest_dev_att(k, c->id, r->device, r->args[1]);
+	case DEVICE_CMD_DISPLAY_SHOW:
+		return guest_dev_att(k, c->id, r->device, r->args[1]);
+	default:
+		return 0;
+	}
+}
+
+/*
+ * A command of another device (or of no device the guest knows of): the
+ * host refuses it before looking at a slot (-ENOENT, -EOPNOTSUPP), so it
+ * goes with its slots zeroed; a GPU_READ needs one of the VM's buffers.
+ */
+static int guest_dev_mismatch(struct guest_kernel *k,
+			      const struct rheapd_device_req *r, int fd,
+			      uint64_t res[8])
+{
+	const uint64_t zero[8] = { 0 };
+	struct guest_buf *b = NULL;
+	uint64_t buffer_id = 0;
+
+	if (r->cmd == DEVICE_CMD_GPU_READ) {
+		if (guest_buf_from_fd(k, fd, &b) != 0 || b->local) {
+			return -EOPNOTSUPP;
+		}
+		buffer_id = b->id;
+	}
+	return guest_drv_device(&k->drv, r->device, r->cmd, zero, buffer_id,
+				NULL, 0, res);
+}
+
+static int guest_do_device(struct guest_kernel *k, struct guest_client *c,
+			   const struct rheapd_req *req, int fd,
+			   size_t *resp_len)
+{
+	struct rheapd_device_req r = { .cmd = 0 };
+	struct rheapd_device_resp w = { { 0 } };
+	struct guest_devctx **ctx = NULL;
+	struct guest_devctx *fresh = NULL;
+	uint8_t *config = NULL;
+	uint64_t buffer_id = 0;
+	int rc = rheapd_device_decode(req->payload, req->payload_len, fd >= 0,
+				      &r);
+
+	if (rc) {
+		return rc;
+	}
+	/* As rheapd: past the decoder, the results travel with any status. */
+	memset(k->resp, 0, sizeof(w));
+	*resp_len = sizeof(w);
+	if (!guest_drv_has(&k->drv, VIRTIO_RHEAP_F_DEVJOB)) {
+		return -EOPNOTSUPP; /* a device without device jobs */
+	}
+	if (strcmp(rheapd_device_cmd_device(r.cmd), r.device) != 0) {
+		rc = guest_dev_mismatch(k, &r, fd, w.res);
+		memcpy(k->resp, &w, sizeof(w));
+		return rc;
+	}
+	rc = guest_dev_prepare(k, c, &r, fd, &buffer_id, &ctx);
+	if (rc) {
+		return rc;
+	}
+	if (r.cmd == DEVICE_CMD_VDEC_OPEN && r.args[3] != 0) {
+		rc = guest_dev_config(fd, r.args[3], &config);
+		if (rc) {
+			goto out;
+		}
+	}
+	if (r.cmd == DEVICE_CMD_VDEC_OPEN || r.cmd == DEVICE_CMD_DISPLAY_OPEN) {
+		fresh = calloc(1, sizeof(*fresh));
+		if (!fresh) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+	rc = guest_drv_device(&k->drv, r.device, r.cmd, r.args, buffer_id,
+			      config, config ? (size_t)r.args[3] : 0, w.res);
+	if (rc == 0 && fresh) {
+		fresh->id = w.res[0];
+		fresh->client = c->id;
+		fresh->close_cmd = guest_dev_close_cmd(r.cmd);
+		fresh->next = k->devctxs;
+		k->devctxs = fresh; /* the list owns it now */
+		fresh = NULL;
+	}
+	if (ctx && (r.cmd == DEVICE_CMD_VDEC_CLOSE ||
+		    r.cmd == DEVICE_CMD_DISPLAY_CLOSE)) {
+		struct guest_devctx *gone = *ctx;
+
+		*ctx = gone->next; /* whatever the answer, as rheapd */
+		free(gone);
+	}
+	memcpy(k->resp, &w, sizeof(w));
+out:
+	free(fresh);
+	free(config);
+	return rc;
+}
+
+/* A client went: its contexts closed on the device (rheapd's
+ * rheapd_device_client_gone()). */
+static void guest_dev_client_gone(struct guest_kernel *k, uint32_t client)
+{
+	struct guest_devctx **l = &k->devctxs;
+
+	while (*l) {
+		struct guest_devctx *x = *l;
+		uint64_t args[8] = { x->id };
+		uint64_t res[8] = { 0 };
+		int rc = 0;
+
+		if (x->client != client) {
+			l = &x->next;
+			continue;
+		}
+		rc = guest_drv_device(&k->drv,
+				      x->close_cmd == DEVICE_CMD_VDEC_CLOSE
+					      ? "vdec"
+					      : "display",
+				      x->close_cmd, args, 0, NULL, 0, res);
+		if (rc && k->drv.state == GUEST_DRV_LIVE) {
+			fprintf(stderr, "guest %u: closing context %llu: %s\n",
+				k->drv.cfg.vm_id, (unsigned long long)x->id,
+				rheap_err_name(rc));
+		}
+		*l = x->next;
+		free(x);
+	}
+}
+
+/* ---------------------------------------------------------------------- */
 /* Clients                                                                 */
 
 static struct guest_client *guest_client_find(struct guest_kernel *k,
@@ -810,6 +1061,7 @@ static void guest_client_close(struct guest_kernel *k, struct guest_client *c)
 	struct guest_attach **l = &k->attaches;
 
 	guest_tee_client_gone(k, c->id);
+	guest_dev_client_gone(k, c->id);
 	while (*l) {
 		if ((*l)->client == c->id) {
 			guest_attach_drop(k, l);
@@ -882,9 +1134,10 @@ static int guest_dispatch(struct guest_kernel *k, struct guest_client *c,
 	case RHEAPD_OP_TEE_SHM_RELEASE:
 	case RHEAPD_OP_TEE_CANCEL:
 		return guest_do_tee(k, c, req, fd, resp_len);
+	case RHEAPD_OP_DEVICE:
+		return guest_do_device(k, c, req, fd, resp_len);
 	default:
-		/* DEVICE: no device jobs in a guest yet (docs/vmm.md). */
-		return -EOPNOTSUPP;
+		return -EOPNOTSUPP; /* rheapd_req_check() knows no other */
 	}
 }
 
@@ -913,7 +1166,9 @@ static bool guest_serve_one(struct guest_kernel *k, struct guest_client *c)
 		status = guest_dispatch(k, c, &in.req, uapi_io_msg_fd(&in),
 					&resp_len, &out_fd);
 	}
-	if (status != 0) {
+	/* Errors carry no payload, but DEVICE's results (as rheapd). */
+	if (status != 0 &&
+	    !(in.status == 0 && in.req.hdr.op == RHEAPD_OP_DEVICE)) {
 		resp_len = 0;
 	}
 	if (uapi_io_send(c->fd, in.echo.op, in.echo.seq, status, k->resp,

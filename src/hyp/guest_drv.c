@@ -32,7 +32,8 @@
 	 VIRTQ_FEATURE(VIRTIO_F_EVENT_IDX) |                                 \
 	 VIRTQ_FEATURE(VIRTIO_RHEAP_F_FFA) |                                 \
 	 VIRTQ_FEATURE(VIRTIO_RHEAP_F_DEVICES) |                             \
-	 VIRTQ_FEATURE(VIRTIO_RHEAP_F_TEE))
+	 VIRTQ_FEATURE(VIRTIO_RHEAP_F_TEE) |                                 \
+	 VIRTQ_FEATURE(VIRTIO_RHEAP_F_DEVJOB))
 
 /* A response area byte the device has not written. */
 #define GUEST_DRV_POISON 0xFFu
@@ -407,7 +408,8 @@ int guest_drv_init(struct guest_drv *drv, const struct vt_guest_env *env,
 		goto err_fail;
 	}
 	rc = guest_pages_alloc(&drv->pages, 1, &drv->req_gpa);
-	if (rc == 0 && guest_drv_has(drv, VIRTIO_RHEAP_F_TEE)) {
+	if (rc == 0 && (guest_drv_has(drv, VIRTIO_RHEAP_F_TEE) ||
+			guest_drv_has(drv, VIRTIO_RHEAP_F_DEVJOB))) {
 		rc = guest_pages_alloc(&drv->pages, 2u * GUEST_DRV_TEE_PAGES,
 				       &drv->tee_gpa);
 	}
@@ -1126,5 +1128,95 @@ int guest_drv_tee(struct guest_drv *drv, uint32_t op, uint64_t buffer_id,
 		}
 	}
 	free(out);
+	return rc;
+}
+
+int guest_drv_device_decode(const uint8_t *resp, size_t len, uint32_t status,
+			    uint64_t res[VIRTIO_RHEAP_DEVJOB_ARGS],
+			    struct rheap_diag *diag)
+{
+	const size_t whole = sizeof(struct virtio_rheap_device_resp);
+
+	memset(res, 0, VIRTIO_RHEAP_DEVJOB_ARGS * sizeof(res[0]));
+	if (len < whole) {
+		if (status == VIRTIO_RHEAP_S_OK) {
+			return wire_reject_lim(diag, "used.len", len,
+					       "is shorter than a DEVICE "
+					       "response",
+					       whole);
+		}
+		return 0; /* refused by the hypervisor: the header only */
+	}
+	for (uint32_t i = 0; i < VIRTIO_RHEAP_DEVJOB_ARGS; i++) {
+		res[i] = wire_get64(resp + 16u + 8u * i);
+	}
+	return 0;
+}
+
+int guest_drv_device(struct guest_drv *drv, const char *device, uint32_t cmd,
+		     const uint64_t args[VIRTIO_RHEAP_DEVJOB_ARGS],
+		     uint64_t buffer_id, const void *config,
+		     size_t config_len, uint64_t res[VIRTIO_RHEAP_DEVJOB_ARGS])
+{
+	const size_t area = (size_t)GUEST_DRV_TEE_PAGES * GUEST_PAGE_SIZE;
+	const size_t head = sizeof(struct virtio_rheap_device_req);
+	uint8_t small[sizeof(struct virtio_rheap_device_req)] = { 0 };
+	uint8_t out[sizeof(struct virtio_rheap_device_resp)] = { 0 };
+	struct rheap_diag diag = { 0 };
+	size_t nlen = strnlen(device, VIRTIO_RHEAP_DEVICE_NAME_MAX);
+	uint8_t *req = small;
+	uint32_t status = VIRTIO_RHEAP_S_OK;
+	uint64_t tag = 0;
+	size_t len = 0;
+	int rc = 0;
+	int dec = 0;
+
+	memset(res, 0, VIRTIO_RHEAP_DEVJOB_ARGS * sizeof(res[0]));
+	if (drv->state != GUEST_DRV_LIVE) {
+		return -ENOENT;
+	}
+	if (!guest_drv_has(drv, VIRTIO_RHEAP_F_DEVJOB)) {
+		return -EOPNOTSUPP;
+	}
+	if (nlen == 0 || nlen >= VIRTIO_RHEAP_DEVICE_NAME_MAX ||
+	    config_len > VIRTIO_RHEAP_DEVJOB_CONFIG_MAX ||
+	    (config_len != 0 && config == NULL)) {
+		return -EINVAL;
+	}
+	if (config_len != 0) {
+		req = drv->env->ram + drv->tee_gpa; /* F_DEVJOB: area taken */
+		memset(req, 0, head);
+	}
+	req_hdr(req, VIRTIO_RHEAP_REQ_DEVICE);
+	memcpy(req + 16, device, nlen);
+	le_put(req + 48, 4, cmd);
+	le_put(req + 52, 4, config_len);
+	for (uint32_t i = 0; i < VIRTIO_RHEAP_DEVJOB_ARGS; i++) {
+		le_put(req + 56 + 8u * i, 8, args[i]);
+	}
+	le_put(req + 120, 8, buffer_id);
+	if (config_len == 0) {
+		rc = guest_drv_call(drv, req, head, out,
+				    sizeof(struct virtio_rheap_resp_hdr),
+				    sizeof(out), &len);
+	} else {
+		memcpy(req + head, config, config_len);
+		tag = drv->next_tag++;
+		le_put(req + 8, 8, tag);
+		rc = drv_xfer(drv, tag, drv->tee_gpa, head + config_len,
+			      drv->tee_gpa + area, out,
+			      sizeof(struct virtio_rheap_resp_hdr), sizeof(out),
+			      &len);
+	}
+	/* No response, or a malformed header: the driver is not LIVE.
+	 * Otherwise the header was checked: @rc is the device's status. */
+	if (drv->state != GUEST_DRV_LIVE) {
+		return rc;
+	}
+	status = wire_get32(out);
+	dec = guest_drv_device_decode(out, len, status, res, &diag);
+	if (dec) {
+		return drv_malformed(drv, "DEVICE response", &diag);
+	}
 	return rc;
 }

@@ -112,8 +112,9 @@ struct guest_drv_stats {
  * @ring_gpa:   first ring page (desc, then avail, then used pages)
  * @ring_pages: pages of the rings
  * @req_gpa:    the request page
- * @tee_gpa:    F_TEE: the TEE area (2 * GUEST_DRV_TEE_PAGES pages: the
- *              request half, then the response half); else 0
+ * @tee_gpa:    F_TEE or F_DEVJOB: the TEE area (2 * GUEST_DRV_TEE_PAGES
+ *              pages: the request half, then the response half; DEVICE
+ *              jobs with a codec config use it too); else 0
  * @next_tag:   the next request's tag
  * @timeout_ms: how long a request may take
  * @stats:      counters
@@ -199,7 +200,7 @@ int guest_mmio_write(const struct vt_guest_env *env, uint32_t offset,
  * virtio 1.2 §3.1.1 in order: reset, MagicValue/Version/DeviceID checks,
  * ACKNOWLEDGE, DRIVER, device features (both words), driver features =
  * offered ∩ {VERSION_1, INDIRECT_DESC, EVENT_IDX, F_FFA, F_DEVICES,
- * F_TEE} (F_TEE: the TEE area taken too),
+ * F_TEE, F_DEVJOB} (F_TEE or F_DEVJOB: the TEE area taken too),
  * FEATURES_OK and its read-back, queue 0 (QueueReady must read 0,
  * QueueNumMax not 0, size min(QueueNumMax, GUEST_DRV_QUEUE_SIZE) rounded
  * down to a power of two, rings in fresh guest pages, QueueReady),
@@ -508,5 +509,44 @@ int guest_drv_tee(struct guest_drv *drv, uint32_t op, uint64_t buffer_id,
  */
 int guest_drv_tee_decode(const uint8_t *resp, size_t len,
 			 uint32_t *payload_len, struct rheap_diag *diag);
+
+/**
+ * guest_drv_device() - DEVICE: one device job carried to the hypervisor
+ * @drv:        driver
+ * @device:     device name, 1..31 characters
+ * @cmd:        enum device_cmd
+ * @args:       the slots, with the VM's IDs (attach_id, context IDs)
+ * @buffer_id:  GPU_READ: the VM's buffer; else 0
+ * @config:     VDEC_OPEN: the codec config (@config_len bytes); else NULL
+ * @config_len: its bytes (<= VIRTIO_RHEAP_DEVJOB_CONFIG_MAX); the request
+ *              page carries a job without config, the TEE area (taken
+ *              with F_DEVJOB too) one with
+ * @res:        out: the results, also with an error status when the
+ *              device wrote them (else 0)
+ *
+ * Return: 0; the device's status as its errno (the job's own error, e.g.
+ * -ENOSPC from VDEC_RECEIVE, with @res); common errors; -EOPNOTSUPP
+ * F_DEVJOB not negotiated; -EINVAL a name or length out of range, or a
+ * malformed response (guest_drv_device_decode(); the driver DEAD).
+ */
+int guest_drv_device(struct guest_drv *drv, const char *device, uint32_t cmd,
+		     const uint64_t args[VIRTIO_RHEAP_DEVJOB_ARGS],
+		     uint64_t buffer_id, const void *config,
+		     size_t config_len, uint64_t res[VIRTIO_RHEAP_DEVJOB_ARGS]);
+
+/**
+ * guest_drv_device_decode() - the results of a DEVICE response
+ * @resp:   response bytes (header checked by guest_drv_resp_check())
+ * @len:    bytes at @resp
+ * @status: the response's status
+ * @res:    out: the results; 0 when only the header came
+ * @diag:   out on -EINVAL, may be NULL
+ *
+ * Return: 0; -EINVAL an OK response shorter than 80 bytes (an error
+ * status may come with the header only: the hypervisor refused).
+ */
+int guest_drv_device_decode(const uint8_t *resp, size_t len, uint32_t status,
+			    uint64_t res[VIRTIO_RHEAP_DEVJOB_ARGS],
+			    struct rheap_diag *diag);
 
 #endif /* RHEAP_SRC_HYP_GUEST_DRV_H */

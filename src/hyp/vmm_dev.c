@@ -34,6 +34,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <rheap/device_abi.h>
 #include <rheap/err.h>
 #include <rheap/rheap.h>
 #include <rheap/virtio_rheap.h>
@@ -200,7 +201,10 @@ static uint32_t vmm_dev_queue_ready(struct vmm_vm *vm)
 		.size = vm->q_num,
 		.features = vm->drv_features & VIRTQ_FEATURES_KNOWN,
 	};
-	bool tee = (vm->drv_features & VIRTQ_FEATURE(VIRTIO_RHEAP_F_TEE)) != 0;
+	/* F_TEE's chain limit also covers F_DEVJOB's (virtio_rheap.h). */
+	bool tee = (vm->drv_features &
+		    (VIRTQ_FEATURE(VIRTIO_RHEAP_F_TEE) |
+		     VIRTQ_FEATURE(VIRTIO_RHEAP_F_DEVJOB))) != 0;
 	struct virtq_dev_limits lim = {
 		.max_readable = tee ? VMM_TEE_CHAIN_MAX : VMM_MAX_REQUEST,
 		.max_writable = tee ? VMM_TEE_CHAIN_MAX : VMM_MAX_RESPONSE,
@@ -453,13 +457,75 @@ static struct vmm_att *vmm_att_find(struct vmm_vm *vm, uint64_t id)
 	return NULL;
 }
 
+/* A device name field: 1..31 characters, NUL terminated and NUL padded. */
+static int vmm_req_device_name(const uint8_t *field, struct vmm_req *out)
+{
+	size_t nlen = 0;
+
+	memcpy(out->device, field, sizeof(out->device));
+	nlen = strnlen(out->device, sizeof(out->device));
+	if (nlen == 0 || nlen == sizeof(out->device)) {
+		return -EINVAL;
+	}
+	for (size_t i = nlen; i < sizeof(out->device); i++) {
+		if (out->device[i] != 0) {
+			return -EINVAL; /* NUL padded */
+		}
+	}
+	return 0;
+}
+
+/* DEVICE (F_DEVJOB): struct virtio_rheap_device_req + the codec config. */
+static int vmm_req_decode_device(const uint8_t *q, uint32_t qlen,
+				 uint64_t features, struct vmm_req *out)
+{
+	const uint32_t head = sizeof(struct virtio_rheap_device_req);
+
+	if (qlen < head) {
+		return -EINVAL;
+	}
+	if (!(features & VIRTQ_FEATURE(VIRTIO_RHEAP_F_DEVJOB))) {
+		return -EOPNOTSUPP;
+	}
+	if (vmm_req_device_name(q + 16, out) != 0) {
+		return -EINVAL;
+	}
+	out->cmd = ld32(q + 48);
+	out->payload_len = ld32(q + 52);
+	for (uint32_t i = 0; i < VIRTIO_RHEAP_DEVJOB_ARGS; i++) {
+		out->args[i] = ld64(q + 56 + 8 * i);
+	}
+	out->id = ld64(q + 120);
+	if (out->payload_len > VIRTIO_RHEAP_DEVJOB_CONFIG_MAX ||
+	    out->payload_len > qlen - head) {
+		return -EINVAL;
+	}
+	switch (out->cmd) {
+	case DEVICE_CMD_VDEC_OPEN:
+		if (out->payload_len != out->args[3] || out->id != 0) {
+			return -EINVAL;
+		}
+		return 0;
+	case DEVICE_CMD_GPU_READ:
+		return out->payload_len == 0 && out->id != 0 ? 0 : -EINVAL;
+	case DEVICE_CMD_VDEC_QUEUE_OUT:
+	case DEVICE_CMD_VDEC_DECODE:
+	case DEVICE_CMD_VDEC_RECEIVE:
+	case DEVICE_CMD_VDEC_CLOSE:
+	case DEVICE_CMD_DISPLAY_OPEN:
+	case DEVICE_CMD_DISPLAY_SHOW:
+	case DEVICE_CMD_DISPLAY_CLOSE:
+		return out->payload_len == 0 && out->id == 0 ? 0 : -EINVAL;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
 /* The type's fixed part: its struct's size, all of it read. */
 static int vmm_req_decode_body(const uint8_t *q, uint32_t qlen,
 			       uint64_t features, uint32_t heap_count,
 			       struct vmm_req *out)
 {
-	size_t nlen = 0;
-
 	switch (out->type) {
 	case VIRTIO_RHEAP_REQ_HEAP_INFO:
 		if (qlen < sizeof(struct virtio_rheap_heap_info_req) ||
@@ -505,17 +571,10 @@ static int vmm_req_decode_body(const uint8_t *q, uint32_t qlen,
 			return -EOPNOTSUPP;
 		}
 		out->id = ld64(q + 16);
-		memcpy(out->device, q + 24, sizeof(out->device));
 		out->flags = ld32(q + 56);
-		nlen = strnlen(out->device, sizeof(out->device));
-		if (nlen == 0 || nlen == sizeof(out->device) ||
+		if (vmm_req_device_name(q + 24, out) != 0 ||
 		    (out->flags & ~VIRTIO_RHEAP_ATTACH_WRITE) != 0) {
 			return -EINVAL;
-		}
-		for (size_t i = nlen; i < sizeof(out->device); i++) {
-			if (out->device[i] != 0) {
-				return -EINVAL; /* NUL padded */
-			}
 		}
 		return 0;
 	case VIRTIO_RHEAP_REQ_DETACH:
@@ -546,6 +605,8 @@ static int vmm_req_decode_body(const uint8_t *q, uint32_t qlen,
 			return -EINVAL;
 		}
 		return 0;
+	case VIRTIO_RHEAP_REQ_DEVICE:
+		return vmm_req_decode_device(q, qlen, features, out);
 	case VIRTIO_RHEAP_REQ_FFA:
 		if (qlen < sizeof(struct virtio_rheap_ffa)) {
 			return -EINVAL;
@@ -694,7 +755,7 @@ static int vmm_req_query(struct vmm_vm *vm, const struct vmm_req *q,
 }
 
 /* The VM's connection for device @name, opened on first use. */
-static int vmm_vdev_get(struct vmm_vm *vm, const char *name, uint32_t *out)
+int vmm_vdev_get(struct vmm_vm *vm, const char *name, uint32_t *out)
 {
 	int rc = 0;
 
@@ -841,6 +902,8 @@ static const char *vmm_req_name(uint32_t type)
 		return "FFA";
 	case VIRTIO_RHEAP_REQ_TEE:
 		return "TEE";
+	case VIRTIO_RHEAP_REQ_DEVICE:
+		return "DEVICE";
 	default:
 		return "UNKNOWN";
 	}
@@ -899,6 +962,11 @@ static uint32_t vmm_dev_serve(struct vmm_vm *vm, const struct virtq_seg *segs,
 					  q + sizeof(struct virtio_rheap_tee_req),
 					  ch->writable_len, &r);
 			break;
+		case VIRTIO_RHEAP_REQ_DEVICE:
+			rc = vmm_devjob_call(
+			    vm, &req, q + sizeof(struct virtio_rheap_device_req),
+			    ch->writable_len, &r);
+			break;
 		default: /* FFA: the decoder knows no other type */
 			rc = vmm_req_ffa(vm, &req, &r);
 			break;
@@ -907,8 +975,12 @@ static uint32_t vmm_dev_serve(struct vmm_vm *vm, const struct virtq_seg *segs,
 	if (rc == 0 && r.len > ch->writable_len) {
 		rc = -ENOSPC; /* only ATTACH can grow; it checked already */
 	}
+	/* FFA and DEVICE answer with their whole response also on an error
+	 * (the FFA_ERROR registers; the host device's results). */
 	if (rc && !(type == VIRTIO_RHEAP_REQ_FFA &&
-		    r.len == sizeof(struct virtio_rheap_ffa))) {
+		    r.len == sizeof(struct virtio_rheap_ffa)) &&
+	    !(type == VIRTIO_RHEAP_REQ_DEVICE &&
+	      r.len == sizeof(struct virtio_rheap_device_resp))) {
 		r.len = sizeof(struct virtio_rheap_resp_hdr);
 	}
 	st32(r.b, virtio_rheap_status_from_errno(rc));
@@ -996,6 +1068,7 @@ void vmm_dev_release(struct vmm_vm *vm)
 {
 	/* Registrations hold buffers on the host: they go first. */
 	vmm_tee_release(vm);
+	vmm_devjob_release(vm); /* the connections close below */
 	for (uint32_t i = 0; vm->atts && i < vm->vmm->cfg.quota_attachments; i++) {
 		vm->atts[i] = (struct vmm_att){ 0 };
 	}

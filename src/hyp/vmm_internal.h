@@ -35,6 +35,8 @@ struct lib_conn;
 /** TEE sessions and registrations a VM holds at once (vmm_tee.c). */
 #define VMM_TEE_SESSIONS 64u
 #define VMM_TEE_SHMS 64u
+/** Device contexts and display sessions a VM holds at once (vmm_devjob.c). */
+#define VMM_DEVCTXS 8u
 /** Segments an ATTACH response carries at most (config.max_segs). */
 #define VMM_MAX_SEGS 16u
 /** Chain segments the device accepts (readable + writable). */
@@ -69,7 +71,8 @@ struct lib_conn;
 	 VIRTQ_FEATURE(VIRTIO_F_INDIRECT_DESC) |                               \
 	 VIRTQ_FEATURE(VIRTIO_RHEAP_F_FFA) |                                   \
 	 VIRTQ_FEATURE(VIRTIO_RHEAP_F_DEVICES) |                               \
-	 VIRTQ_FEATURE(VIRTIO_RHEAP_F_TEE))
+	 VIRTQ_FEATURE(VIRTIO_RHEAP_F_TEE) |                                   \
+	 VIRTQ_FEATURE(VIRTIO_RHEAP_F_DEVJOB))
 
 /** One buffer of a VM: its handle on host rheapd under a VM-local ID. */
 struct vmm_buf {
@@ -115,6 +118,18 @@ struct vmm_share {
 struct vmm_tee_shm {
 	uint32_t id;     /* 0: free slot */
 	uint64_t buf_id; /* the VM's buffer it holds */
+};
+
+/**
+ * struct vmm_devctx - a decoder context or display session a VM opened
+ * @id:        the VM's name for it: non-zero, never reused; 0: free slot
+ * @host_id:   the board's ID (rheapd's res[0] on the VM's connection)
+ * @dev:       index into vmm_vm.devs (the connection that opened it)
+ */
+struct vmm_devctx {
+	uint64_t id;
+	uint64_t host_id;
+	uint32_t dev;
 };
 
 /* Page states of the stage-2 model (vmm_vm.pages). */
@@ -182,6 +197,11 @@ struct vmm_vm {
 	uint32_t tee_sessions[VMM_TEE_SESSIONS]; /* 0: free slot */
 	struct vmm_tee_shm tee_shms[VMM_TEE_SHMS];
 
+	/* Device jobs (vmm_devjob.c): the contexts and sessions the VM
+	 * opened on its device connections, under VM-local IDs. */
+	struct vmm_devctx devctxs[VMM_DEVCTXS];
+	uint64_t next_ctx_id;
+
 	/* Stage-2 model and FF-A. */
 	uint8_t *pages; /* VMM_PAGE_* per guest page */
 	struct vmm_share *shares;
@@ -245,9 +265,14 @@ void vmm_deny(struct vmm_vm *vm, const char *request, uint64_t id,
  *              checks them)
  * @tee_op:     TEE: RHEAPD_OP_TEE_* (0x10..0x15)
  * @payload_len: TEE: bytes of the rheapd payload, at offset 32 of the
- *              request bytes (inside them: checked)
+ *              request bytes (inside them: checked); DEVICE: config_len,
+ *              the codec config at offset 128 (inside them: checked)
+ * @cmd:        DEVICE: enum device_cmd (a known one)
+ * @args:       DEVICE: the slots (the VM's IDs, untrusted values)
  *
  * TEE: @id is the buffer of TEE_SHM_REGISTER_FD (0 for the other ops).
+ * DEVICE: @id is the buffer of GPU_READ (0 for the other commands),
+ * @device the device name (checked as ATTACH's).
  * Fields a type does not use are 0. Decoded from a copy of guest memory;
  * holds no pointer into it.
  */
@@ -264,6 +289,8 @@ struct vmm_req {
 	uint64_t x[VIRTIO_RHEAP_FFA_REGS];
 	uint32_t tee_op;
 	uint32_t payload_len;
+	uint32_t cmd;
+	uint64_t args[VIRTIO_RHEAP_DEVJOB_ARGS];
 };
 
 /* vmm_dev.c */
@@ -289,9 +316,13 @@ struct vmm_req {
  * TEE: payload_len above VIRTIO_RHEAP_TEE_PAYLOAD_MAX or past @qlen,
  * an op outside 0x10..0x15, buffer_id not 0 for an op other than
  * TEE_SHM_REGISTER_FD or 0 for it (-EINVAL);
+ * DEVICE: the device name as ATTACH's, config_len above
+ * VIRTIO_RHEAP_DEVJOB_CONFIG_MAX or past @qlen, config_len not args[3]
+ * for VDEC_OPEN or not 0 for another command, buffer_id 0 for GPU_READ or
+ * not 0 for another command (-EINVAL), an unknown command (-EOPNOTSUPP);
  * -EOPNOTSUPP an unknown type, or ATTACH/DETACH without
  * VIRTIO_RHEAP_F_DEVICES, FFA without VIRTIO_RHEAP_F_FFA, TEE without
- * VIRTIO_RHEAP_F_TEE; -ENOENT a heap
+ * VIRTIO_RHEAP_F_TEE, DEVICE without VIRTIO_RHEAP_F_DEVJOB; -ENOENT a heap
  * index >= @heap_count; -EOVERFLOW an ALLOC length that wraps when
  * rounded up to a page.
  */
@@ -353,6 +384,48 @@ int vmm_tee_call(struct vmm_vm *vm, const struct vmm_req *q,
  * @vm: the VM
  */
 void vmm_tee_release(struct vmm_vm *vm);
+
+/* vmm_devjob.c */
+/**
+ * vmm_devjob_call() - serve a VM's DEVICE request (F_DEVJOB) on its host
+ * rheapd connection for the device
+ * @vm:       the VM
+ * @q:        the decoded request
+ * @config:   VDEC_OPEN: the codec config (@q->payload_len bytes, a copy)
+ * @writable: bytes the chain's response buffers hold
+ * @r:        out: the response (header left to the caller); @r->len is
+ *            the whole DEVICE response whenever the host answered, also
+ *            with an error
+ *
+ * The VM's own IDs only: a context, session, attachment or buffer it
+ * does not hold is -ENOENT and a denial before anything reaches the host;
+ * IDs are translated to the host's, and an OPEN's context ID back to a
+ * VM-local one. The response buffers must hold the DEVICE response or
+ * -ENOSPC, before the host sees the job.
+ *
+ * Return: 0 or the host's status (rheapd's errno); -ENOMEM the VM's
+ * context table (VMM_DEVCTXS) is full (a denial) or its device
+ * connections are; -EINVAL an attachment of this VM to another device.
+ */
+int vmm_devjob_call(struct vmm_vm *vm, const struct vmm_req *q,
+		    const uint8_t *config, uint64_t writable,
+		    struct vmm_resp *r);
+/**
+ * vmm_devjob_release() - forget the VM's contexts (its device connections
+ * are closed by the caller: rheapd closes them on the board)
+ * @vm: the VM
+ */
+void vmm_devjob_release(struct vmm_vm *vm);
+/**
+ * vmm_vdev_get() - the VM's host connection for device @name, opened on
+ * first use (vmm_dev.c)
+ * @vm:   the VM
+ * @name: device name, NUL-terminated
+ * @out:  out: index into vm->devs
+ *
+ * Return: 0; -ENOMEM VMM_MAX_DEVICES open; librheap's errors.
+ */
+int vmm_vdev_get(struct vmm_vm *vm, const char *name, uint32_t *out);
 
 /* vmm_ffa.c */
 /**

@@ -8,7 +8,8 @@
  * Input: byte 0 picks the mode (value % 3), the rest is mode-specific.
  *
  * Mode 0, vmm_req_decode(). Byte 1: negotiated features (bit 0
- * F_DEVICES, bit 1 F_FFA, bit 2 an unknown bit 63, bit 3 F_TEE), byte 2:
+ * F_DEVICES, bit 1 F_FFA, bit 2 an unknown bit 63, bit 3 F_TEE, bit 4
+ * F_DEVJOB), byte 2:
  * heap count
  * (% 17), the rest: the request. Properties: the result is 0 or one of
  * -EINVAL, -ENOENT, -EOVERFLOW, -EOPNOTSUPP; type and tag are set iff the
@@ -17,12 +18,15 @@
  * count, ALLOC length >= 1 with size its page round-up, fd_flags valid, a
  * NUL-terminated NUL-padded device name of 1..31 characters, known ATTACH
  * flags, a TEE op in 0x10..0x15 with its payload inside the request and
- * a buffer ID exactly for TEE_SHM_REGISTER_FD, unused fields 0), and
+ * a buffer ID exactly for TEE_SHM_REGISTER_FD; a DEVICE request with a
+ * known command, a device name as ATTACH's, a config inside the request
+ * exactly as long as args[3] for VDEC_OPEN and none otherwise, a buffer
+ * ID exactly for GPU_READ; unused fields 0), and
  * re-encoding it gives back exactly the
  * type's bytes of the input (a decoder that accepts only canonical
  * requests), which decode again to the same value; the bytes past the
- * type's struct (TEE: past the struct and its payload) never change the
- * outcome.
+ * type's struct (TEE: past the struct and its payload; DEVICE: past the
+ * struct and its config) never change the outcome.
  *
  * Mode 1, vmm_ffa_stage2_check() + vmm_ffa_translate(). A VM with 64
  * pages of RAM at PA 0xA000_0000, its page table (OWNED/SHARED/LENT from
@@ -60,6 +64,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 
+#include <rheap/device_abi.h>
 #include <rheap/err.h>
 #include <rheap/ffa_abi.h>
 #include <rheap/ffa_desc.h>
@@ -164,23 +169,46 @@ static size_t req_struct_size(uint32_t type)
 		return sizeof(struct virtio_rheap_ffa);
 	case VIRTIO_RHEAP_REQ_TEE:
 		return sizeof(struct virtio_rheap_tee_req); /* + payload */
+	case VIRTIO_RHEAP_REQ_DEVICE:
+		return sizeof(struct virtio_rheap_device_req); /* + config */
 	default:
 		return 0;
 	}
 }
 
 /* The bytes of the request that matter: the type's struct, and a TEE
- * request's payload when it fits in @qlen. */
+ * request's payload or a DEVICE request's config when it fits in @qlen. */
 static size_t req_size(const uint8_t *b, uint32_t qlen, uint32_t type)
 {
 	size_t n = req_struct_size(type);
 	uint32_t pl = 0;
 
-	if (type != VIRTIO_RHEAP_REQ_TEE || qlen < n) {
+	if ((type != VIRTIO_RHEAP_REQ_TEE && type != VIRTIO_RHEAP_REQ_DEVICE) ||
+	    qlen < n) {
 		return n;
 	}
-	pl = (uint32_t)ld64(b + 16 + 4) & UINT32_MAX;
+	pl = type == VIRTIO_RHEAP_REQ_TEE
+		     ? (uint32_t)ld64(b + 16 + 4) & UINT32_MAX
+		     : (uint32_t)ld64(b + 48 + 4) & UINT32_MAX;
 	return pl <= qlen - n ? n + pl : n;
+}
+
+static bool dev_cmd_known(uint32_t cmd)
+{
+	switch (cmd) {
+	case DEVICE_CMD_VDEC_OPEN:
+	case DEVICE_CMD_VDEC_QUEUE_OUT:
+	case DEVICE_CMD_VDEC_DECODE:
+	case DEVICE_CMD_VDEC_RECEIVE:
+	case DEVICE_CMD_VDEC_CLOSE:
+	case DEVICE_CMD_DISPLAY_OPEN:
+	case DEVICE_CMD_DISPLAY_SHOW:
+	case DEVICE_CMD_DISPLAY_CLOSE:
+	case DEVICE_CMD_GPU_READ:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* The canonical bytes of a decoded request (the test's own encoder); a
@@ -224,6 +252,17 @@ static size_t req_encode(const struct vmm_req *q, const uint8_t *src,
 		memcpy(b + n, src + n, q->payload_len);
 		n += q->payload_len;
 		break;
+	case VIRTIO_RHEAP_REQ_DEVICE:
+		memcpy(b + 16, q->device, sizeof(q->device));
+		st32(b + 48, q->cmd);
+		st32(b + 52, q->payload_len);
+		for (uint32_t i = 0; i < VIRTIO_RHEAP_DEVJOB_ARGS; i++) {
+			st64(b + 56 + 8 * i, q->args[i]);
+		}
+		st64(b + 120, q->id);
+		memcpy(b + n, src + n, q->payload_len);
+		n += q->payload_len;
+		break;
 	default:
 		break;
 	}
@@ -237,7 +276,8 @@ static bool req_eq(const struct vmm_req *a, const struct vmm_req *b)
 	       a->len == b->len && a->size == b->size && a->id == b->id &&
 	       memcmp(a->device, b->device, sizeof(a->device)) == 0 &&
 	       a->flags == b->flags && memcmp(a->x, b->x, sizeof(a->x)) == 0 &&
-	       a->tee_op == b->tee_op && a->payload_len == b->payload_len;
+	       a->tee_op == b->tee_op && a->payload_len == b->payload_len &&
+	       a->cmd == b->cmd && memcmp(a->args, b->args, sizeof(a->args)) == 0;
 }
 
 static void check_req_fields(const struct vmm_req *q, uint32_t heap_count)
@@ -290,6 +330,26 @@ static void check_req_fields(const struct vmm_req *q, uint32_t heap_count)
 		rest.payload_len = 0;
 		rest.id = 0;
 		break;
+	case VIRTIO_RHEAP_REQ_DEVICE:
+		nlen = strnlen(q->device, sizeof(q->device));
+		check(nlen >= 1 && nlen < sizeof(q->device));
+		for (size_t i = nlen; i < sizeof(q->device); i++) {
+			check(q->device[i] == 0);
+		}
+		check(dev_cmd_known(q->cmd) &&
+		      q->payload_len <= VIRTIO_RHEAP_DEVJOB_CONFIG_MAX);
+		if (q->cmd == DEVICE_CMD_VDEC_OPEN) {
+			check(q->payload_len == q->args[3] && q->id == 0);
+		} else {
+			check(q->payload_len == 0 &&
+			      (q->cmd == DEVICE_CMD_GPU_READ) == (q->id != 0));
+		}
+		memset(rest.device, 0, sizeof(rest.device));
+		memset(rest.args, 0, sizeof(rest.args));
+		rest.cmd = 0;
+		rest.payload_len = 0;
+		rest.id = 0;
+		break;
 	default:
 		check(false); /* an unknown type is never accepted */
 	}
@@ -325,6 +385,9 @@ static void fuzz_decode(struct reader *r)
 	if (fsel & 8) {
 		features |= VIRTQ_FEATURE(VIRTIO_RHEAP_F_TEE);
 	}
+	if (fsel & 16) {
+		features |= VIRTQ_FEATURE(VIRTIO_RHEAP_F_DEVJOB);
+	}
 	/* An exact-size copy, so that ASan sees a read past the request. */
 	copy = malloc(qlen ? qlen : 1);
 	check(copy != NULL);
@@ -345,11 +408,14 @@ static void fuzz_decode(struct reader *r)
 			   q.type == VIRTIO_RHEAP_REQ_DETACH;
 		bool ffa = q.type == VIRTIO_RHEAP_REQ_FFA;
 		bool tee = q.type == VIRTIO_RHEAP_REQ_TEE;
+		bool job = q.type == VIRTIO_RHEAP_REQ_DEVICE;
 
 		check(n == 0 ||
 		      (dev && !(features & VIRTQ_FEATURE(VIRTIO_RHEAP_F_DEVICES))) ||
 		      (ffa && !(features & VIRTQ_FEATURE(VIRTIO_RHEAP_F_FFA))) ||
-		      (tee && !(features & VIRTQ_FEATURE(VIRTIO_RHEAP_F_TEE))));
+		      (tee && !(features & VIRTQ_FEATURE(VIRTIO_RHEAP_F_TEE))) ||
+		      (job && (!(features & VIRTQ_FEATURE(VIRTIO_RHEAP_F_DEVJOB)) ||
+			       !dev_cmd_known(q.cmd))));
 	}
 	if (rc == -ENOENT) {
 		check(q.type == VIRTIO_RHEAP_REQ_HEAP_INFO ||

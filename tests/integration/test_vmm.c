@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <rheap/device_abi.h>
 #include <rheap/err.h>
 #include <rheap/ffa_abi.h>
 #include <rheap/ffa_desc.h>
@@ -1119,6 +1120,240 @@ static void case_tee(void)
 	}
 }
 
+/* ---- Device jobs through the device (F_DEVJOB) ---- */
+
+/* One DEVICE request; the results into @res (when the response has them). */
+static int vm_dev(uint32_t vm, const char *dev, uint32_t cmd,
+		  const uint64_t args[8], uint64_t buf, const void *config,
+		  uint32_t config_len, uint32_t cap, uint64_t res[8])
+{
+	uint8_t q[128 + 256] = { 0 };
+	uint8_t r[128] = { 0 };
+	struct virtio_rheap_device_req h = {
+		.hdr = { .type = VIRTIO_RHEAP_REQ_DEVICE },
+		.cmd = cmd, .config_len = config_len, .buffer_id = buf };
+	int rc = 0;
+
+	memcpy(h.device, dev, strlen(dev));
+	memcpy(h.args, args, sizeof(h.args));
+	memcpy(q, &h, sizeof(h));
+	if (config_len != 0 && config_len <= 256) {
+		memcpy(q + 128, config, config_len);
+	}
+	rc = vm_req(vm, q, 128 + (config_len <= 256 ? config_len : 0), cap, r);
+	if (res) {
+		memcpy(res, r + 16, 64);
+	}
+	return rc;
+}
+
+static int vm_dev_cmd(uint32_t vm, const char *dev, uint32_t cmd,
+		      uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+		      uint64_t a4, uint64_t res[8])
+{
+	uint64_t a[8] = { a0, a1, a2, a3, a4 };
+
+	return vm_dev(vm, dev, cmd, a, 0, NULL, 0, 80, res);
+}
+
+static int vm_vdec_open(uint32_t vm, const void *config, uint32_t len,
+			uint64_t *ctx)
+{
+	uint64_t a[8] = { DEVICE_CODEC_H264, 0, 0, len, 320, 240,
+			  DEVICE_FMT_I420 };
+	uint64_t res[8] = { 0 };
+	int rc = vm_dev(vm, "vdec", DEVICE_CMD_VDEC_OPEN, a, 0, config, len,
+			80, res);
+
+	*ctx = rc == 0 ? res[0] : 0;
+	return rc;
+}
+
+static int vm_gpu_read(uint32_t vm, uint64_t buf)
+{
+	uint64_t a[8] = { 0, 0, 4096 };
+
+	return vm_dev(vm, "gpu", DEVICE_CMD_GPU_READ, a, buf, NULL, 0, 80,
+		      NULL);
+}
+
+static void case_devjob(void)
+{
+	const uint8_t avcc[] = { 1, 0x42, 0xc0, 0x1e, 0xff, 0xe0, 0 };
+	uint64_t ctx[VMS] = { 0 };
+	uint64_t att2[VMS] = { 0 };
+	uint64_t res[8] = { 0 };
+	uint64_t more[8] = { 0 };
+	uint32_t cases = 0;
+	uint32_t ok = 0;
+	int rc = 0;
+
+	for (uint32_t i = 0; i < VMS; i++) {
+		int r1 = vm_vdec_open(i, NULL, 0, &ctx[i]);
+		int r2 = vm_attach(i, g_buf2[i], "vdec",
+				   VIRTIO_RHEAP_ATTACH_WRITE, &att2[i]);
+		int r3 = vm_dev_cmd(i, "vdec", DEVICE_CMD_VDEC_QUEUE_OUT,
+				    ctx[i], 7, att2[i], 0, 4096, NULL);
+		int r4 = vm_dev_cmd(i, "vdec", DEVICE_CMD_VDEC_RECEIVE, ctx[i],
+				    0, 0, 0, 0, res);
+		int r5 = vm_gpu_read(i, g_buf[i]);
+
+		tap_check(r1 == 0 && ctx[i] >> 32 == i + 1u && r2 == 0 &&
+				  r3 == 0 && r4 == 0 &&
+				  res[0] == DEVICE_RECV_NONE && r5 == -EPERM,
+			  "vm%u DEVICE: VDEC_OPEN gives a VM-local context "
+			  "(0x%llx), QUEUE_OUT of its attachment, RECEIVE "
+			  "none, GPU_READ of its restricted buffer faults "
+			  "(%d %d %d %d %d)",
+			  i, (unsigned long long)ctx[i], r1, r2, r3, r4, r5);
+	}
+	for (uint32_t a = 0; a < VMS; a++) {
+		for (uint32_t b = 0; b < VMS; b++) {
+			uint64_t before = 0;
+			int r[5] = { 0 };
+
+			if (a == b) {
+				continue;
+			}
+			before = denials_total();
+			r[0] = vm_dev_cmd(a, "vdec", DEVICE_CMD_VDEC_RECEIVE,
+					  ctx[b], 0, 0, 0, 0, NULL);
+			r[1] = vm_dev_cmd(a, "vdec", DEVICE_CMD_VDEC_CLOSE,
+					  ctx[b], 0, 0, 0, 0, NULL);
+			r[2] = vm_dev_cmd(a, "vdec", DEVICE_CMD_VDEC_QUEUE_OUT,
+					  ctx[a], 8, att2[b], 0, 4096, NULL);
+			r[3] = vm_dev_cmd(a, "vdec", DEVICE_CMD_VDEC_DECODE,
+					  ctx[a], g_att[b], 0, 16, 0, NULL);
+			r[4] = vm_gpu_read(a, g_buf[b]);
+			for (int k = 0; k < 5; k++) {
+				cases++;
+				ok += r[k] == -ENOENT;
+				tap_check(r[k] == -ENOENT,
+					  "DEVICE vm%u -> vm%u case %d: "
+					  "-ENOENT (%s)",
+					  a, b, k, rheap_err_name(r[k]));
+			}
+			tap_check(denials_total() == before + 5,
+				  "DEVICE vm%u -> vm%u: 5 denials counted", a,
+				  b);
+		}
+	}
+	tap_check(cases == 60 && ok == cases,
+		  "DEVICE isolation matrix: %u of %u cases denied", ok, cases);
+	for (uint32_t i = 0; i < VMS; i++) {
+		int r1 = vm_dev_cmd(i, "vdec", DEVICE_CMD_VDEC_RECEIVE, ctx[i],
+				    0, 0, 0, 0, res);
+		int r2 = vm_detach(i, att2[i]);
+
+		tap_check(r1 == 0 && res[0] == DEVICE_RECV_NONE &&
+				  r2 == -EBUSY,
+			  "vm%u: its context still answers, DETACH of the "
+			  "queued attachment -EBUSY (%d %d)",
+			  i, r1, r2);
+	}
+	{
+		/* The rules of the request, none a denial. */
+		uint64_t before = denials_total();
+		uint64_t a[8] = { DEVICE_CODEC_H264, 0, 0, 5, 320, 240, 1 };
+		uint64_t z[8] = { ctx[0] };
+		uint64_t c = 0;
+		int r[12] = { 0 };
+
+		r[0] = vm_dev(0, "vdec", DEVICE_CMD_VDEC_OPEN, a, 0, avcc,
+			      sizeof(avcc), 80, NULL);
+		r[1] = vm_dev(0, "gpu", DEVICE_CMD_GPU_READ, z, 0, NULL, 0,
+			      80, NULL);
+		r[2] = vm_dev(0, "vdec", DEVICE_CMD_VDEC_RECEIVE, z, g_buf[0],
+			      NULL, 0, 80, NULL);
+		r[3] = vm_dev(0, "vdec", 0x0199, z, 0, NULL, 0, 80, NULL);
+		r[4] = vm_dev(0, "vdec", DEVICE_CMD_VDEC_RECEIVE, z, 0, NULL,
+			      0, 16, NULL);
+		r[5] = vm_dev(0, "vdec", DEVICE_CMD_VDEC_RECEIVE, z, 0, NULL,
+			      65537, 80, NULL);
+		r[6] = vm_dev(0, "display", DEVICE_CMD_VDEC_RECEIVE, z, 0,
+			      NULL, 0, 80, NULL);
+		r[7] = vm_dev(0, "nodev", DEVICE_CMD_VDEC_RECEIVE, z, 0, NULL,
+			      0, 80, NULL);
+		{
+			struct virtio_rheap_device_req h = {
+				.hdr = { .type = VIRTIO_RHEAP_REQ_DEVICE },
+				.device = { 'v', 'd', 0, 'e', 'c' },
+				.cmd = DEVICE_CMD_VDEC_RECEIVE };
+
+			r[8] = vm_req(0, &h, sizeof(h), 80, NULL);
+		}
+		r[9] = vm_vdec_open(0, avcc, sizeof(avcc), &c);
+		r[10] = vm_dev_cmd(0, "vdec", DEVICE_CMD_VDEC_CLOSE, c, 0, 0,
+				   0, 0, NULL);
+		r[11] = vm_dev_cmd(0, "vdec", DEVICE_CMD_VDEC_CLOSE, c, 0, 0,
+				   0, 0, NULL);
+		tap_check(r[0] == -EINVAL && r[1] == -EINVAL &&
+				  r[2] == -EINVAL && r[3] == -EOPNOTSUPP &&
+				  r[4] == -ENOSPC && r[5] == -EINVAL &&
+				  r[6] == -EOPNOTSUPP && r[7] == -ENOENT &&
+				  r[8] == -EINVAL,
+			  "DEVICE rules: config_len not args[3], GPU_READ "
+			  "without a buffer, a buffer with RECEIVE, config "
+			  "past the chain -EINVAL; unknown command "
+			  "-EOPNOTSUPP; short response -ENOSPC; a vdec "
+			  "command on display -EOPNOTSUPP, on no device "
+			  "-ENOENT; a name not NUL padded -EINVAL (%d %d %d %d "
+			  "%d %d %d %d %d)",
+			  r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7],
+			  r[8]);
+		tap_check(r[9] == 0 && c >> 32 == 1u && r[10] == 0,
+			  "VDEC_OPEN with a %zu-byte avcC config in the chain, "
+			  "CLOSE (%d %d)",
+			  sizeof(avcc), r[9], r[10]);
+		tap_check(r[11] == -ENOENT && denials_total() == before + 1,
+			  "CLOSE again: -ENOENT (the VM's own name: one "
+			  "denial, the rules none)");
+	}
+	for (uint32_t i = 1; i < VMS; i++) {
+		tap_check(vm_dev_cmd(i, "vdec", DEVICE_CMD_VDEC_CLOSE, ctx[i],
+				     0, 0, 0, 0, NULL) == 0 &&
+				  vm_detach(i, att2[i]) == 0,
+			  "vm%u: CLOSE, then DETACH of the queued attachment",
+			  i);
+	}
+	{
+		/* vm0's context table: VMM_DEVCTXS (8) of its own. */
+		const uint64_t disp[8] = { 0, 0, 320, 240, DEVICE_FMT_I420,
+					   30, 1 };
+		uint64_t before = 0;
+		uint32_t opened = 0;
+
+		for (uint32_t i = 0; i < 7; i++) {
+			opened += vm_vdec_open(0, NULL, 0, &more[i]) == 0;
+		}
+		before = denials_total();
+		rc = vm_dev(0, "display", DEVICE_CMD_DISPLAY_OPEN, disp, 0,
+			    NULL, 0, 80, NULL);
+		tap_check(opened == 7 && rc == -ENOMEM &&
+				  denials_total() == before + 1,
+			  "vm0 with 8 contexts: DISPLAY_OPEN -ENOMEM, a denial "
+			  "(%u %s)",
+			  opened, rheap_err_name(rc));
+		for (uint32_t i = 0; i < 7; i++) {
+			(void)vm_dev_cmd(0, "vdec", DEVICE_CMD_VDEC_CLOSE,
+					 more[i], 0, 0, 0, 0, NULL);
+		}
+		rc = vm_dev(0, "display", DEVICE_CMD_DISPLAY_OPEN, disp, 0,
+			    NULL, 0, 80, res);
+		tap_check(rc == 0 && res[0] >> 32 == 1u &&
+				  vm_dev_cmd(0, "display",
+					     DEVICE_CMD_DISPLAY_CLOSE, res[0],
+					     0, 0, 0, 0, NULL) == 0,
+			  "vm0: a display session once contexts are closed "
+			  "(%s 0x%llx)",
+			  rheap_err_name(rc), (unsigned long long)res[0]);
+	}
+	tap_check(vm_dev_cmd(0, "vdec", DEVICE_CMD_VDEC_CLOSE, ctx[0], 0, 0, 0,
+			     0, NULL) == 0 &&
+			  vm_detach(0, att2[0]) == 0,
+		  "vm0: CLOSE, then DETACH of the queued attachment");
+}
+
 static void case_quota(void)
 {
 	uint64_t id[8] = { 0 };
@@ -1465,6 +1700,7 @@ int main(int argc, char **argv)
 	case_round_trips();
 	case_isolation();
 	case_tee();
+	case_devjob();
 	case_quota();
 	case_hostile_rings();
 	case_kill();
