@@ -47,6 +47,11 @@ struct tee_ioctl_shm_register_fd_data {
 
 #define TEEC_LINUX_PARAMS 4u
 
+/* 64-bit words holding an ioctl argument struct and its parameters. */
+#define ARG_WORDS(type)                                                  \
+	((sizeof(type) + TEEC_LINUX_PARAMS * sizeof(struct tee_ioctl_param) + \
+	  7u) / 8u)
+
 static atomic_uint teec_linux_cancel_ids;
 
 static void set_origin(uint32_t *origin, uint32_t value)
@@ -102,32 +107,31 @@ TEEC_Result teec_linux_open_session(int fd, TEEC_Session *session,
 				    const uint8_t uuid[16], uint32_t login,
 				    uint32_t *origin)
 {
-	struct {
-		struct tee_ioctl_open_session_arg arg;
-		struct tee_ioctl_param params[TEEC_LINUX_PARAMS];
-	} b;
+	/* The argument struct ends in a flexible array of parameters: one
+	 * 8-byte-aligned block holds both. */
+	uint64_t words[ARG_WORDS(struct tee_ioctl_open_session_arg)] = { 0 };
+	struct tee_ioctl_open_session_arg *arg = (void *)words;
 	struct tee_ioctl_buf_data buf = {
-		.buf_ptr = (uintptr_t)&b,
-		.buf_len = sizeof(b),
+		.buf_ptr = (uintptr_t)words,
+		.buf_len = sizeof(words),
 	};
 
-	memset(&b, 0, sizeof(b));
-	memcpy(b.arg.uuid, uuid, TEE_IOCTL_UUID_LEN);
-	b.arg.clnt_login = login;
-	b.arg.num_params = TEEC_LINUX_PARAMS;
+	memcpy(arg->uuid, uuid, TEE_IOCTL_UUID_LEN);
+	arg->clnt_login = login;
+	arg->num_params = TEEC_LINUX_PARAMS;
 	if (ioctl(fd, TEE_IOC_OPEN_SESSION, &buf) != 0) {
 		set_origin(origin, TEEC_ORIGIN_COMMS);
 		return from_errno(errno);
 	}
-	if (!result_valid(b.arg.ret_origin)) {
+	if (!result_valid(arg->ret_origin)) {
 		set_origin(origin, TEEC_ORIGIN_COMMS);
 		return TEEC_ERROR_COMMUNICATION;
 	}
-	set_origin(origin, b.arg.ret_origin);
-	if (b.arg.ret != TEEC_SUCCESS) {
-		return b.arg.ret;
+	set_origin(origin, arg->ret_origin);
+	if (arg->ret != TEEC_SUCCESS) {
+		return arg->ret;
 	}
-	session->imp.session_id = b.arg.session;
+	session->imp.session_id = arg->session;
 	return TEEC_SUCCESS;
 }
 
@@ -342,19 +346,16 @@ static void params_return(TEEC_Operation *op,
 TEEC_Result teec_linux_invoke(TEEC_Session *session, int fd, uint32_t cmd,
 			      TEEC_Operation *op, uint32_t *origin)
 {
-	struct {
-		struct tee_ioctl_invoke_arg arg;
-		struct tee_ioctl_param params[TEEC_LINUX_PARAMS];
-	} b;
+	uint64_t words[ARG_WORDS(struct tee_ioctl_invoke_arg)] = { 0 };
+	struct tee_ioctl_invoke_arg *arg = (void *)words;
 	struct tee_ioctl_buf_data buf = {
-		.buf_ptr = (uintptr_t)&b,
-		.buf_len = sizeof(b),
+		.buf_ptr = (uintptr_t)words,
+		.buf_len = sizeof(words),
 	};
 	struct teec_param tp[TEEC_LINUX_PARAMS];
 	struct bounce bn[TEEC_LINUX_PARAMS];
 	TEEC_Result res = TEEC_SUCCESS;
 
-	memset(&b, 0, sizeof(b));
 	memset(tp, 0, sizeof(tp));
 	for (uint32_t i = 0; i < TEEC_LINUX_PARAMS; i++) {
 		bn[i].fd = -1;
@@ -363,34 +364,34 @@ TEEC_Result teec_linux_invoke(TEEC_Session *session, int fd, uint32_t cmd,
 	}
 	set_origin(origin, TEEC_ORIGIN_API);
 	if (op != NULL) {
-		res = params_build(session, fd, op, b.params, tp, bn);
+		res = params_build(session, fd, op, arg->params, tp, bn);
 		if (res != TEEC_SUCCESS) {
 			goto out;
 		}
-		b.arg.cancel_id = atomic_fetch_add(&teec_linux_cancel_ids, 1) + 1;
-		if (b.arg.cancel_id == 0) {
-			b.arg.cancel_id = 1;
+		arg->cancel_id = atomic_fetch_add(&teec_linux_cancel_ids, 1) + 1;
+		if (arg->cancel_id == 0) {
+			arg->cancel_id = 1;
 		}
 		op->imp.session = session;
-		op->imp.cancel_id = b.arg.cancel_id;
+		op->imp.cancel_id = arg->cancel_id;
 		op->started = 1;
 	}
-	b.arg.func = cmd;
-	b.arg.session = session->imp.session_id;
-	b.arg.num_params = TEEC_LINUX_PARAMS;
+	arg->func = cmd;
+	arg->session = session->imp.session_id;
+	arg->num_params = TEEC_LINUX_PARAMS;
 	if (ioctl(fd, TEE_IOC_INVOKE, &buf) != 0) {
 		set_origin(origin, TEEC_ORIGIN_COMMS);
 		res = from_errno(errno);
-	} else if (!result_valid(b.arg.ret_origin)) {
+	} else if (!result_valid(arg->ret_origin)) {
 		set_origin(origin, TEEC_ORIGIN_COMMS);
 		res = TEEC_ERROR_COMMUNICATION;
 	} else {
-		set_origin(origin, b.arg.ret_origin);
-		res = b.arg.ret;
+		set_origin(origin, arg->ret_origin);
+		res = arg->ret;
 		/* GP: outputs are updated on success and on SHORT_BUFFER. */
 		if (op != NULL && (res == TEEC_SUCCESS ||
 				   res == TEEC_ERROR_SHORT_BUFFER)) {
-			params_return(op, b.params, tp, bn);
+			params_return(op, arg->params, tp, bn);
 		}
 	}
 	if (op != NULL) {
