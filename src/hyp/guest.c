@@ -204,21 +204,29 @@ static void guest_handle_gone(void *ctx, void *owner)
 	guest_buf_maybe_free(k, b);
 }
 
-static void guest_attach_drop(struct guest_kernel *k,
-			      struct guest_attach **link)
+/* Forget an attachment the device no longer has (or never will again). */
+static void guest_attach_forget(struct guest_kernel *k,
+				struct guest_attach **link)
 {
 	struct guest_attach *a = *link;
-	int rc = guest_drv_detach(&k->drv, a->id);
 
-	if (rc && k->drv.state == GUEST_DRV_LIVE) {
-		fprintf(stderr, "guest %u: DETACH of %llu: %s\n",
-			k->drv.cfg.vm_id, (unsigned long long)a->id,
-			rheap_err_name(rc));
-	}
 	*link = a->next;
 	a->buf->attach_count--;
 	guest_buf_maybe_free(k, a->buf);
 	free(a);
+}
+
+static void guest_attach_drop(struct guest_kernel *k,
+			      struct guest_attach **link)
+{
+	int rc = guest_drv_detach(&k->drv, (*link)->id);
+
+	if (rc && k->drv.state == GUEST_DRV_LIVE) {
+		fprintf(stderr, "guest %u: DETACH of %llu: %s\n",
+			k->drv.cfg.vm_id, (unsigned long long)(*link)->id,
+			rheap_err_name(rc));
+	}
+	guest_attach_forget(k, link);
 }
 
 /* Bytes of heap @index the guest holds itself (local buffers). */
@@ -447,7 +455,14 @@ static int guest_do_detach(struct guest_kernel *k, struct guest_client *c,
 	memcpy(&dr, req->payload, sizeof(dr));
 	for (struct guest_attach **l = &k->attaches; *l; l = &(*l)->next) {
 		if ((*l)->id == dr.attach_id && (*l)->client == c->id) {
-			guest_attach_drop(k, l);
+			/* -EBUSY: a decoder context of this VM has it queued
+			 * (rheapd's answer); the attachment stays. */
+			int rc = guest_drv_detach(&k->drv, dr.attach_id);
+
+			if (rc == -EBUSY) {
+				return rc;
+			}
+			guest_attach_forget(k, l);
 			return 0;
 		}
 	}
@@ -688,6 +703,16 @@ static uint64_t guest_count_sess(const struct guest_kernel *k)
 	return n;
 }
 
+static uint64_t guest_count_devctx(const struct guest_kernel *k)
+{
+	uint64_t n = 0;
+
+	for (const struct guest_devctx *x = k->devctxs; x; x = x->next) {
+		n++;
+	}
+	return n;
+}
+
 static uint64_t guest_count_shm(const struct guest_kernel *k)
 {
 	uint64_t n = 0;
@@ -747,6 +772,7 @@ static int guest_do_status(struct guest_kernel *k, size_t *resp_len)
 	json_write_member_u64(&w, "clients", clients);
 	json_write_member_u64(&w, "tee_sessions", guest_count_sess(k));
 	json_write_member_u64(&w, "tee_registrations", guest_count_shm(k));
+	json_write_member_u64(&w, "device_contexts", guest_count_devctx(k));
 	json_write_member_u64(&w, "local_bytes", k->local_bytes);
 	json_write_member_u64(&w, "ram_pages_used",
 			      guest_pages_taken(&k->drv.pages));

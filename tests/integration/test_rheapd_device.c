@@ -21,7 +21,16 @@
  * attached (/proc/<board>/maps), also after a client with system
  * attachments is killed.
  *
- *   it_rheapd_device BOARD RHEAPD TL
+ * Guest mode (`--guest RHEAP_VMM`, platform.c): the same checks from
+ * inside VM 0, where every job goes through the virtio-rheap DEVICE
+ * request (docs/virtio-rheap.md 6.12). What cannot hold there is replaced
+ * by a guest-specific check, never skipped: a guest's `system` buffers
+ * are guest memory, so attaching one or naming one in GPU_READ is
+ * -EOPNOTSUPP and the board maps none; the system-buffer pipeline becomes
+ * a restricted frame shown twice on the display (a VM-local session ID,
+ * two equal MD5 lines in the sink). platform_guest_check() ends the run.
+ *
+ *   it_rheapd_device BOARD RHEAPD TL [--guest RHEAP_VMM]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -80,7 +89,9 @@ static int raw_connect(void)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 
-	memcpy(sa.sun_path, g_p.rheapd_sock, strlen(g_p.rheapd_sock) + 1);
+	const char *path = platform_guest() ? g_p.guest_sock : g_p.rheapd_sock;
+
+	memcpy(sa.sun_path, path, strlen(path) + 1);
 	if (s >= 0 && connect(s, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		close(s);
 		s = -1;
@@ -345,18 +356,34 @@ static void refusals(struct rheap_heap *sv, struct rheap_heap *sys)
 		       rheap_err_name(rc), n)) {
 		goto out;
 	}
-	tap_check(rheap_device_attach(vdec, fd, 0, &a_r, seg, 4, &n) == 0 &&
-			  rheap_device_attach(disp, fd, 0, &a_disp, seg, 4,
-					      &n) == 0 &&
-			  rheap_device_attach(vdec2, fd, 0, &a_other, seg, 4,
-					      &n) == 0 &&
-			  rheap_device_attach(vdec, sfd, 0, &a_sys, seg, 4,
-					      &n) == 0 &&
-			  n == 1 && seg[0].iova >= EXT_BASE &&
-			  seg[0].size == MIB,
-		  "attach read-only to vdec, display, vdec (2nd client), a "
-		  "system buffer (one segment in the NS context: 0x%llx)",
-		  (unsigned long long)seg[0].iova);
+	if (platform_guest()) {
+		tap_check(rheap_device_attach(vdec, fd, 0, &a_r, seg, 4, &n) ==
+					  0 &&
+				  rheap_device_attach(disp, fd, 0, &a_disp, seg,
+						      4, &n) == 0 &&
+				  rheap_device_attach(vdec2, fd, 0, &a_other,
+						      seg, 4, &n) == 0 &&
+				  rheap_device_attach(vdec, sfd, 0, &a_sys, seg,
+						      4, &n) == -EOPNOTSUPP,
+			  "guest: attach read-only to vdec, display, vdec (2nd "
+			  "client); a system buffer (guest memory) "
+			  "-EOPNOTSUPP");
+	} else {
+		tap_check(rheap_device_attach(vdec, fd, 0, &a_r, seg, 4, &n) ==
+					  0 &&
+				  rheap_device_attach(disp, fd, 0, &a_disp, seg,
+						      4, &n) == 0 &&
+				  rheap_device_attach(vdec2, fd, 0, &a_other,
+						      seg, 4, &n) == 0 &&
+				  rheap_device_attach(vdec, sfd, 0, &a_sys, seg,
+						      4, &n) == 0 &&
+				  n == 1 && seg[0].iova >= EXT_BASE &&
+				  seg[0].size == MIB,
+			  "attach read-only to vdec, display, vdec (2nd "
+			  "client), a system buffer (one segment in the NS "
+			  "context: 0x%llx)",
+			  (unsigned long long)seg[0].iova);
+	}
 	rc = rheap_device_attach(gpu, fd, 0, &a_other, seg, 4, &n);
 	tap_check(rc == -EPERM, "restricted buffer to the gpu: %s",
 		  rheap_err_name(rc));
@@ -384,9 +411,21 @@ static void refusals(struct rheap_heap *sv, struct rheap_heap *sys)
 	rc = cmd(vdec, DEVICE_CMD_VDEC_QUEUE_OUT, ctx, 1, a_disp, 0, 4096, -1);
 	tap_check(rc == -ENOENT, "the display device's attachment: %s",
 		  rheap_err_name(rc));
-	rc = cmd(vdec, DEVICE_CMD_VDEC_QUEUE_OUT, ctx, 1, a_sys, 0, 4096, -1);
-	tap_check(rc == -EPERM, "a system buffer attached read-only: %s",
-		  rheap_err_name(rc));
+	if (platform_guest()) {
+		/* No system attachment: the one read-only attachment left is
+		 * the restricted buffer's. */
+		rc = cmd(vdec, DEVICE_CMD_VDEC_QUEUE_OUT, ctx, 1, a_r, 0, 4096,
+			 -1);
+		tap_check(rc == -EPERM,
+			  "guest: a restricted buffer attached read-only: %s",
+			  rheap_err_name(rc));
+	} else {
+		rc = cmd(vdec, DEVICE_CMD_VDEC_QUEUE_OUT, ctx, 1, a_sys, 0,
+			 4096, -1);
+		tap_check(rc == -EPERM,
+			  "a system buffer attached read-only: %s",
+			  rheap_err_name(rc));
+	}
 	rc = cmd(vdec, DEVICE_CMD_VDEC_QUEUE_OUT, ctx, 1, a_w, MIB - 4095,
 		 4096, -1);
 	tap_check(rc == -EINVAL, "range past the segment: %s",
@@ -444,6 +483,24 @@ static void refusals(struct rheap_heap *sv, struct rheap_heap *sys)
 				want += v[i];
 			}
 			munmap(v, MIB);
+		}
+		if (platform_guest()) {
+			int r1 = rheap_device_cmd(gpu, DEVICE_CMD_GPU_READ, a,
+						  sfd, r);
+			int r2 = rheap_device_detach(vdec, a_sys);
+
+			a[0] = MIB - 10;
+			a[2] = 11;
+			rc = rheap_device_cmd(gpu, DEVICE_CMD_GPU_READ, a, sfd,
+					      r);
+			tap_check(r1 == -EOPNOTSUPP && r2 == -ENOENT &&
+					  rc == -EOPNOTSUPP,
+				  "guest: GPU_READ of a system buffer (guest "
+				  "memory, in range and past it) -EOPNOTSUPP, "
+				  "no system attachment to detach: %s %s %s",
+				  rheap_err_name(r1), rheap_err_name(r2),
+				  rheap_err_name(rc));
+			goto out;
 		}
 		/* Attached (window mapped) and after the detach (a window
 		 * for the job only). */
@@ -998,6 +1055,109 @@ out:
 	free(m4v);
 }
 
+/*
+ * Guest mode's pipeline: system buffers are guest memory (no device
+ * reaches them), so a restricted frame is shown instead: DISPLAY_OPEN
+ * answers a VM-local session ID, SHOW twice counts 1 and 2, the sink
+ * file the board wrote for the session holds two equal MD5 lines.
+ */
+static int sink_lines(char (*h)[33], size_t cap, size_t *count)
+{
+	char dir[128] = { 0 };
+	char path[400] = { 0 };
+	struct stat st = { 0 };
+	int found = 0;
+
+	snprintf(dir, sizeof(dir), "%s/sink", g_p.dir);
+	for (uint32_t id = 0; id < 64; id++) {
+		snprintf(path, sizeof(path), "%s/display-%u.md5", dir, id);
+		if (stat(path, &st) == 0) {
+			*count = load_md5s(path, h, cap);
+			found++;
+		}
+	}
+	return found;
+}
+
+static void guest_pipeline(struct rheap_heap *sv, struct rheap_heap *sys)
+{
+	const uint64_t w = 64;
+	const uint64_t h = 48;
+	const uint64_t fsize = w * h + 2 * (w / 2) * (h / 2);
+	uint64_t open_args[8] = { DEVICE_SINK_MD5, 0, w, h, DEVICE_FMT_I420,
+				  25, 1 };
+	struct rheap_device *vdec = NULL;
+	struct rheap_device *disp = NULL;
+	struct rheap_device_seg seg[2] = { { 0 } };
+	char got[8][33];
+	uint64_t att = 0;
+	uint64_t r[8] = { 0 };
+	uint64_t s1 = 0;
+	uint64_t s2 = 0;
+	size_t n = 0;
+	size_t lines = 0;
+	int sfd = rheap_heap_alloc(sys, MIB, O_RDWR | O_CLOEXEC, 0, NULL);
+	int fd = rheap_heap_alloc(sv, MIB, O_RDWR | O_CLOEXEC, 0, NULL);
+	int rc = 0;
+	int r1 = 0;
+	int r2 = 0;
+
+	memset(got, 0, sizeof(got));
+	if (!tap_check(sfd >= 0 && fd >= 0 &&
+			       rheap_device_open("vdec", &vdec) == 0 &&
+			       rheap_device_open("display", &disp) == 0,
+		       "guest: a system and a restricted buffer, devices "
+		       "open")) {
+		goto out;
+	}
+	r1 = rheap_device_attach(vdec, sfd, 0, &att, seg, 2, &n);
+	r2 = rheap_device_attach(disp, sfd, 0, &att, seg, 2, &n);
+	tap_check(r1 == -EOPNOTSUPP && r2 == -EOPNOTSUPP &&
+			  board_sys_maps() == 0,
+		  "guest: a system buffer attached to vdec, display: %s %s; "
+		  "the board maps no system buffer",
+		  rheap_err_name(r1), rheap_err_name(r2));
+	rc = rheap_device_attach(disp, fd, 0, &att, seg, 2, &n);
+	rc = rc ? rc : rheap_device_cmd(disp, DEVICE_CMD_DISPLAY_OPEN,
+					open_args, -1, r);
+	s1 = r[0];
+	tap_check(rc == 0 && s1 >> 32 == 1u,
+		  "guest: restricted frame attached to the display, "
+		  "DISPLAY_OPEN: %s, session 0x%llx (VM 0's own name)",
+		  rheap_err_name(rc), (unsigned long long)s1);
+	{
+		uint64_t a[8] = { s1, att, 0, fsize, 0 };
+
+		r1 = rheap_device_cmd(disp, DEVICE_CMD_DISPLAY_SHOW, a, -1, r);
+		s2 = r[0];
+		a[4] = 40;
+		r2 = rheap_device_cmd(disp, DEVICE_CMD_DISPLAY_SHOW, a, -1, r);
+		rc = cmd(disp, DEVICE_CMD_DISPLAY_CLOSE, s1, 0, 0, 0, 0, -1);
+	}
+	tap_check(r1 == 0 && s2 == 1 && r2 == 0 && r[0] == 2 && rc == 0,
+		  "guest: SHOW twice (%s %s: %llu frames), CLOSE: %s",
+		  rheap_err_name(r1), rheap_err_name(r2),
+		  (unsigned long long)r[0], rheap_err_name(rc));
+	r1 = sink_lines(got, 8, &lines);
+	tap_check(r1 == 1 && lines == 2 && strcmp(got[0], got[1]) == 0,
+		  "guest: the board's sink holds one session's file (%d) with "
+		  "two equal MD5 lines (%zu)",
+		  r1, lines);
+	rc = cmd(disp, DEVICE_CMD_DISPLAY_SHOW, s1, att, 0, fsize, 0, -1);
+	tap_check(rc == -ENOENT && rheap_device_detach(disp, att) == 0,
+		  "guest: the closed session -ENOENT, detach: %s",
+		  rheap_err_name(rc));
+out:
+	rheap_device_close(vdec);
+	rheap_device_close(disp);
+	if (fd >= 0) {
+		close(fd);
+	}
+	if (sfd >= 0) {
+		close(sfd);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct rheap_heap *sv = NULL;
@@ -1014,8 +1174,25 @@ int main(int argc, char **argv)
 		refusals(sv, sys);
 		tap_check(status_contexts() == 0,
 			  "every device closed: no context left");
-		system_buffers(sys);
+		if (platform_guest()) {
+			guest_pipeline(sv, sys);
+		} else {
+			system_buffers(sys);
+		}
 		client_death();
+		if (platform_guest()) {
+			struct json_doc *doc = NULL;
+			const struct json_value *g = NULL;
+
+			platform_guest_check(40);
+			if (platform_guest_status(&doc) == 0) {
+				g = json_object_get(json_root(doc), "guest");
+			}
+			tap_check(g && status_u64(g, "device_contexts") == 0,
+				  "guest: no device context left in the guest "
+				  "kernel");
+			json_free(doc);
+		}
 		board_gone(sv);
 	}
 	rheap_heap_close(sv);

@@ -989,6 +989,37 @@ static void test_decoders(void **state)
 				 -EINVAL);
 	}
 
+	/* DEVICE: an OK response carries the 8 results whole; an error
+	 * may come with them (the job's own) or with the header only (the
+	 * hypervisor refused). */
+	{
+		uint8_t d[80] = { 0 };
+		uint64_t res[8] = { 0 };
+
+		put_le(d + 16, 8, 0x100000001ull);
+		put_le(d + 72, 8, 77);
+		assert_int_equal(guest_drv_device_decode(d, 80,
+							 VIRTIO_RHEAP_S_OK, res,
+							 &diag),
+				 0);
+		assert_true(res[0] == 0x100000001ull && res[7] == 77);
+		assert_int_equal(guest_drv_device_decode(d, 79,
+							 VIRTIO_RHEAP_S_OK, res,
+							 &diag),
+				 -EINVAL);
+		assert_string_equal(diag.field, "used.len");
+		assert_int_equal(guest_drv_device_decode(d, 16,
+							 VIRTIO_RHEAP_S_NOENT,
+							 res, &diag),
+				 0);
+		assert_true(res[0] == 0 && res[7] == 0);
+		assert_int_equal(guest_drv_device_decode(d, 80,
+							 VIRTIO_RHEAP_S_NOSPC,
+							 res, &diag),
+				 0);
+		assert_true(res[0] == 0x100000001ull && res[7] == 77);
+	}
+
 	/* QUERY: reserved must be 0. */
 	put_le(r + 16, 8, 5);
 	put_le(r + 24, 8, 4096);
