@@ -14,7 +14,8 @@
  * A memory transaction descriptor larger than the TX buffer goes in
  * fragments: the first with MEM_SHARE/LEND, the rest with FFA_MEM_FRAG_TX
  * each time the other side answers FFA_MEM_FRAG_RX with the offset it has
- * received.
+ * received; a transaction that fails half-sent is abandoned with
+ * FFA_MEM_RECLAIM.
  */
 #include <linux/gfp.h>
 #include <linux/io.h>
@@ -330,7 +331,13 @@ static int rheap_ffa_direct(void *ctx, u16 dst, const u32 req[5], u32 resp[5])
 	return 0;
 }
 
-/* Send the encoded descriptor @desc (@len bytes) in TX-sized fragments. */
+/*
+ * Send the encoded descriptor @desc (@len bytes) in TX-sized fragments.
+ * A transaction the other side has accepted fragments of (it named a
+ * handle in a well-formed FFA_MEM_FRAG_RX) and that then fails is
+ * abandoned with FFA_MEM_RECLAIM of that handle, so that it does not stay
+ * half-sent; a handle from a malformed answer is never used.
+ */
 static int rheap_ffa_send_frags(struct rheap_ffa_conduit *c, u32 func,
 				const u8 *desc, size_t len, u64 *handle)
 {
@@ -338,6 +345,7 @@ static int rheap_ffa_send_frags(struct rheap_ffa_conduit *c, u32 func,
 	struct rheap_ffa_call ans;
 	struct rheap_ffa_regs regs;
 	u64 frag_handle = FFA_HANDLE_INVALID;
+	u32 first = func;
 	size_t frag = 0, off;
 	int rc;
 
@@ -353,13 +361,13 @@ static int rheap_ffa_send_frags(struct rheap_ffa_conduit *c, u32 func,
 
 		rc = rheap_ffa_do(c, &call, &regs);
 		if (rc)
-			return rc;
+			break;
 		got = (u32)regs.x[0];
 		if (got == FFA_SUCCESS_32 || got == FFA_SUCCESS_64) {
 			rc = rheap_ffa_expect(func, &regs, FFA_SUCCESS_32,
 					      &ans);
 			if (rc)
-				return rc;
+				break;
 			*handle = (ans.args.success.result[0] & U32_MAX) |
 				  (ans.args.success.result[1] & U32_MAX) << 32;
 			if (off != len || *handle == FFA_HANDLE_INVALID ||
@@ -368,26 +376,28 @@ static int rheap_ffa_send_frags(struct rheap_ffa_conduit *c, u32 func,
 				pr_err("rheap: %s: success after %zu of %zu bytes, handle 0x%llx\n",
 				       rheap_ffa_name(func), off, len,
 				       (unsigned long long)*handle);
-				return -EPROTO;
+				rc = -EPROTO;
 			}
-			return 0;
+			break;
 		}
 		rc = rheap_ffa_expect(func, &regs, FFA_MEM_FRAG_RX, &ans);
 		if (rc)
-			return rc;
+			break;
 		if (ans.args.frag.value != off || off >= len ||
 		    ans.args.frag.sender_id ||
+		    ans.args.frag.handle == FFA_HANDLE_INVALID ||
 		    (frag_handle != FFA_HANDLE_INVALID &&
 		     ans.args.frag.handle != frag_handle)) {
 			pr_err("rheap: %s: FFA_MEM_FRAG_RX offset %u (sent %zu of %zu)\n",
 			       rheap_ffa_name(func), ans.args.frag.value, off,
 			       len);
-			return -EPROTO;
+			rc = -EPROTO;
+			break;
 		}
 		frag_handle = ans.args.frag.handle;
 		rc = rheap_ffa_frag_next_size(len, off, FFA_PAGE_SIZE, &frag);
 		if (rc)
-			return rc;
+			break;
 		memcpy(c->tx, desc + off, frag);
 		call = (struct rheap_ffa_call){ .func = FFA_MEM_FRAG_TX };
 		call.args.frag.handle = frag_handle;
@@ -395,6 +405,15 @@ static int rheap_ffa_send_frags(struct rheap_ffa_conduit *c, u32 func,
 		func = FFA_MEM_FRAG_TX;
 		off += frag;
 	}
+	if (rc && rc != -EIO && frag_handle != FFA_HANDLE_INVALID) {
+		call = (struct rheap_ffa_call){ .func = FFA_MEM_RECLAIM };
+		call.args.reclaim.handle = frag_handle;
+		if (rheap_ffa_success(c, &call, NULL))
+			pr_err("rheap: %s: transaction 0x%llx not abandoned\n",
+			       rheap_ffa_name(first),
+			       (unsigned long long)frag_handle);
+	}
+	return rc;
 }
 
 static int rheap_ffa_mem_send(struct rheap_ffa_conduit *c, u32 func,

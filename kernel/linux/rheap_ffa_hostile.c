@@ -48,11 +48,20 @@ struct rheap_hc_ans {
 	bool frx;
 };
 
+/**
+ * struct rheap_hc_case - one case
+ * @name:    what it shows
+ * @entry:   the entry point run
+ * @want:    its expected return
+ * @a:       the answers, in order; past them every call gets FFA_SUCCESS
+ * @abandon: a half-sent LEND must be abandoned with RECLAIM of handle 7
+ */
 struct rheap_hc_case {
 	const char *name;
 	enum rheap_hc_entry entry;
 	int want;
 	struct rheap_hc_ans a[RHEAP_HC_ANSWERS];
+	bool abandon;
 };
 
 #define V(v) { .x = { (v) } }
@@ -146,9 +155,14 @@ static const struct rheap_hc_case rheap_hc_cases[] = {
 	{ "LEND: SUCCESS before the last fragment", HC_LEND256, -EPROTO,
 	  { S(7, 0) } },
 	{ "LEND: the handle changes between fragments", HC_LEND256, -EPROTO,
-	  { FRX(7, 0), S(8, 0) } },
+	  { FRX(7, 0), S(8, 0) }, true },
 	{ "LEND: FRAG_RX after the last fragment", HC_LEND256, -EPROTO,
-	  { FRX(7, 0), FRX(7, 0) } },
+	  { FRX(7, 0), FRX(7, 0) }, true },
+	{ "LEND: FRAG_TX refused NO_MEMORY, transaction abandoned",
+	  HC_LEND256, -ENOMEM, { FRX(7, 0), E(FFA_NO_MEMORY) }, true },
+	{ "LEND: FRAG_RX naming FFA_HANDLE_INVALID", HC_LEND256, -EPROTO,
+	  { { .x = { FFA_MEM_FRAG_RX, 0xffffffff, 0xffffffff },
+	      .frx = true } } },
 	{ "LEND: well-formed, two fragments", HC_LEND256, 0,
 	  { FRX(7, 0), S(7, 0) } },
 	{ "RECLAIM: INVALID_PARAMETERS", HC_RECLAIM, -EINVAL,
@@ -165,6 +179,7 @@ static const struct rheap_hc_case rheap_hc_cases[] = {
  * @sent:   descriptor bytes received so far (LEND w2, FRAG_TX w3)
  * @total:  LEND w1
  * @handle: handle a FRAG_TX named
+ * @reclaimed: handle a RECLAIM named (0: none)
  * @bad:    a request broke a rule (named in the text)
  */
 struct rheap_hc_fake {
@@ -174,6 +189,7 @@ struct rheap_hc_fake {
 	u64 sent;
 	u64 total;
 	u64 handle;
+	u64 reclaimed;
 	const char *bad;
 };
 
@@ -199,6 +215,8 @@ static int rheap_hc_call(void *ctx, struct rheap_ffa_regs *regs)
 	if (func == FFA_MEM_LEND_64 || func == FFA_MEM_SHARE_64) {
 		f->total = (u32)regs->x[1];
 		f->sent = (u32)regs->x[2];
+	} else if (func == FFA_MEM_RECLAIM) {
+		f->reclaimed = (u32)regs->x[1] | regs->x[2] << 32;
 	} else if (func == FFA_MEM_FRAG_TX) {
 		f->handle = (u32)regs->x[1] | regs->x[2] << 32;
 		f->sent += (u32)regs->x[3];
@@ -262,6 +280,8 @@ static int rheap_hc_run(const struct rheap_hc_case *cs,
 						&handle);
 		if (!rc && (handle != 7 || f->sent != f->total))
 			f->bad = "handle or descriptor bytes";
+		if (f->reclaimed != (cs->abandon ? 7 : 0))
+			f->bad = "abandoning RECLAIM missing or unexpected";
 		return rc;
 	case HC_RECLAIM:
 		return rheap_ffa_conduit_ops.reclaim(c, 7);

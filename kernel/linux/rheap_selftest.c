@@ -11,9 +11,10 @@
  *      the page allocator (alloc_contig_range) and fill it with a pattern
  *   5  LEND + ASSIGN the window as one range, SCRUB its first page,
  *      RELEASE + RECLAIM: every byte reads back zero
- *   6  the same with 256 one-page ranges (every other page): the
- *      descriptor exceeds the TX page, so it goes with FFA_MEM_FRAG_TX;
- *      lent pages read back zero, the others keep the pattern
+ *   6  the same with 256 one-page ranges in two runs of 128 pages with
+ *      a 128-page hole: the descriptor exceeds the TX page, so it goes
+ *      with FFA_MEM_FRAG_TX; lent pages read back zero, the others keep
+ *      the pattern
  *   7  a second reclaim of the same handle fails, the transport stays up
  *   8  a reclaim of a handle never lent fails, the transport stays up
  *
@@ -80,17 +81,35 @@ static u8 *rheap_st_va(unsigned long pfn, unsigned int i)
 	return page_address(pfn_to_page(pfn + i));
 }
 
-/* Pages [0, RHEAP_ST_PAGES) with stride @stride: zero; others: pattern. */
-static bool rheap_st_verify(unsigned long pfn, unsigned int stride)
+/*
+ * The test ranges: @n ranges of @pages pages, back to back, with a hole
+ * of @gap pages after the first n / 2 of them (two runs: the SPMC
+ * protects a run of adjacent constituents with one TZASC region, and the
+ * platform has few).
+ */
+static u32 rheap_st_page_of(u32 i, u32 n, u32 pages, u32 gap)
 {
-	unsigned int i;
+	return i * pages + (i >= n / 2 ? gap : 0);
+}
 
-	for (i = 0; i < RHEAP_ST_PAGES; i++) {
-		const u8 *p = rheap_st_va(pfn, i);
+static bool rheap_st_lent(u32 p, u32 n, u32 pages, u32 gap)
+{
+	u32 half = n / 2 * pages;
 
-		if (i % stride == 0 ? memchr_inv(p, 0, PAGE_SIZE) :
-				      memchr_inv(p, RHEAP_ST_PATTERN,
-						 PAGE_SIZE))
+	return p < half || (p >= half + gap && p < n * pages + gap);
+}
+
+/* Lent pages read zero, the others still hold the pattern. */
+static bool rheap_st_verify(unsigned long pfn, u32 n, u32 pages, u32 gap)
+{
+	u32 p;
+
+	for (p = 0; p < RHEAP_ST_PAGES; p++) {
+		const u8 *va = rheap_st_va(pfn, p);
+
+		if (rheap_st_lent(p, n, pages, gap) ?
+		    memchr_inv(va, 0, PAGE_SIZE) :
+		    memchr_inv(va, RHEAP_ST_PATTERN, PAGE_SIZE))
 			return false;
 	}
 	return true;
@@ -104,10 +123,10 @@ static void rheap_st_fill(unsigned long pfn)
 		memset(rheap_st_va(pfn, i), RHEAP_ST_PATTERN, PAGE_SIZE);
 }
 
-/* LEND @n ranges of @pages pages every @stride pages; RECLAIM; verify. */
+/* LEND the ranges, SCRUB, RECLAIM, verify. */
 static void rheap_st_round_trip(struct rheap_st *st, struct rheap_sec *sec,
-				unsigned long pfn, u32 n, u32 pages,
-				u32 stride, const char *what, u64 *handle)
+				unsigned long pfn, u32 n, u32 pages, u32 gap,
+				const char *what, u64 *handle)
 {
 	struct rheap_sec_range *r;
 	u32 buf_id = 0, i;
@@ -119,7 +138,8 @@ static void rheap_st_round_trip(struct rheap_st *st, struct rheap_sec *sec,
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		r[i].pa = PFN_PHYS(pfn) + (u64)i * stride * PAGE_SIZE;
+		r[i].pa = PFN_PHYS(pfn) +
+			  (u64)rheap_st_page_of(i, n, pages, gap) * PAGE_SIZE;
 		r[i].pages = pages;
 	}
 	rheap_st_fill(pfn);
@@ -138,7 +158,8 @@ static void rheap_st_round_trip(struct rheap_st *st, struct rheap_sec *sec,
 		rc = rheap_sec_chunk_reclaim(sec, *handle);
 	else
 		(void)rheap_sec_chunk_reclaim(sec, *handle);
-	rheap_st_check(st, !rc && rheap_st_verify(pfn, stride), what, rc);
+	rheap_st_check(st, !rc && rheap_st_verify(pfn, n, pages, gap), what,
+		       rc);
 }
 
 static void rheap_st_window(struct rheap_st *st, struct rheap_sec *sec,
@@ -173,14 +194,15 @@ static void rheap_st_window(struct rheap_st *st, struct rheap_sec *sec,
 			       -EINVAL);
 		goto out;
 	}
-	rheap_st_round_trip(st, sec, pfn, 1, RHEAP_ST_PAGES, 1,
+	rheap_st_round_trip(st, sec, pfn, 1, RHEAP_ST_PAGES, 0,
 			    "LEND+ASSIGN, SCRUB, RELEASE+RECLAIM of 2 MiB: zeroed",
 			    &handle);
 	if (alignment == SDP_PAGE_SIZE &&
 	    RHEAP_ST_FRAG_RANGES * SDP_PAGE_SIZE % min_chunk == 0) {
 		u64 h2 = 0;
 
-		rheap_st_round_trip(st, sec, pfn, RHEAP_ST_FRAG_RANGES, 1, 2,
+		rheap_st_round_trip(st, sec, pfn, RHEAP_ST_FRAG_RANGES, 1,
+				    RHEAP_ST_FRAG_RANGES / 2,
 				    "fragmented LEND of 256 ranges (FRAG_TX), RECLAIM: lent pages zeroed, others intact",
 				    &h2);
 	} else {
