@@ -159,8 +159,10 @@ rc=0
 out=$(scripts/kernel/run-qemu.sh --initrd "$work/initramfs.cpio.gz" \
 	--kernel "$(dirname "$kdir")/bzImage" --board "$board" --tl "$tl" \
 	--append "rheap.test_hooks=1" \
-	${qemu_opts[@]+"${qemu_opts[@]}"} 2>&1) || rc=$?
+	${qemu_opts[@]+"${qemu_opts[@]}"} 2>"$work/run-qemu.err") || rc=$?
+# stdout: the verdict lines only (counted); stderr: the console on failure.
 printf '%s\n' "$out"
+cat "$work/run-qemu.err"
 guest_ok=$(printf '%s\n' "$out" | grep -c '^RHEAP-KTEST: .* PASS$' || true)
 guest_bad=$(printf '%s\n' "$out" | grep -c '^RHEAP-KTEST: .* FAIL' || true)
 passed=$((passed + guest_ok))
