@@ -109,17 +109,19 @@ static struct vmm_buf *dj_buf_find(struct vmm_vm *vm, uint64_t id)
 
 /*
  * A [buf] slot's attachment: the VM's (-ENOENT and a denial), to the
- * device the job runs on (-EINVAL, as rheapd answers for its own
+ * device @dev the job runs on (-EINVAL, as rheapd answers for its own
  * client's attachment to another device); *@slot becomes the host's ID.
+ * An attachment or context holds the index of the connection that made
+ * it, whose name is compared.
  */
-static int dj_att(struct vmm_vm *vm, uint32_t dev, uint64_t *slot)
+static int dj_att(struct vmm_vm *vm, const char *dev, uint64_t *slot)
 {
 	for (uint32_t i = 0; *slot != 0 && i < vm->vmm->cfg.quota_attachments;
 	     i++) {
 		const struct vmm_att *a = &vm->atts[i];
 
 		if (a->id == *slot) {
-			if (a->dev != dev) {
+			if (strcmp(vm->devs[a->dev].name, dev) != 0) {
 				return -EINVAL;
 			}
 			*slot = a->host_id;
@@ -136,7 +138,8 @@ static int dj_att(struct vmm_vm *vm, uint32_t dev, uint64_t *slot)
  * is -ENOENT without a denial (rheapd's answer for its own client's).
  */
 static int dj_translate(struct vmm_vm *vm, const struct vmm_req *q,
-			uint32_t dev, uint64_t args[VIRTIO_RHEAP_DEVJOB_ARGS],
+			const char *dev,
+			uint64_t args[VIRTIO_RHEAP_DEVJOB_ARGS],
 			struct vmm_devctx **ctx)
 {
 	if (dj_is_open(q->cmd) || q->cmd == DEVICE_CMD_GPU_READ) {
@@ -148,7 +151,7 @@ static int dj_translate(struct vmm_vm *vm, const struct vmm_req *q,
 			 "not a device context of this VM");
 		return -ENOENT;
 	}
-	if ((*ctx)->dev != dev) {
+	if (strcmp(vm->devs[(*ctx)->dev].name, dev) != 0) {
 		*ctx = NULL;
 		return -ENOENT;
 	}
@@ -221,11 +224,12 @@ int vmm_devjob_call(struct vmm_vm *vm, const struct vmm_req *q,
 			return -ENOMEM;
 		}
 	}
-	rc = vmm_vdev_get(vm, q->device, &dev);
+	/* Names first: a job naming what is not the VM's opens nothing. */
+	rc = mismatch ? 0 : dj_translate(vm, q, q->device, args, &ctx);
 	if (rc) {
 		return rc;
 	}
-	rc = mismatch ? 0 : dj_translate(vm, q, dev, args, &ctx);
+	rc = vmm_vdev_get(vm, q->device, &dev);
 	if (rc) {
 		return rc;
 	}

@@ -49,7 +49,9 @@
  * and writes (offset from the register table or raw), raw datagrams,
  * guest writes into its RAM (never into LENT pages), a chain added with
  * virtq's driver side, a kick, a "LEND" of a page (only when no live
- * queue uses it, as vmm_ffa allows), a bring-up sequence. Properties
+ * queue uses it, as vmm_ffa allows), a bring-up sequence (host rheapd
+ * is a path that does not exist: TEE and DEVICE requests that pass their
+ * checks end in -ENOENT). Properties
  * after each: the answer is OK, E_BAD or E_STATE; E_BAD and reads change
  * no register; NEEDS_RESET stays until a Status 0; FEATURES_OK implies a
  * subset of the device's features with VERSION_1; QueueReady implies a
@@ -81,6 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define RAM_SIZE (PAGES * PAGE)
 #define RAM_PA UINT64_C(0xA0000000)
 #define OPS_MAX 96u
+#define FUZZ_NO_RHEAPD "/nonexistent/rheap-fuzz/rheapd.sock"
 
 static _Alignas(4096) uint8_t g_ram[RAM_SIZE];
 static uint8_t g_snap[RAM_SIZE];
@@ -455,6 +458,11 @@ static struct vmm_vm *vm_setup(void)
 		check(g_irq_fd >= 0 && g_kick_fd >= 0);
 	}
 	memset(&g_vmm, 0, sizeof(g_vmm));
+	/* Hermetic: a TEE or DEVICE request that gets past its checks finds
+	 * no host rheapd (-ENOENT), never one that happens to run here. */
+	g_vmm.cfg.rheapd_path = FUZZ_NO_RHEAPD;
+	(void)setenv("RHEAPD_SOCKET", FUZZ_NO_RHEAPD, 1);
+	(void)unsetenv("RHEAP_BACKEND");
 	g_vmm.cfg.vm_count = 1;
 	g_vmm.cfg.quiet = true;
 	g_vmm.cfg.quota_bytes = 0; /* ALLOC: refused before the host is asked */

@@ -1457,6 +1457,28 @@ static size_t rheapd_buffers(void)
 	return n;
 }
 
+/* Host rheapd's device contexts (its clients' sum; the VMs' included). */
+static uint64_t rheapd_contexts(void)
+{
+	struct json_doc *d = NULL;
+	const struct json_value *cl = NULL;
+	uint64_t sum = UINT64_MAX;
+
+	if (platform_status(&d) != 0) {
+		return sum;
+	}
+	sum = 0;
+	cl = json_object_get(json_root(d), "clients");
+	for (const struct json_value *c = cl ? cl->child : NULL; c;
+	     c = c->next) {
+		uint64_t n = status_u64(c, "device_contexts");
+
+		sum += n == UINT64_MAX ? 1000u : n;
+	}
+	json_free(d);
+	return sum;
+}
+
 /* The board's STATUS, parsed; NULL on failure. */
 static struct json_doc *board_status_doc(void)
 {
@@ -1632,6 +1654,19 @@ static void case_kill(void)
 			  vm_send(2, FFA_MEM_LEND_64, RHEAP_FFA_ABI_LEND,
 				  G_DATA + 64 * PAGE, 2, 4, &h) == 0,
 		  "vm2: LENDs 2 more pages of its RAM (with a pattern) before dying");
+	{
+		/* A decoder context with vm2's attachment queued: its death
+		 * must close it on the board (its host connections close). */
+		uint64_t ctx = 0;
+		int r1 = vm_vdec_open(2, NULL, 0, &ctx);
+		int r2 = vm_dev_cmd(2, "vdec", DEVICE_CMD_VDEC_QUEUE_OUT, ctx, 3,
+				    g_att[2], 0, 4096, NULL);
+
+		tap_check(r1 == 0 && r2 == 0 && rheapd_contexts() == 1,
+			  "vm2: a decoder context with its attachment queued "
+			  "(host rheapd: 1 context) (%d %d)",
+			  r1, r2);
+	}
 	scrubbed = board_scrubbed_pages();
 	memset(&c, 0, sizeof(c));
 	c.op = TG_STORM;
@@ -1660,6 +1695,12 @@ static void case_kill(void)
 	}
 	tap_check(bufs == expect, "host rheapd: %zu buffers = the live VMs' %llu",
 		  bufs, (unsigned long long)expect);
+	end = now_ms() + 5000;
+	while (rheapd_contexts() != 0 && now_ms() < end) {
+		usleep(20000);
+	}
+	tap_check(rheapd_contexts() == 0,
+		  "host rheapd: vm2's decoder context closed with it");
 	{
 		uint64_t id = 0;
 
