@@ -3,8 +3,10 @@
 # The whole test suite, as CI runs it (.ci/run calls this file):
 #   1. gcc build: unit tests, fuzz-corpus replay, integration tests, and
 #      the SPIN model check of the FF-A share life cycle (tests/model);
-#   2. clang ASan+UBSan build: the same suites;
-#   3. libFuzzer smoke: every fuzz target for FUZZ_SECONDS (default 20 s)
+#   2. the kernel suite (scripts/kernel/ktest.sh, docs/kernel-suite.md):
+#      a Linux 6.1 guest under QEMU TCG running the rheap module's tests;
+#   3. clang ASan+UBSan build: the same suites;
+#   4. libFuzzer smoke: every fuzz target for FUZZ_SECONDS (default 20 s)
 #      under ASan+UBSan, starting from its checked-in corpus.
 # Ends with one line "N passed, N failed".
 set -euo pipefail
@@ -67,6 +69,24 @@ failed=$((failed + model_bad))
 if [ $rc -ne 0 ] && [ "$model_bad" -eq 0 ]; then
 	printf '%s\n' "$out" | tail -n 40
 	failed=$((failed + 1)) # meson itself failed
+fi
+
+# The kernel suite (docs/kernel-suite.md): kernel (cached), module x86_64 and
+# arm64, checkpatch, initramfs, a TCG boot against rheap-board (build/).
+# Counts its "kernel: P passed, F failed" line.
+echo "== kernel suite (scripts/kernel/ktest.sh)"
+rc=0
+out=$(RHEAP_BUILD=build scripts/kernel/ktest.sh 2>&1) || rc=$?
+printf '%s\n' "$out" | grep -E '^(ktest: |RHEAP-KTEST: |kernel: )' || true
+kern_ok=$(printf '%s\n' "$out" | awk '/^kernel: [0-9]+ passed, [0-9]+ failed$/ {print $2}')
+kern_bad=$(printf '%s\n' "$out" | awk '/^kernel: [0-9]+ passed, [0-9]+ failed$/ {print $4}')
+passed=$((passed + ${kern_ok:-0}))
+failed=$((failed + ${kern_bad:-0}))
+if [ $rc -ne 0 ]; then
+	printf '%s\n' "$out" | tail -n 80
+	if [ -z "$kern_bad" ] || [ "$kern_bad" -eq 0 ]; then
+		failed=$((failed + 1)) # the suite died before its summary
+	fi
 fi
 
 echo "== clang ASan+UBSan build (build-asan/)"
