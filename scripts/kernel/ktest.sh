@@ -12,6 +12,7 @@
 # Environment: RHEAP_BUILD (meson build dir with rheap-board; default
 # build, built if missing), RHEAP_KTEST_DIR (work dir; default
 # build-ktest), RHEAP_KCACHE (kernel cache), RHEAP_KTIMEOUT (boot timeout).
+# The guest's console is kept in $RHEAP_KTEST_DIR/console.log.
 # Every step is one check; ends with "kernel: P passed, F failed" (each
 # in-guest test is a check too); exit 0 only when F is 0.
 set -euo pipefail
@@ -158,7 +159,7 @@ scripts/kernel/mkinitramfs.sh "$work/initramfs.cpio.gz" --module "$ko" "${tests[
 rc=0
 out=$(scripts/kernel/run-qemu.sh --initrd "$work/initramfs.cpio.gz" \
 	--kernel "$(dirname "$kdir")/bzImage" --board "$board" --tl "$tl" \
-	--append "rheap.test_hooks=1" \
+	--append "rheap.test_hooks=1" --log "$work/console.log" \
 	${qemu_opts[@]+"${qemu_opts[@]}"} 2>"$work/run-qemu.err") || rc=$?
 # stdout: the verdict lines only (counted); stderr: the console on failure.
 printf '%s\n' "$out"

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # Packs the kernel suite's initramfs (docs/kernel-suite.md).
-#   scripts/kernel/mkinitramfs.sh OUT.cpio.gz [--module KO]... [--no-module] [TEST]...
+#   scripts/kernel/mkinitramfs.sh OUT.cpio.gz [--module KO]... [--no-module]
+#                                 [TEST]...
 # Contents: /bin/busybox (busybox-static; /init installs its links),
 # tests/kernel/init as /init, each --module KO (default: every
-# kernel/linux/*.ko; --no-module: none) in /lib/modules/, each TEST (a static program or a
-# script) in /tests/ under its own name: /init runs them in name order.
-# Needs no root: gen_init_cpio from the kernel build tree writes the
-# device node and the owners.
+# kernel/linux/*.ko; --no-module: none) in /lib/modules/, each TEST (a
+# static program or a script) in /tests/ under its own name: /init runs
+# them in name order. Needs no root: gen_init_cpio from the kernel build
+# tree writes the device nodes and the owners.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)

@@ -3,16 +3,18 @@
 # Boots the kernel suite's guest under qemu-system-x86_64 (TCG) and turns
 # its RHEAP-KTEST lines into an exit status (docs/kernel-suite.md).
 #   scripts/kernel/run-qemu.sh --initrd FILE [--kernel FILE]
-#       [--board BIN --tl FILE] [--timeout S] [--append ARGS] [--keep] [-v]
+#       [--board BIN --tl FILE] [--timeout S] [--append ARGS] [--log FILE]
+#       [--keep] [-v]
 # --board: rheap-board is started first as the ivshmem server with the
 # guest's RAM file (--tl: the linux-guest.tl of the meson build) and
-# --debug-dump (the TEE test's DUMP command, as the integration tests); without
+# --debug-dump (the TEE test's DUMP, as in the integration tests); without
 # it the guest has no ivshmem device (a boot smoke test).
 # The run directory ($RHEAP_KRUN or a new /tmp/rheap-ktest.*) holds
 # guest-ram, ivshmem.sock, console.log, board.log; it is removed after a
-# pass unless --keep. -v echoes the console while it runs; a failure
-# prints it afterwards. Exit 0 only when DONE says failed=0 and every
-# listed test passed; 1 otherwise (a timeout included).
+# pass unless --keep. --log FILE gets a copy of the console either way
+# (heaps_bench's figures are there). -v echoes the console while it runs;
+# a failure prints it afterwards. Exit 0 only when DONE says failed=0 and
+# every listed test passed; 1 otherwise (a timeout included).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -24,6 +26,7 @@ timeout_s=${RHEAP_KTIMEOUT:-420}
 append=
 keep=0
 verbose=0
+log=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift 2 ;;
@@ -32,6 +35,7 @@ while [ $# -gt 0 ]; do
 	--tl) tl=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
+	--log) log=$2; shift 2 ;;
 	--keep) keep=1; shift ;;
 	-v) verbose=1; shift ;;
 	-h | --help) sed -n '3,15p' "$0"; exit 0 ;;
@@ -132,6 +136,7 @@ if [ -n "$tail_pid" ]; then
 fi
 elapsed=$((SECONDS - start))
 
+[ -z "$log" ] || tr -d '\r' <"$console" >"$log"
 lines=$(tr -d '\r' <"$console" | grep -a '^RHEAP-KTEST: ' || true)
 tests=$(echo "$lines" | grep -v '^RHEAP-KTEST: DONE' | grep . || true)
 done_line=$(echo "$lines" | grep '^RHEAP-KTEST: DONE' | tail -1 || true)
