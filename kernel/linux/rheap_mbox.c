@@ -46,6 +46,11 @@
 /* How often a waiting caller re-reads done_seq (lost interrupts). */
 #define RHEAP_MBOX_RECHECK_MS 5
 
+static bool mbox_poll;
+module_param(mbox_poll, bool, 0444);
+MODULE_PARM_DESC(mbox_poll,
+		 "FF-A mailbox: poll done_seq instead of using the MSI-X doorbell (default off)");
+
 static unsigned int call_timeout_ms = 10000;
 module_param(call_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(call_timeout_ms,
@@ -175,6 +180,8 @@ static int rheap_mbox_setup_irq(struct rheap_mbox_dev *md)
 	struct pci_dev *pdev = md->pdev;
 	int rc;
 
+	if (mbox_poll)
+		return 0;
 	rc = pci_alloc_irq_vectors(pdev, RHEAP_MBOX_VECTORS,
 				   RHEAP_MBOX_VECTORS, PCI_IRQ_MSIX);
 	if (rc < 0) {

@@ -462,16 +462,18 @@ int rheap_sec_chunk_lend(struct rheap_sec *sec, u32 use_case,
 			 const struct rheap_sec_range *ranges, u32 n,
 			 u64 *handle, u32 *buf_id)
 {
-	u64 h = FFA_HANDLE_INVALID;
+	u64 h = FFA_HANDLE_INVALID, pages = 0;
 	u32 res[4];
 	u32 i;
 	int rc, rc2;
 
 	if (!ranges || n == 0 || n > RHEAP_SEC_MAX_RANGES)
 		return -EINVAL;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (ranges[i].pa % FFA_PAGE_SIZE || ranges[i].pages == 0)
 			return -EINVAL;
+		pages += ranges[i].pages;
+	}
 	mutex_lock(&sec->lock);
 	if (sec->dead) {
 		rc = -EIO;
@@ -486,9 +488,24 @@ int rheap_sec_chunk_lend(struct rheap_sec *sec, u32 use_case,
 	}
 	rc = rheap_sec_sdp(sec, SDP_CMD_ASSIGN, lower_32_bits(h),
 			   upper_32_bits(h), use_case, 0, res);
+	if (!rc && (res[0] == SDP_BUF_ID_PARAM ||
+		    res[0] & SDP_BUF_ID_STATIC_BIT || res[1] != pages)) {
+		/* Not a chunk's ID, or not the chunk we lent: give it back. */
+		pr_err("rheap: SDP ASSIGN of handle 0x%llx: buffer 0x%x of %u pages (%llu lent)\n",
+		       (unsigned long long)h, res[0], res[1], pages);
+		rc = -EPROTO;
+		rc2 = rheap_sec_sdp(sec, SDP_CMD_RELEASE, lower_32_bits(h),
+				    upper_32_bits(h), 0, 0, NULL);
+		if (rc2) {
+			pr_err("rheap: SDP RELEASE of handle 0x%llx: %d: its pages stay lent\n",
+			       (unsigned long long)h, rc2);
+			goto out;
+		}
+	}
 	if (rc) {
-		pr_err("rheap: SDP ASSIGN of handle 0x%llx: %d\n",
-		       (unsigned long long)h, rc);
+		if (rc != -EPROTO)
+			pr_err("rheap: SDP ASSIGN of handle 0x%llx: %d\n",
+			       (unsigned long long)h, rc);
 		rc2 = sec->dead ? -EIO :
 			rheap_sec_rc(sec, sec->ops->reclaim(sec->ctx, h));
 		if (rc2)
