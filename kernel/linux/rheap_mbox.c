@@ -86,6 +86,31 @@ struct rheap_mbox_dev {
 	struct rheap_sec *sec;
 };
 
+/*
+ * The mailbox is little-endian (ffa_mailbox.h); these read and write its
+ * words in CPU order, each exactly once.
+ */
+static u32 rheap_mbox_rd32(const u32 *p)
+{
+	return le32_to_cpu((__force __le32)READ_ONCE(*p));
+}
+
+static u32 rheap_mbox_rd32_acquire(const u32 *p)
+{
+	/* Pairs with the board's store-release of the word. */
+	return le32_to_cpu((__force __le32)smp_load_acquire(p));
+}
+
+static u64 rheap_mbox_rd64(const u64 *p)
+{
+	return le64_to_cpu((__force __le64)READ_ONCE(*p));
+}
+
+static void rheap_mbox_wr64(u64 *p, u64 v)
+{
+	WRITE_ONCE(*p, (__force u64)cpu_to_le64(v));
+}
+
 static irqreturn_t rheap_mbox_irq(int irq, void *data)
 {
 	struct rheap_mbox_dev *md = data;
@@ -108,9 +133,9 @@ static int rheap_mbox_fail(struct rheap_mbox_dev *md, const char *why,
 /* The board's header fields, checked after every answer. */
 static int rheap_mbox_check(struct rheap_mbox_dev *md)
 {
-	u32 magic = READ_ONCE(md->mb->magic);
-	u32 version = READ_ONCE(md->mb->version);
-	u32 state = READ_ONCE(md->mb->state);
+	u32 magic = rheap_mbox_rd32(&md->mb->magic);
+	u32 version = rheap_mbox_rd32(&md->mb->version);
+	u32 state = rheap_mbox_rd32(&md->mb->state);
 
 	if (magic != RHEAP_MBOX_MAGIC)
 		return rheap_mbox_fail(md, "bad magic", magic);
@@ -128,8 +153,7 @@ static int rheap_mbox_wait(struct rheap_mbox_dev *md, u32 seq)
 	unsigned long step = msecs_to_jiffies(RHEAP_MBOX_RECHECK_MS) ?: 1;
 
 	for (;;) {
-		/* Pairs with the board's store-release of done_seq. */
-		if (smp_load_acquire(&md->mb->done_seq) == seq)
+		if (rheap_mbox_rd32_acquire(&md->mb->done_seq) == seq)
 			return 0;
 		if (time_after(jiffies, deadline))
 			return rheap_mbox_fail(md, "no answer to call", seq);
@@ -152,15 +176,16 @@ static int rheap_mbox_call(void *ctx, struct rheap_ffa_regs *regs)
 
 	if (md->dead)
 		return -EIO;
-	peer = READ_ONCE(mb->board_peer);
+	peer = rheap_mbox_rd32(&mb->board_peer);
 	if (peer > U16_MAX)
 		return rheap_mbox_fail(md, "board peer ID out of range", peer);
 	for (i = 0; i < RHEAP_MBOX_REGS; i++)
-		WRITE_ONCE(mb->x[i], regs->x[i]);
+		rheap_mbox_wr64(&mb->x[i], regs->x[i]);
 	reinit_completion(&md->done);
 	seq = md->seq + 1;
 	/* x[] before call_seq: the board load-acquires call_seq. */
-	smp_store_release(&mb->call_seq, seq);
+	smp_store_release(&mb->call_seq,
+			  (__force u32)cpu_to_le32(seq));
 	md->seq = seq;
 	writel(peer << 16 | RHEAP_MBOX_VECTOR,
 	       md->regs + RHEAP_IVSHMEM_DOORBELL);
@@ -168,7 +193,7 @@ static int rheap_mbox_call(void *ctx, struct rheap_ffa_regs *regs)
 	if (rc)
 		return rc;
 	for (i = 0; i < RHEAP_MBOX_REGS; i++)
-		regs->x[i] = READ_ONCE(mb->x[i]);
+		regs->x[i] = rheap_mbox_rd64(&mb->x[i]);
 	md->calls++;
 	return rheap_mbox_check(md);
 }
@@ -240,11 +265,11 @@ static int rheap_mbox_map(struct rheap_mbox_dev *md)
 	pos = readl(md->regs + RHEAP_IVSHMEM_IV_POSITION);
 	dev_info(&pdev->dev,
 		 "ivshmem peer %u, mailbox magic 0x%08x state %u, board peer %u, %s\n",
-		 pos, READ_ONCE(md->mb->magic), READ_ONCE(md->mb->state),
-		 READ_ONCE(md->mb->board_peer),
+		 pos, rheap_mbox_rd32(&md->mb->magic), rheap_mbox_rd32(&md->mb->state),
+		 rheap_mbox_rd32(&md->mb->board_peer),
 		 md->irq ? "MSI-X" : "polling");
 	/* Continue after whatever sequence a previous driver left. */
-	md->seq = READ_ONCE(md->mb->call_seq);
+	md->seq = rheap_mbox_rd32(&md->mb->call_seq);
 	return 0;
 }
 
