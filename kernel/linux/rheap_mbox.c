@@ -45,6 +45,8 @@
 
 /* How often a waiting caller re-reads done_seq (lost interrupts). */
 #define RHEAP_MBOX_RECHECK_MS 5
+/* Without an interrupt: busy-wait this long before sleeping. */
+#define RHEAP_MBOX_SPIN_US 200
 
 static bool mbox_poll;
 module_param(mbox_poll, bool, 0444);
@@ -151,7 +153,14 @@ static int rheap_mbox_wait(struct rheap_mbox_dev *md, u32 seq)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(call_timeout_ms);
 	unsigned long step = msecs_to_jiffies(RHEAP_MBOX_RECHECK_MS) ?: 1;
+	unsigned int spin;
 
+	/* Polling: most answers take tens of us; sleeps are jiffies long. */
+	for (spin = 0; !md->irq && spin < RHEAP_MBOX_SPIN_US; spin++) {
+		if (rheap_mbox_rd32_acquire(&md->mb->done_seq) == seq)
+			return 0;
+		udelay(1);
+	}
 	for (;;) {
 		if (rheap_mbox_rd32_acquire(&md->mb->done_seq) == seq)
 			return 0;

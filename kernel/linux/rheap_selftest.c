@@ -252,9 +252,13 @@ static void rheap_st_run(struct rheap_st *st, struct rheap_sec *sec)
 	int rc;
 
 	rc = rheap_sec_id_get(sec, &name, &version, &id);
-	rheap_st_line(st, "# transport %s, FF-A %u.%u, endpoint 0x%04x, SDP partition 0x%04x\n",
-		      name, version >> 16, version & 0xffff, id,
-		      rheap_sec_sdp_id(sec));
+	if (rc)
+		rheap_st_line(st, "# transport %s, SDP partition 0x%04x\n",
+			      name, rheap_sec_sdp_id(sec));
+	else
+		rheap_st_line(st, "# transport %s, FF-A %u.%u, endpoint 0x%04x, SDP partition 0x%04x\n",
+			      name, version >> 16, version & 0xffff, id,
+			      rheap_sec_sdp_id(sec));
 	rheap_st_check(st, !rc && id && !(id & 0x8000), "FFA_ID_GET", rc);
 	rc = rheap_sec_sdp_call(sec, SDP_CMD_GET_VERSION, args, res);
 	rheap_st_check(st, !rc && res[0] == SDP_ABI_VERSION_MAJOR,
