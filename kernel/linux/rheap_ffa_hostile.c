@@ -6,6 +6,8 @@
  * a 256-range LEND, a RECLAIM) over a fake conduit that answers from a
  * script, and checks the errno: malformed answers are -EPROTO, FF-A
  * errors their errno, a lost transport -EIO, well-formed exchanges 0.
+ * Then the mailbox header checks (rheap_mbox_header_bad()) on crafted
+ * mailboxes: magic, version, state and the board's peer ID.
  * No secure world is involved: it runs wherever the module loads.
  * Reading the file gives TAP lines and "# ffa_hostile: PASS|FAIL".
  */
@@ -19,6 +21,7 @@
 #include <asm/unaligned.h>
 
 #include <rheap/ffa_abi.h>
+#include <rheap/ffa_mailbox.h>
 #include <rheap/ffa_regs.h>
 
 #include "rheap_ffa_conduit.h"
@@ -290,6 +293,41 @@ static int rheap_hc_run(const struct rheap_hc_case *cs,
 	}
 }
 
+/* The mailbox header checks, on crafted mailboxes. */
+struct rheap_hc_hdr {
+	const char *name;
+	u32 magic, version, state, peer;
+	bool ok;
+};
+
+static const struct rheap_hc_hdr rheap_hc_hdrs[] = {
+	{ "header: well-formed", RHEAP_MBOX_MAGIC, 1, 1, 0, true },
+	{ "header: peer 0xffff", RHEAP_MBOX_MAGIC, 1, 1, 0xffff, true },
+	{ "header: zero (no board yet)", 0, 0, 0, 0, false },
+	{ "header: bad magic", RHEAP_MBOX_MAGIC ^ 1, 1, 1, 0, false },
+	{ "header: version 2", RHEAP_MBOX_MAGIC, 2, 1, 0, false },
+	{ "header: state DOWN", RHEAP_MBOX_MAGIC, 1, 0, 0, false },
+	{ "header: state 7", RHEAP_MBOX_MAGIC, 1, 7, 0, false },
+	{ "header: peer 0x10000", RHEAP_MBOX_MAGIC, 1, 1, 0x10000, false },
+};
+
+static bool rheap_hc_hdr_run(const struct rheap_hc_hdr *h)
+{
+	struct rheap_mbox mb = { 0 };
+	const char *why;
+	u32 value = 0, peer = U32_MAX;
+
+	mb.magic = (__force u32)cpu_to_le32(h->magic);
+	mb.version = (__force u32)cpu_to_le32(h->version);
+	mb.state = (__force u32)cpu_to_le32(h->state);
+	mb.board_peer = (__force u32)cpu_to_le32(h->peer);
+	why = rheap_mbox_header_bad(&mb, &value, &peer);
+	return h->ok ? !why && peer == h->peer : !!why;
+}
+
+#define RHEAP_HC_COUNT \
+	(ARRAY_SIZE(rheap_hc_cases) + ARRAY_SIZE(rheap_hc_hdrs))
+
 struct rheap_hc_out {
 	char *text;
 	size_t len;
@@ -330,12 +368,20 @@ static int rheap_hc_open(struct inode *inode, struct file *file)
 				    cs->want, f.bad ? ", " : "",
 				    f.bad ?: "");
 	}
+	for (i = 0; i < ARRAY_SIZE(rheap_hc_hdrs); i++) {
+		bool ok = rheap_hc_hdr_run(&rheap_hc_hdrs[i]);
+
+		failed += !ok;
+		o->len += scnprintf(o->text + o->len, RHEAP_HC_TEXT - o->len,
+				    "%sok %zu - %s\n", ok ? "" : "not ",
+				    ARRAY_SIZE(rheap_hc_cases) + i + 1,
+				    rheap_hc_hdrs[i].name);
+	}
 	o->len += scnprintf(o->text + o->len, RHEAP_HC_TEXT - o->len,
-			    "1..%zu\n# ffa_hostile: %s\n",
-			    ARRAY_SIZE(rheap_hc_cases),
+			    "1..%zu\n# ffa_hostile: %s\n", RHEAP_HC_COUNT,
 			    failed ? "FAIL" : "PASS");
 	pr_info("rheap: ffa_hostile: %s (%u of %zu cases failed)\n",
-		failed ? "FAIL" : "PASS", failed, ARRAY_SIZE(rheap_hc_cases));
+		failed ? "FAIL" : "PASS", failed, RHEAP_HC_COUNT);
 	kfree(r);
 	kfree(c);
 	kfree(bufs);

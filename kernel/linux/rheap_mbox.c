@@ -132,20 +132,39 @@ static int rheap_mbox_fail(struct rheap_mbox_dev *md, const char *why,
 	return -EIO;
 }
 
-/* The board's header fields, checked after every answer. */
-static int rheap_mbox_check(struct rheap_mbox_dev *md)
+const char *rheap_mbox_header_bad(const struct rheap_mbox *mb, u32 *value,
+				  u32 *peer)
 {
-	u32 magic = rheap_mbox_rd32(&md->mb->magic);
-	u32 version = rheap_mbox_rd32(&md->mb->version);
-	u32 state = rheap_mbox_rd32(&md->mb->state);
+	u32 v;
 
-	if (magic != RHEAP_MBOX_MAGIC)
-		return rheap_mbox_fail(md, "bad magic", magic);
-	if (version != RHEAP_MBOX_VERSION)
-		return rheap_mbox_fail(md, "unsupported version", version);
-	if (state != RHEAP_MBOX_STATE_READY)
-		return rheap_mbox_fail(md, "board not serving, state", state);
-	return 0;
+	v = rheap_mbox_rd32(&mb->magic);
+	*value = v;
+	if (v != RHEAP_MBOX_MAGIC)
+		return "bad magic";
+	v = rheap_mbox_rd32(&mb->version);
+	*value = v;
+	if (v != RHEAP_MBOX_VERSION)
+		return "unsupported version";
+	v = rheap_mbox_rd32(&mb->state);
+	*value = v;
+	if (v != RHEAP_MBOX_STATE_READY)
+		return "board not serving, state";
+	v = rheap_mbox_rd32(&mb->board_peer);
+	*value = v;
+	if (v > U16_MAX)
+		return "board peer ID out of range";
+	*peer = v;
+	return NULL;
+}
+
+/* The board's header fields, checked before and after every call. */
+static int rheap_mbox_check(struct rheap_mbox_dev *md, u32 *peer)
+{
+	const char *why;
+	u32 value;
+
+	why = rheap_mbox_header_bad(md->mb, &value, peer);
+	return why ? rheap_mbox_fail(md, why, value) : 0;
 }
 
 /* Wait until done_seq == @seq or the deadline passes. */
@@ -185,9 +204,9 @@ static int rheap_mbox_call(void *ctx, struct rheap_ffa_regs *regs)
 
 	if (md->dead)
 		return -EIO;
-	peer = rheap_mbox_rd32(&mb->board_peer);
-	if (peer > U16_MAX)
-		return rheap_mbox_fail(md, "board peer ID out of range", peer);
+	rc = rheap_mbox_check(md, &peer);
+	if (rc)
+		return rc;
 	for (i = 0; i < RHEAP_MBOX_REGS; i++)
 		rheap_mbox_wr64(&mb->x[i], regs->x[i]);
 	reinit_completion(&md->done);
@@ -204,7 +223,7 @@ static int rheap_mbox_call(void *ctx, struct rheap_ffa_regs *regs)
 	for (i = 0; i < RHEAP_MBOX_REGS; i++)
 		regs->x[i] = rheap_mbox_rd64(&mb->x[i]);
 	md->calls++;
-	return rheap_mbox_check(md);
+	return rheap_mbox_check(md, &peer);
 }
 
 static struct rheap_mbox_dev *rheap_mbox_cur;

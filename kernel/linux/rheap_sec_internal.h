@@ -98,6 +98,20 @@ int rheap_sec_id_get(struct rheap_sec *sec, const char **name, u32 *version,
  */
 #if IS_ENABLED(CONFIG_PCI)
 int rheap_mbox_stats(u64 *calls, u64 *irqs, u64 *rechecks);
+
+struct rheap_mbox;
+
+/**
+ * rheap_mbox_header_bad() - check the board's words of the mailbox
+ * @mb:    the mailbox (untrusted; each word read once)
+ * @value: out: the last word read (the offending one on failure)
+ * @peer:  out: the board's peer ID, on success
+ *
+ * Return: NULL when magic, version, state (READY) and the board's peer
+ * ID (at most 0xffff) are good; else what is wrong.
+ */
+const char *rheap_mbox_header_bad(const struct rheap_mbox *mb, u32 *value,
+				  u32 *peer);
 #else
 static inline int rheap_mbox_stats(u64 *calls, u64 *irqs, u64 *rechecks)
 {
