@@ -19,7 +19,10 @@
  * Errors: 0 or a negative kernel errno. FF-A status codes map as:
  * DENIED -EPERM, NO_MEMORY -ENOMEM, INVALID_PARAMETERS -EINVAL,
  * NOT_SUPPORTED -EOPNOTSUPP, BUSY/RETRY -EBUSY, ABORTED -ECANCELED,
- * NO_DATA -ENODATA; SDP statuses are already errnos. Transport failure
+ * NO_DATA -ENODATA, INTERRUPTED -EINTR, NOT_READY -EAGAIN; SDP statuses
+ * are already errnos. A malformed answer (wrong kind, MBZ bits, wrong
+ * endpoints, a status outside the ABI, out-of-bounds values) is -EPROTO,
+ * logged with the call and the field. Transport failure
  * (mailbox timeout, board gone) is -EIO and sticky: the backend is dead
  * and every later call fails at once with -EIO.
  *
@@ -80,7 +83,7 @@ bool rheap_sec_dead(struct rheap_sec *sec);
  * @args: w4..w7
  * @res:  out, optional: w4..w7 of the response (zeroed on failure)
  *
- * Return: the SDP status as an errno; -EINVAL malformed response; -EIO.
+ * Return: the SDP status as an errno; -EPROTO malformed response; -EIO.
  */
 int rheap_sec_sdp_call(struct rheap_sec *sec, u32 cmd, const u32 args[4],
 		       u32 res[4]);
