@@ -94,9 +94,31 @@ static int board_server_errno(int e)
 	}
 }
 
+/* Whether a board listens on @addr already. */
+static bool board_server_live(const struct sockaddr_un *addr)
+{
+	int probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	bool live = probe >= 0 &&
+		    connect(probe, (const struct sockaddr *)addr,
+			    sizeof(*addr)) == 0;
+
+	if (probe >= 0) {
+		close(probe);
+	}
+	return live;
+}
+
+/*
+ * Listen on @path. The socket is bound and listening under a temporary
+ * name first and then linked to @path, so that a client never finds a
+ * socket file nobody listens on yet (it would get ECONNREFUSED); link()
+ * refuses an existing name, so two boards starting on one path do not
+ * both win. A stale socket file nobody listens on is replaced.
+ */
 static int board_server_listen(struct board_server *s, const char *path)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct sockaddr_un tmp = { .sun_family = AF_UNIX };
 	size_t len = strlen(path);
 	int fd = -1;
 	int rc = 0;
@@ -105,45 +127,49 @@ static int board_server_listen(struct board_server *s, const char *path)
 		return -EINVAL;
 	}
 	memcpy(addr.sun_path, path, len + 1);
+	if (snprintf(tmp.sun_path, sizeof(tmp.sun_path), "%s.%ld", path,
+		     (long)getpid()) >= (int)sizeof(tmp.sun_path)) {
+		return -EINVAL;
+	}
+	if (board_server_live(&addr)) {
+		return -EBUSY;
+	}
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		return board_server_errno(errno);
 	}
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
-		int probe = -1;
-		bool live = false;
-
-		if (errno != EADDRINUSE) {
-			rc = board_server_errno(errno);
-			goto err_close;
-		}
-		/* Stale socket file, or a live board? Ask it. */
-		probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-		live = probe >= 0 && connect(probe, (struct sockaddr *)&addr,
-					     sizeof(addr)) == 0;
-		if (probe >= 0) {
-			close(probe);
-		}
-		if (live) {
-			rc = -EBUSY;
-			goto err_close;
-		}
-		(void)unlink(path);
-		if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
-			rc = board_server_errno(errno);
-			goto err_close;
-		}
+	(void)unlink(tmp.sun_path);
+	if (bind(fd, (struct sockaddr *)&tmp, sizeof(tmp)) != 0) {
+		rc = board_server_errno(errno);
+		goto err_close;
 	}
-	if (chmod(path, 0600) != 0 || listen(fd, 8) != 0) {
+	if (chmod(tmp.sun_path, 0600) != 0 || listen(fd, 8) != 0) {
 		rc = board_server_errno(errno);
 		goto err_unlink;
 	}
+	if (link(tmp.sun_path, path) != 0) {
+		if (errno != EEXIST) {
+			rc = board_server_errno(errno);
+			goto err_unlink;
+		}
+		/* Stale (nobody answered above), or a board that just won. */
+		if (board_server_live(&addr)) {
+			rc = -EBUSY;
+			goto err_unlink;
+		}
+		(void)unlink(path);
+		if (link(tmp.sun_path, path) != 0) {
+			rc = errno == EEXIST ? -EBUSY : board_server_errno(errno);
+			goto err_unlink;
+		}
+	}
+	(void)unlink(tmp.sun_path);
 	memcpy(s->path, path, len + 1);
 	s->listen_fd = fd;
 	return 0;
 
 err_unlink:
-	(void)unlink(path);
+	(void)unlink(tmp.sun_path);
 err_close:
 	close(fd);
 	return rc;

@@ -74,8 +74,9 @@ static int board_start(void **state)
 		      p->sock, "--quiet", (char *)NULL);
 		_exit(127);
 	}
-	/* Wait for the socket to appear (boot takes milliseconds). */
-	for (int i = 0; i < 500; i++) {
+	/* Wait for the socket to appear (boot takes milliseconds, but
+	 * seconds for an ASan build on a loaded host). */
+	for (int i = 0; i < 3000; i++) {
 		struct stat st = { 0 };
 
 		if (stat(p->sock, &st) == 0) {
