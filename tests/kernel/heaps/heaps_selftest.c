@@ -349,9 +349,8 @@ int main(void)
 		}
 		if (d->restricted) {
 			restricted++;
-			ktap_check(ktap_heap_stat(d->name, "capacity",
-						  &capacity) == 0 &&
-					   capacity > 0,
+			rc = ktap_heap_stat(d->name, "capacity", &capacity);
+			ktap_check(rc == 0 && capacity > 0,
 				   "%s: capacity %llu in debugfs rheap/heaps",
 				   d->name, (unsigned long long)capacity);
 			pools.n = pool_sizes(d->name, pools.sizes, MAX_POOLS);
