@@ -130,27 +130,6 @@ int board_mbox_serve(struct board *b, void *shm, struct board_mbox_state *st)
 
 /* ---- the ivshmem server ---- */
 
-/* Socket-call errno to the closed set of <rheap/err.h>. */
-static int ivshmem_errno(int e)
-{
-	switch (e) {
-	case EACCES:
-	case EPERM:
-	case EROFS:
-		return -EPERM;
-	case ENOENT:
-	case ENOTDIR:
-		return -ENOENT;
-	case ENOMEM:
-	case ENOBUFS:
-	case EMFILE:
-	case ENFILE:
-		return -ENOMEM;
-	default:
-		return -EINVAL;
-	}
-}
-
 static int ivshmem_listen(struct board_ivshmem *iv, const char *path)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -164,14 +143,14 @@ static int ivshmem_listen(struct board_ivshmem *iv, const char *path)
 	memcpy(addr.sun_path, path, len + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
-		return ivshmem_errno(errno);
+		return board_server_errno(errno);
 	}
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
 		int probe = -1;
 		bool live = false;
 
 		if (errno != EADDRINUSE) {
-			rc = ivshmem_errno(errno);
+			rc = board_server_errno(errno);
 			goto err_close;
 		}
 		/* Stale socket file, or a live server? Ask it. */
@@ -187,12 +166,12 @@ static int ivshmem_listen(struct board_ivshmem *iv, const char *path)
 		}
 		(void)unlink(path);
 		if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
-			rc = ivshmem_errno(errno);
+			rc = board_server_errno(errno);
 			goto err_close;
 		}
 	}
 	if (chmod(path, 0600) != 0 || listen(fd, 4) != 0) {
-		rc = ivshmem_errno(errno);
+		rc = board_server_errno(errno);
 		(void)unlink(path);
 		goto err_close;
 	}

@@ -73,8 +73,7 @@ struct board_server {
 	struct board_conn conns[BOARD_SERVER_MAX_CONNS];
 };
 
-/* Socket-call errno to the closed set of <rheap/err.h>. */
-static int board_server_errno(int e)
+int board_server_errno(int e)
 {
 	switch (e) {
 	case EACCES:

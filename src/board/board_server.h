@@ -43,6 +43,16 @@
 struct board_server;
 
 /**
+ * board_server_errno() - a socket call's errno in the closed set of
+ * <rheap/err.h> (EACCES/EPERM/EROFS -> -EPERM, ENOENT/ENOTDIR -> -ENOENT,
+ * out of memory or descriptors -> -ENOMEM, anything else -EINVAL)
+ * @e: errno
+ *
+ * Return: the negative errno.
+ */
+int board_server_errno(int e);
+
+/**
  * board_server_create() - serve a board
  * @b:    the board (borrowed; must outlive the server)
  * @path: Unix socket path to listen on, or NULL for none (connections

@@ -40,30 +40,12 @@
 #include <rheap/virtio_rheap.h>
 
 #include "hyp/vmm_internal.h"
+#include "kernel/rheapd.h"
 
 static void dj_st64(uint8_t *p, uint64_t v)
 {
 	for (uint32_t i = 0; i < 8u; i++) {
 		p[i] = (uint8_t)(v >> (8u * i));
-	}
-}
-
-/* The device a command belongs to (a command vmm_req_decode() knows). */
-static const char *dj_cmd_device(uint32_t cmd)
-{
-	switch (cmd) {
-	case DEVICE_CMD_VDEC_OPEN:
-	case DEVICE_CMD_VDEC_QUEUE_OUT:
-	case DEVICE_CMD_VDEC_DECODE:
-	case DEVICE_CMD_VDEC_RECEIVE:
-	case DEVICE_CMD_VDEC_CLOSE:
-		return "vdec";
-	case DEVICE_CMD_DISPLAY_OPEN:
-	case DEVICE_CMD_DISPLAY_SHOW:
-	case DEVICE_CMD_DISPLAY_CLOSE:
-		return "display";
-	default: /* DEVICE_CMD_GPU_READ: the decoder knows no other */
-		return "gpu";
 	}
 }
 
@@ -184,7 +166,7 @@ int vmm_devjob_call(struct vmm_vm *vm, const struct vmm_req *q,
 	uint64_t res[VIRTIO_RHEAP_DEVJOB_ARGS] = { 0 };
 	struct vmm_devctx *ctx = NULL;
 	struct vmm_devctx *fresh = NULL;
-	const char *want = dj_cmd_device(q->cmd); /* known: decoded */
+	const char *want = rheapd_device_cmd_device(q->cmd); /* known: decoded */
 	bool mismatch = false;
 	uint32_t dev = 0;
 	int fd = -1;
@@ -212,7 +194,7 @@ int vmm_devjob_call(struct vmm_vm *vm, const struct vmm_req *q,
 	 * command), so it goes with its slots zeroed: nothing the VM names
 	 * reaches the host.
 	 */
-	mismatch = strcmp(want, q->device) != 0;
+	mismatch = want == NULL || strcmp(want, q->device) != 0;
 	if (mismatch) {
 		memset(args, 0, sizeof(args));
 	}
