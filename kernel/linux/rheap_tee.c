@@ -11,6 +11,10 @@
  *     TRANSFORM / DUMP through the SDP parameter area, one call per piece
  *     (a piece lies in one extent of the restricted buffer and fits the
  *     area's data part);
+ *   - DECRYPT (0x100, include/rheap/sdp_ta.h) becomes SDP_CMD_DECRYPT,
+ *     one call per piece of the sample: a sample larger than the area's
+ *     data part is split where the protected bytes before the cut are a
+ *     multiple of the AES block, the IV's counter advanced (as ktee);
  *   - restricted buffers arrive as tee_shm objects registered with
  *     TEE_IOC_SHM_REGISTER_FD (kernel/linux/patches/0090): only our
  *     heaps' dma-bufs are accepted, mapped to SDP buffer IDs and offsets
@@ -39,6 +43,7 @@
 #include <linux/string.h>
 #include <linux/tee_drv.h>
 #include <linux/uuid.h>
+#include <asm/unaligned.h>
 
 #include <rheap/sdp_abi.h>
 #include <rheap/sdp_ta.h>
@@ -71,9 +76,21 @@
 /* Sessions per context. */
 #define RHEAP_TEE_MAX_SESSIONS 64
 
-/* Parameter area: the SDP parameter struct at 0, NS bytes from 4 KiB. */
+/* Parameter area: the SDP parameter struct at 0, DECRYPT's subsample map
+ * at 128 (SDP_MAX_SUBSAMPLES x 8 = 2 KiB), NS bytes from 4 KiB.
+ */
 #define RHEAP_TEE_AREA_PARAM_OFF 0u
+#define RHEAP_TEE_AREA_MAP_OFF 128u
 #define RHEAP_TEE_AREA_DATA_OFF 4096u
+
+/* CENC: AES blocks, and the widest BytesOfClearData ('senc'). */
+#define RHEAP_TEE_CENC_BLOCK 16u
+#define RHEAP_TEE_CENC_CLEAR_MAX 65535u
+
+/* DECRYPT's parameter 2: the info, then at most SDP_MAX_SUBSAMPLES. */
+#define RHEAP_TEE_DECRYPT_INFO_MAX                     \
+	(sizeof(struct sdp_ta_decrypt_info) +          \
+	 SDP_MAX_SUBSAMPLES * sizeof(struct sdp_abi_subsample))
 
 /* Largest pool allocation: one physically contiguous block. */
 #define RHEAP_TEE_SHM_MAX (PAGE_SIZE << (MAX_ORDER - 1))
@@ -132,6 +149,25 @@ struct rheap_tee_ref {
 	u32 ext_count;
 	u64 offset;
 	u64 size;
+};
+
+/**
+ * struct rheap_tee_decrypt - a checked DECRYPT request
+ * @kid:       key ID
+ * @iv:        the IV, 16 bytes (an 8-byte IV zero-extended: the same
+ *             counter block)
+ * @iv_size:   8 or 16, as sent
+ * @sub_count: subsample entries (0: the whole sample is protected)
+ * @subs:      the map; for @sub_count 0 one entry {0, sample size}
+ * @raw:       parameter 2 as fetched once from the client's memory
+ */
+struct rheap_tee_decrypt {
+	u8 kid[SDP_KID_SIZE];
+	u8 iv[16];
+	u32 iv_size;
+	u32 sub_count;
+	struct sdp_abi_subsample subs[SDP_MAX_SUBSAMPLES];
+	u8 raw[RHEAP_TEE_DECRYPT_INFO_MAX];
 };
 
 static struct rheap_tee *rheap_tee_drv;
@@ -547,9 +583,16 @@ static bool rheap_tee_types_ok(u32 cmd, const struct tee_param *param)
 {
 	u32 t0 = rheap_tee_type(&param[0]);
 	u32 t1 = rheap_tee_type(&param[1]);
+	u32 t2 = rheap_tee_type(&param[2]);
+	u32 t3 = rheap_tee_type(&param[3]);
 
-	if (rheap_tee_type(&param[2]) != TEE_IOCTL_PARAM_ATTR_TYPE_NONE ||
-	    rheap_tee_type(&param[3]) != TEE_IOCTL_PARAM_ATTR_TYPE_NONE)
+	if (cmd == SDP_TA_CMD_DECRYPT)
+		return t0 == TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT &&
+		       t1 == TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_OUTPUT &&
+		       t2 == TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT &&
+		       t3 == TEE_IOCTL_PARAM_ATTR_TYPE_NONE;
+	if (t2 != TEE_IOCTL_PARAM_ATTR_TYPE_NONE ||
+	    t3 != TEE_IOCTL_PARAM_ATTR_TYPE_NONE)
 		return false;
 	switch (cmd) {
 	case SDP_TA_CMD_INJECT:
@@ -564,6 +607,288 @@ static bool rheap_tee_types_ok(u32 cmd, const struct tee_param *param)
 	}
 }
 
+/* ---------------------------------------------------------------------- */
+/* DECRYPT.                                                                */
+
+/*
+ * Parameter 2 (fetched once into @dc->raw): struct sdp_ta_decrypt_info
+ * then the map. Return false for anything malformed (BAD_PARAMETERS from
+ * the TA): a size that is not exactly 40 + 8 x count, an IV size other
+ * than 8/16 or IV bytes past it not zero, more than SDP_MAX_SUBSAMPLES
+ * entries, a clear size above 65535, sizes that do not add up to the
+ * sample's @n bytes.
+ */
+static bool rheap_tee_decrypt_parse(const struct rheap_tee_ref *info, u64 n,
+				    struct rheap_tee_decrypt *dc)
+{
+	struct sdp_ta_decrypt_info h;
+	u64 total = 0;
+	u32 i;
+
+	if (info->size < sizeof(h) || info->size > sizeof(dc->raw))
+		return false;
+	memcpy(dc->raw, info->kaddr, info->size);
+	memcpy(&h, dc->raw, sizeof(h));
+	if (h.subsample_count > SDP_MAX_SUBSAMPLES ||
+	    info->size != sizeof(h) + (u64)h.subsample_count *
+					      sizeof(struct sdp_abi_subsample))
+		return false;
+	if (h.iv_size != 8 && h.iv_size != 16)
+		return false;
+	for (i = h.iv_size; i < sizeof(h.iv); i++) {
+		if (h.iv[i])
+			return false;
+	}
+	memcpy(dc->kid, h.kid, sizeof(dc->kid));
+	memcpy(dc->iv, h.iv, sizeof(dc->iv));
+	dc->iv_size = h.iv_size;
+	dc->sub_count = h.subsample_count;
+	memcpy(dc->subs, dc->raw + sizeof(h),
+	       h.subsample_count * sizeof(struct sdp_abi_subsample));
+	for (i = 0; i < h.subsample_count; i++) {
+		if (dc->subs[i].clear_size > RHEAP_TEE_CENC_CLEAR_MAX)
+			return false;
+		total += (u64)dc->subs[i].clear_size +
+			 dc->subs[i].protected_size;
+	}
+	if (h.subsample_count == 0) {
+		dc->subs[0].clear_size = 0;
+		dc->subs[0].protected_size = (u32)n;
+		return n <= U32_MAX;
+	}
+	return total == n; /* 256 x (2^16 + 2^32) cannot wrap 64 bits */
+}
+
+static u32 rheap_tee_runs(const struct rheap_tee_decrypt *dc)
+{
+	return dc->sub_count ? dc->sub_count : 1;
+}
+
+/* Protected bytes of the sample before byte @pos. */
+static u64 rheap_tee_prot_before(const struct rheap_tee_decrypt *dc, u64 pos)
+{
+	u32 runs = rheap_tee_runs(dc);
+	u64 start = 0;
+	u64 prot = 0;
+	u32 i;
+
+	for (i = 0; i < runs && start < pos; i++) {
+		u64 c = dc->subs[i].clear_size;
+		u64 p = dc->subs[i].protected_size;
+
+		if (pos >= start + c + p)
+			prot += p;
+		else if (pos > start + c)
+			prot += pos - (start + c);
+		start += c + p;
+	}
+	return prot;
+}
+
+/* The position of the protected byte with index @k (0-based). */
+static u64 rheap_tee_prot_pos(const struct rheap_tee_decrypt *dc, u64 k)
+{
+	u32 runs = rheap_tee_runs(dc);
+	u64 start = 0;
+	u32 i;
+
+	for (i = 0; i < runs; i++) {
+		u64 c = dc->subs[i].clear_size;
+		u64 p = dc->subs[i].protected_size;
+
+		if (k < p)
+			return start + c + k;
+		k -= p;
+		start += c + p;
+	}
+	return start;
+}
+
+/* Write the map of the sample's bytes [@s, @e) at @m; return its entries. */
+static u32 rheap_tee_piece_map(const struct rheap_tee_decrypt *dc, u64 s,
+			       u64 e, u8 *m)
+{
+	u32 runs = rheap_tee_runs(dc);
+	u64 start = 0;
+	u32 n = 0;
+	u32 i;
+
+	for (i = 0; i < runs && start < e; i++) {
+		u64 c0 = start;
+		u64 c1 = start + dc->subs[i].clear_size;
+		u64 p1 = c1 + dc->subs[i].protected_size;
+		struct sdp_abi_subsample sub = { };
+
+		if (c1 > s && c0 < e)
+			sub.clear_size = min(c1, e) - max(c0, s);
+		if (p1 > s && c1 < e)
+			sub.protected_size = min(p1, e) - max(c1, s);
+		if (sub.clear_size || sub.protected_size) {
+			memcpy(m + n * sizeof(sub), &sub, sizeof(sub));
+			n++;
+		}
+		start = p1;
+	}
+	return n;
+}
+
+/*
+ * Decrypt the sample's bytes [@s, @e) (@s a keystream block boundary:
+ * the protected bytes before it a multiple of 16) from @in into restricted
+ * extent @id at @off + @s (@t->area_mu held): one SDP_CMD_DECRYPT with the
+ * IV advanced by the blocks before @s (bytes 8..15 as one big-endian
+ * 64-bit counter, modulo 2^64, as the partition counts).
+ */
+static int rheap_tee_decrypt_piece(struct rheap_tee *t,
+				   const struct rheap_tee_decrypt *dc,
+				   const u8 *in, u64 s, u64 e, u32 id, u64 off)
+{
+	u32 args[4] = { RHEAP_TEE_AREA_PARAM_OFF,
+			sizeof(struct sdp_abi_decrypt_param), 0, 0 };
+	struct sdp_abi_decrypt_param d = { };
+	phys_addr_t pa;
+	size_t area_size;
+	void *va;
+	u8 *area;
+	u32 count = 0;
+
+	rheap_sec_param_area(t->sec, &va, &pa, &area_size);
+	area = va;
+	memcpy(d.iv, dc->iv, sizeof(d.iv));
+	d.iv_size = dc->iv_size;
+	if (s > 0) {
+		u64 low = get_unaligned_be64(d.iv + 8);
+
+		low += rheap_tee_prot_before(dc, s) / RHEAP_TEE_CENC_BLOCK;
+		put_unaligned_be64(low, d.iv + 8);
+		d.iv_size = 16;
+	}
+	if (dc->sub_count)
+		count = rheap_tee_piece_map(dc, s, e,
+					    area + RHEAP_TEE_AREA_MAP_OFF);
+	memcpy(area + RHEAP_TEE_AREA_DATA_OFF, in + s, e - s);
+	d.in.buf_id = SDP_BUF_ID_PARAM;
+	d.in.offset = RHEAP_TEE_AREA_DATA_OFF;
+	d.in.size = e - s;
+	d.out.buf_id = id;
+	d.out.offset = off + s;
+	d.out.size = e - s;
+	memcpy(d.kid, dc->kid, sizeof(d.kid));
+	d.subsample_count = count;
+	d.subsample_offset = count ? RHEAP_TEE_AREA_MAP_OFF : 0;
+	memcpy(area + RHEAP_TEE_AREA_PARAM_OFF, &d, sizeof(d));
+	return rheap_sec_sdp_call(t->sec, SDP_CMD_DECRYPT, args, NULL);
+}
+
+/*
+ * Run the sample through SDP_CMD_DECRYPT in pieces that fit the parameter
+ * area (@t->area_mu held). The partition takes a whole sample (no
+ * keystream offset), so a piece starts where the protected bytes before
+ * it are a multiple of 16: the next piece restarts at the last such point
+ * inside the previous one (rewriting up to 15 bytes with the same
+ * plaintext). Return -EOVERFLOW when no such point makes progress. @dry:
+ * only walk the pieces (no SDP call), so that an unsplittable sample is
+ * refused before any byte is written.
+ */
+static int rheap_tee_decrypt_run(struct rheap_tee *t,
+				 const struct rheap_tee_decrypt *dc,
+				 const u8 *in, u64 n, u32 id, u64 off, bool dry)
+{
+	phys_addr_t pa;
+	size_t area_size;
+	void *va;
+	u64 cap;
+	u64 s = 0;
+
+	rheap_sec_param_area(t->sec, &va, &pa, &area_size);
+	if (area_size <= RHEAP_TEE_AREA_DATA_OFF)
+		return -ENOMEM;
+	cap = area_size - RHEAP_TEE_AREA_DATA_OFF;
+	for (;;) {
+		u64 e = n - s > cap ? s + cap : n;
+		u64 prot;
+		u64 next;
+		int rc = 0;
+
+		if (!dry)
+			rc = rheap_tee_decrypt_piece(t, dc, in, s, e, id, off);
+		if (rc || e == n)
+			return rc;
+		prot = rheap_tee_prot_before(dc, e);
+		next = prot % RHEAP_TEE_CENC_BLOCK == 0 ?
+			       e :
+			       rheap_tee_prot_pos(dc, prot - prot %
+							      RHEAP_TEE_CENC_BLOCK);
+		if (next <= s)
+			return -EOVERFLOW;
+		s = next;
+	}
+}
+
+/*
+ * DECRYPT, checked in ktee's order before any byte moves: NS input and
+ * info, restricted output (BAD_PARAMETERS from the TEE); the info and map
+ * (BAD_PARAMETERS from the TA); the output's size (SHORT_BUFFER); the
+ * output inside one extent (BAD_PARAMETERS from the TEE); a sample that
+ * splits (EXCESS_DATA). The partition then checks the key and the use
+ * case.
+ */
+static void rheap_tee_decrypt(struct rheap_tee *t,
+			      struct tee_ioctl_invoke_arg *arg,
+			      struct tee_param *param,
+			      const struct rheap_tee_ref refs[RHEAP_TEE_PARAMS])
+{
+	struct rheap_tee_decrypt *dc;
+	u64 n = refs[0].size;
+	u64 off;
+	u64 left;
+	u32 id;
+	int rc;
+
+	if (!refs[0].used || refs[0].restricted || !refs[1].restricted ||
+	    !refs[2].used || refs[2].restricted) {
+		rheap_tee_result(&arg->ret, &arg->ret_origin,
+				 RT_ERROR_BAD_PARAMETERS, RT_ORIGIN_TEE);
+		return;
+	}
+	dc = kzalloc(sizeof(*dc), GFP_KERNEL);
+	if (!dc) {
+		rheap_tee_result(&arg->ret, &arg->ret_origin,
+				 RT_ERROR_OUT_OF_MEMORY, RT_ORIGIN_TEE);
+		return;
+	}
+	if (!rheap_tee_decrypt_parse(&refs[2], n, dc)) {
+		rheap_tee_result(&arg->ret, &arg->ret_origin,
+				 RT_ERROR_BAD_PARAMETERS,
+				 RT_ORIGIN_TRUSTED_APP);
+		goto out_free;
+	}
+	if (refs[1].size < n) {
+		param[1].u.memref.size = n;
+		rheap_tee_result(&arg->ret, &arg->ret_origin,
+				 RT_ERROR_SHORT_BUFFER, RT_ORIGIN_TRUSTED_APP);
+		goto out_free;
+	}
+	/* The output lies in one extent (one SDP piece) of the buffer. */
+	if (rheap_tee_extent_at(&refs[1], refs[1].offset, &id, &off, &left) ||
+	    left < n) {
+		rheap_tee_result(&arg->ret, &arg->ret_origin,
+				 RT_ERROR_BAD_PARAMETERS, RT_ORIGIN_TEE);
+		goto out_free;
+	}
+	mutex_lock(&t->area_mu);
+	rc = rheap_tee_decrypt_run(t, dc, refs[0].kaddr, n, id, off, true);
+	if (rc == 0)
+		rc = rheap_tee_decrypt_run(t, dc, refs[0].kaddr, n, id, off,
+					   false);
+	mutex_unlock(&t->area_mu);
+	rheap_tee_sdp_result(t, rc, &arg->ret, &arg->ret_origin);
+	if (rc == 0)
+		param[1].u.memref.size = n;
+out_free:
+	kfree(dc);
+}
+
 static void rheap_tee_execute(struct rheap_tee *t,
 			      struct tee_ioctl_invoke_arg *arg,
 			      struct tee_param *param,
@@ -574,7 +899,7 @@ static void rheap_tee_execute(struct rheap_tee *t,
 	bool ns1 = refs[1].used && !refs[1].restricted;
 	int rc;
 
-	if (cmd > SDP_TA_CMD_DUMP) {
+	if (cmd > SDP_TA_CMD_DUMP && cmd != SDP_TA_CMD_DECRYPT) {
 		rheap_tee_result(&arg->ret, &arg->ret_origin,
 				 RT_ERROR_NOT_SUPPORTED, RT_ORIGIN_TRUSTED_APP);
 		return;
@@ -583,6 +908,10 @@ static void rheap_tee_execute(struct rheap_tee *t,
 		rheap_tee_result(&arg->ret, &arg->ret_origin,
 				 RT_ERROR_BAD_PARAMETERS,
 				 RT_ORIGIN_TRUSTED_APP);
+		return;
+	}
+	if (cmd == SDP_TA_CMD_DECRYPT) {
+		rheap_tee_decrypt(t, arg, param, refs);
 		return;
 	}
 	/* Secure and non-secure where each is required, before any byte

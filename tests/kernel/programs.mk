@@ -55,6 +55,14 @@ PROGRAMS += tee_sdp
 $(OUT)/tee_sdp: $(OBJ)/tests/kernel/tee/tee_sdp.o $(HEAPS_COMMON) $(LIB_A)
 	$(CC) $^ $(LDFLAGS_K) -o $@
 
+# SDP_TA_CMD_DECRYPT on the module's /dev/tee0 (needs the board's
+# --keys tests/kernel/tee/test.keys; without it the decrypting checks skip).
+PROGRAMS += tee_decrypt
+
+$(OUT)/tee_decrypt: $(OBJ)/tests/kernel/tee/tee_decrypt.o $(HEAPS_COMMON) \
+		$(LIB_A)
+	$(CC) $^ $(LDFLAGS_K) -o $@
+
 programs: $(addprefix $(OUT)/,$(PROGRAMS))
 
 clean:

@@ -426,6 +426,7 @@ static void sessions(void)
 			      { 1, 2, 3, 4, 5, 6, 7, 8 } };
 	struct tee_ioctl_version_data v = { 0 };
 	uint32_t origin = 0;
+	int rc = 0;
 	TEEC_Result res = TEEC_InitializeContext(NULL, &ctx);
 
 	if (!ktap_check(res == TEEC_SUCCESS,
@@ -433,8 +434,8 @@ static void sessions(void)
 			res)) {
 		return;
 	}
-	ktap_check(ioctl(ctx.imp.fd, TEE_IOC_VERSION, &v) == 0 &&
-			   v.impl_id == IMPL_ID &&
+	rc = ioctl(ctx.imp.fd, TEE_IOC_VERSION, &v);
+	ktap_check(rc == 0 && v.impl_id == IMPL_ID &&
 			   (v.gen_caps & TEE_GEN_CAP_GP) != 0,
 		   "TEE_IOC_VERSION: impl_id %#x gen_caps %#x", v.impl_id,
 		   v.gen_caps);
