@@ -16,7 +16,15 @@
  *   - rheap_heap_import() names the heap and size (fdinfo);
  *   - an importer's view (debugfs rheap/attach_test): attach + map give an
  *     sg_table covering the buffer, also for one spanning chunks;
- *   - accounting (debugfs rheap/heaps) back to 0 buffers, 0 bytes.
+ *   - accounting (debugfs rheap/heaps) back to 0 buffers, 0 bytes;
+ *   - the secure-side zeroing scan of tests/integration/selftest_rheap.c
+ *     on protected,secure-video (a 128 MiB dynamic and a 32 MiB static
+ *     pool): canaries injected through the TEE (librheap's TEEC on the
+ *     module's /dev/tee0, TEE_IOC_SHM_REGISTER_FD) into the dynamic pool
+ *     held whole and into a buffer of the static pool, read back as a
+ *     positive control, the buffers freed (the dynamic chunks back to
+ *     Linux), every pool allocated again whole and dumped from the secure
+ *     side (DEBUG DUMP, the board runs with --debug-dump): no canary byte.
  *
  * Capacities and pool sizes come from debugfs rheap/heaps and chunks
  * (the Linux backend cannot know them). Exit 0 iff every check passed.
@@ -34,11 +42,18 @@
 
 #include <rheap/err.h>
 #include <rheap/rheap.h>
+#include <rheap/sdp_ta.h>
+#include <rheap/tee_client_api.h>
 
 #include "ktap.h"
 
 #define MAX_HEAPS 8
 #define MAX_POOLS 8
+
+/* The secure-side zeroing scan: its heap, canary byte, dump step. */
+#define ZERO_HEAP "protected,secure-video"
+#define CANARY 0xc5u
+#define STEP (1u << 20)
 
 /* Pool sizes of @heap from debugfs rheap/chunks (sum of its chunks). */
 static size_t pool_sizes(const char *heap, uint64_t *sizes, size_t cap)
@@ -318,11 +333,206 @@ static void check_attach(struct rheap_heap *heap, const char *name,
 	close(fd);
 }
 
+/**
+ * struct zt - the zeroing scan's TEE state
+ * @ctx:  the context (/dev/tee0)
+ * @sess: a session to sdp_basic
+ * @ns:   a STEP-byte pool block (no bounce per call)
+ */
+struct zt {
+	TEEC_Context ctx;
+	TEEC_Session sess;
+	TEEC_SharedMemory ns;
+};
+
+/* INJECT (@cmd) from or DUMP into @t->ns, @len bytes at @off of @shm. */
+static TEEC_Result zt_copy(struct zt *t, uint32_t cmd, TEEC_SharedMemory *shm,
+			   size_t off, size_t len)
+{
+	TEEC_Operation op = TEEC_OPERATION_INITIALIZER;
+	bool in = cmd == SDP_TA_CMD_INJECT;
+	uint32_t origin = 0;
+
+	/* The source is parameter 0 either way. */
+	op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_PARTIAL_INPUT,
+					 TEEC_MEMREF_PARTIAL_OUTPUT, TEEC_NONE,
+					 TEEC_NONE);
+	op.params[in ? 0 : 1].memref.parent = &t->ns;
+	op.params[in ? 0 : 1].memref.size = len;
+	op.params[in ? 1 : 0].memref.parent = shm;
+	op.params[in ? 1 : 0].memref.offset = off;
+	op.params[in ? 1 : 0].memref.size = len;
+	return TEEC_InvokeCommand(&t->sess, cmd, &op, &origin);
+}
+
+/* Canaries into STEP bytes at each of the @n offsets @offs of buffer
+ * @fd, each read back. 0 or -1.
+ */
+static int zt_canaries(struct zt *t, int fd, const size_t *offs, size_t n)
+{
+	TEEC_SharedMemory shm = { .flags = TEEC_MEM_INPUT | TEEC_MEM_OUTPUT };
+	TEEC_Result reg = TEEC_RegisterSharedMemoryFileDescriptor(&t->ctx, &shm,
+								  fd);
+	TEEC_Result res = reg;
+	uint8_t *b = t->ns.buffer;
+
+	for (size_t i = 0; i < n && res == TEEC_SUCCESS; i++) {
+		memset(b, CANARY, STEP);
+		res = zt_copy(t, SDP_TA_CMD_INJECT, &shm, offs[i], STEP);
+		if (res == TEEC_SUCCESS) {
+			memset(b, 0, STEP);
+			res = zt_copy(t, SDP_TA_CMD_DUMP, &shm, offs[i], STEP);
+		}
+		if (res == TEEC_SUCCESS && b[STEP - 1] != CANARY) {
+			res = TEEC_ERROR_GENERIC;
+		}
+	}
+	if (reg == TEEC_SUCCESS) {
+		TEEC_ReleaseSharedMemory(&shm);
+	}
+	return res == TEEC_SUCCESS ? 0 : -1;
+}
+
+/* Dump all of buffer @fd from the secure side; count canary and non-zero
+ * bytes. 0 or -1.
+ */
+static int zt_scan(struct zt *t, int fd, uint64_t *canaries,
+		   uint64_t *nonzero, uint64_t *scanned)
+{
+	TEEC_SharedMemory shm = { .flags = TEEC_MEM_INPUT | TEEC_MEM_OUTPUT };
+	TEEC_Result res = TEEC_RegisterSharedMemoryFileDescriptor(&t->ctx, &shm,
+								  fd);
+	const uint8_t *b = t->ns.buffer;
+
+	if (res != TEEC_SUCCESS) {
+		return -1;
+	}
+	for (size_t off = 0; off < shm.size && res == TEEC_SUCCESS;
+	     off += STEP) {
+		size_t n = shm.size - off < STEP ? shm.size - off : STEP;
+
+		res = zt_copy(t, SDP_TA_CMD_DUMP, &shm, off, n);
+		for (size_t i = 0; i < n && res == TEEC_SUCCESS; i++) {
+			*canaries += b[i] == CANARY;
+			*nonzero += b[i] != 0;
+		}
+		*scanned += res == TEEC_SUCCESS ? n : 0;
+	}
+	TEEC_ReleaseSharedMemory(&shm);
+	return res == TEEC_SUCCESS ? 0 : -1;
+}
+
+/*
+ * The secure-side zeroing scan on ZERO_HEAP: @dyn the dynamic pool's size
+ * (the largest), @stat the static pool's.
+ */
+static void check_secure_zeroing(uint64_t dyn, uint64_t stat)
+{
+	static const TEEC_UUID sdp_basic = SDP_TA_SDP_BASIC_UUID;
+	struct rheap_heap *heap = NULL;
+	struct zt t;
+	uint32_t origin = 0;
+	uint64_t canaries = 0;
+	uint64_t nonzero = 0;
+	uint64_t scanned = 0;
+	uint64_t t0 = 0;
+	int a = -1;
+	int b = -1;
+	TEEC_Result res = 0;
+
+	memset(&t, 0, sizeof(t));
+	t.ns.size = STEP;
+	t.ns.flags = TEEC_MEM_INPUT | TEEC_MEM_OUTPUT;
+	if (!ktap_check(rheap_heap_open(ZERO_HEAP, RHEAP_OPEN_LINUX, &heap) ==
+				0,
+			"zeroing: open %s", ZERO_HEAP)) {
+		return;
+	}
+	res = TEEC_InitializeContext(NULL, &t.ctx);
+	if (res == TEEC_SUCCESS) {
+		res = TEEC_OpenSession(&t.ctx, &t.sess, &sdp_basic,
+				       TEEC_LOGIN_PUBLIC, NULL, NULL, &origin);
+		if (res != TEEC_SUCCESS) {
+			TEEC_FinalizeContext(&t.ctx);
+		}
+	}
+	if (!ktap_check(res == TEEC_SUCCESS,
+			"zeroing: TEE session to sdp_basic (%#x origin %u)",
+			res, origin)) {
+		rheap_heap_close(heap);
+		return;
+	}
+	if (!ktap_check(TEEC_AllocateSharedMemory(&t.ctx, &t.ns) ==
+				TEEC_SUCCESS,
+			"zeroing: a 1 MiB pool block")) {
+		goto out_tee;
+	}
+	/* The dynamic pool held whole (so the next buffer is static's),
+	 * canaries at its start, middle and end; a static buffer full.
+	 */
+	a = rheap_heap_alloc(heap, dyn, O_CLOEXEC, 0, NULL);
+	b = a >= 0 ? rheap_heap_alloc(heap, STEP, O_CLOEXEC, 0, NULL) : -1;
+	{
+		const size_t da[3] = { 0, dyn / 2, dyn - STEP };
+		const size_t sa[1] = { 0 };
+
+		ktap_check(a >= 0 && b >= 0 && zt_canaries(&t, a, da, 3) == 0 &&
+				   zt_canaries(&t, b, sa, 1) == 0,
+			   "zeroing: canaries injected and read back in the "
+			   "dynamic pool held whole (3 MiB of %llu) and in a "
+			   "1 MiB static buffer (fds %d %d)",
+			   (unsigned long long)dyn, a, b);
+	}
+	if (a >= 0) {
+		close(a);
+	}
+	if (b >= 0) {
+		close(b);
+	}
+	ktap_check(ktap_heap_wait(ZERO_HEAP, 0, 0, 15000) == 0,
+		   "zeroing: freed, the dynamic chunks back to Linux");
+	/* Every pool again, whole: the largest first (dynamic). */
+	t0 = ktap_now_ns();
+	a = rheap_heap_alloc(heap, dyn, O_CLOEXEC, 0, NULL);
+	b = rheap_heap_alloc(heap, stat, O_CLOEXEC, 0, NULL);
+	if (ktap_check(a >= 0 && b >= 0,
+		       "zeroing: both pools allocated again whole (%llu + "
+		       "%llu bytes)",
+		       (unsigned long long)dyn, (unsigned long long)stat)) {
+		int ra = zt_scan(&t, a, &canaries, &nonzero, &scanned);
+		int rb = zt_scan(&t, b, &canaries, &nonzero, &scanned);
+
+		ktap_check(ra == 0 && rb == 0 && scanned == dyn + stat &&
+				   canaries == 0,
+			   "zeroing: secure dump of %llu bytes finds no canary "
+			   "(%llu canary bytes, %llu non-zero, %llu ms)",
+			   (unsigned long long)scanned,
+			   (unsigned long long)canaries,
+			   (unsigned long long)nonzero,
+			   (unsigned long long)(ktap_now_ns() - t0) / 1000000u);
+	}
+	if (a >= 0) {
+		close(a);
+	}
+	if (b >= 0) {
+		close(b);
+	}
+	TEEC_ReleaseSharedMemory(&t.ns);
+out_tee:
+	TEEC_CloseSession(&t.sess);
+	TEEC_FinalizeContext(&t.ctx);
+	rheap_heap_close(heap);
+	ktap_check(ktap_heap_wait(ZERO_HEAP, 0, UINT64_MAX, 5000) == 0,
+		   "zeroing: %s holds no buffer after the scan", ZERO_HEAP);
+}
+
 int main(void)
 {
 	struct rheap_heap_desc descs[MAX_HEAPS];
 	size_t count = 0;
 	size_t restricted = 0;
+	uint64_t zero_dyn = 0;
+	uint64_t zero_stat = 0;
 	int rc = rheap_heap_list(RHEAP_OPEN_LINUX, descs, MAX_HEAPS, &count);
 
 	ktap_check(rc == 0 && count >= 4 && count <= MAX_HEAPS,
@@ -337,6 +547,7 @@ int main(void)
 			size_t n;
 		} pools;
 		const struct rheap_heap_desc *d = &descs[h];
+		uint64_t smallest = UINT64_MAX;
 		struct rheap_heap *heap = NULL;
 		uint64_t capacity = 0;
 		uint64_t largest = 0;
@@ -357,6 +568,9 @@ int main(void)
 			for (size_t i = 0; i < pools.n; i++) {
 				if (pools.sizes[i] > largest) {
 					largest = pools.sizes[i];
+				}
+				if (pools.sizes[i] < smallest) {
+					smallest = pools.sizes[i];
 				}
 			}
 		}
@@ -388,6 +602,16 @@ int main(void)
 				   d->name);
 		}
 		rheap_heap_close(heap);
+		if (strcmp(d->name, ZERO_HEAP) == 0 &&
+		    ktap_check(pools.n == 2 && smallest < largest,
+			       "zeroing: %s has a dynamic and a static pool",
+			       d->name)) {
+			zero_dyn = largest;
+			zero_stat = smallest;
+		}
+	}
+	if (ktap_check(zero_dyn != 0, "zeroing: %s listed", ZERO_HEAP)) {
+		check_secure_zeroing(zero_dyn, zero_stat);
 	}
 	ktap_check(restricted == 3, "the three restricted heaps are listed "
 		   "(%zu)", restricted);
