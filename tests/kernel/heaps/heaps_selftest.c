@@ -483,6 +483,22 @@ static void check_secure_zeroing(uint64_t dyn, uint64_t stat)
 			   "1 MiB static buffer (fds %d %d)",
 			   (unsigned long long)dyn, a, b);
 	}
+	/* Negative control: the scan finds the canaries while they are
+	 * there (3 MiB + 1 MiB).
+	 */
+	if (a >= 0 && b >= 0) {
+		int ra = zt_scan(&t, a, &canaries, &nonzero, &scanned);
+		int rb = zt_scan(&t, b, &canaries, &nonzero, &scanned);
+
+		ktap_check(ra == 0 && rb == 0 && canaries == 4u * STEP,
+			   "zeroing: the scan sees the canaries before the "
+			   "free (%llu canary bytes in %llu)",
+			   (unsigned long long)canaries,
+			   (unsigned long long)scanned);
+	}
+	canaries = 0;
+	nonzero = 0;
+	scanned = 0;
 	if (a >= 0) {
 		close(a);
 	}

@@ -21,7 +21,11 @@
  *     up, an info of the wrong size, an IV size of 12, a clear size above
  *     65535, an output smaller than the sample (SHORT_BUFFER and the size
  *     needed), NS memory as the output or restricted memory as the input,
- *     an unknown KID, a sample that cannot be split (EXCESS_DATA).
+ *     an unknown KID, a sample that cannot be split (EXCESS_DATA), an
+ *     output across two extents (a 20 MiB buffer of
+ *     protected,secure-video-record spans two 16 MiB chunks); and
+ *     protected,trusted-ui memory, which the partition does not decrypt
+ *     into (ACCESS_DENIED; its bytes cannot be dumped).
  *
  * Without a key at the board (ITEM_NOT_FOUND on the first vector) the
  * decrypting checks are skipped with a note; the refusals still run.
@@ -42,6 +46,9 @@
 #include "../heaps/ktap.h"
 
 #define HEAP "protected,secure-video"
+#define HEAP_REC "protected,secure-video-record"
+#define HEAP_TUI "protected,trusted-ui"
+#define CHUNK (16u << 20)
 #define OUT_SIZE (512u * 1024u)
 /* The module's parameter area's data part (RHEAP_SEC_PARAM_SIZE - 4 KiB). */
 #define AREA_DATA (256u * 1024u - 4096u)
@@ -556,6 +563,100 @@ static void hostile(struct dt *t, TEEC_SharedMemory *ns)
 	}
 }
 
+/* Allocate @len bytes of @name and register it in @shm; 0 or -1. */
+static int reg_heap(struct dt *t, const char *name, size_t len,
+		    TEEC_SharedMemory *shm)
+{
+	struct rheap_heap *heap = NULL;
+	TEEC_Result res = 0;
+	int fd = -1;
+
+	if (rheap_heap_open(name, RHEAP_OPEN_LINUX, &heap) != 0) {
+		return -1;
+	}
+	fd = rheap_heap_alloc(heap, len, O_RDWR | O_CLOEXEC, 0, NULL);
+	rheap_heap_close(heap);
+	if (fd < 0) {
+		return -1;
+	}
+	memset(shm, 0, sizeof(*shm));
+	shm->flags = TEEC_MEM_INPUT | TEEC_MEM_OUTPUT;
+	res = TEEC_RegisterSharedMemoryFileDescriptor(&t->ctx, shm, fd);
+	close(fd);
+	return res == TEEC_SUCCESS ? 0 : -1;
+}
+
+/* An output across two extents; trusted-UI memory. */
+static void other_heaps(struct dt *t)
+{
+	TEEC_SharedMemory two;
+	TEEC_SharedMemory tui;
+	struct info in;
+	uint8_t buf[8192];
+	uint8_t sample[64];
+	uint32_t origin = 0;
+	size_t is = info_set(&in, k_kid, k_ctr, 16, NULL, 0);
+	size_t bad = 0;
+	TEEC_Result res = 0;
+	TEEC_Operation op = TEEC_OPERATION_INITIALIZER;
+
+	memcpy(sample, k_ct, sizeof(sample));
+	if (ktap_check(reg_heap(t, HEAP_REC, CHUNK + (4u << 20), &two) == 0,
+		       "%s: 20 MiB buffer registered", HEAP_REC)) {
+		op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT,
+						 TEEC_MEMREF_PARTIAL_OUTPUT,
+						 TEEC_NONE, TEEC_NONE);
+		op.params[0].tmpref.buffer = buf;
+		op.params[0].tmpref.size = sizeof(buf);
+		op.params[1].memref.parent = &two;
+		op.params[1].memref.offset = CHUNK - 4096;
+		op.params[1].memref.size = sizeof(buf);
+		memset(buf, PATTERN, sizeof(buf));
+		res = TEEC_InvokeCommand(&t->sess, SDP_TA_CMD_INJECT, &op,
+					 &origin);
+		if (res == TEEC_SUCCESS) {
+			res = decrypt_to(t, sample, 64, &two, CHUNK - 32, 64,
+					 &in, is, &origin, NULL);
+		}
+		ktap_check(res == TEEC_ERROR_BAD_PARAMETERS &&
+				   origin == TEEC_ORIGIN_TEE,
+			   "output across the 16 MiB chunk boundary (two "
+			   "extents): %#x origin %u",
+			   res, origin);
+		op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_PARTIAL_INPUT,
+						 TEEC_MEMREF_TEMP_OUTPUT,
+						 TEEC_NONE, TEEC_NONE);
+		op.params[0].memref.parent = &two;
+		op.params[0].memref.offset = CHUNK - 4096;
+		op.params[0].memref.size = sizeof(buf);
+		op.params[1].tmpref.buffer = buf;
+		op.params[1].tmpref.size = sizeof(buf);
+		memset(buf, 0, sizeof(buf));
+		res = TEEC_InvokeCommand(&t->sess, SDP_TA_CMD_DUMP, &op,
+					 &origin);
+		for (size_t i = 0; i < sizeof(buf); i++) {
+			bad += buf[i] != PATTERN;
+		}
+		ktap_check(res == TEEC_SUCCESS && bad == 0,
+			   "... nothing written around the boundary (%#x, %zu "
+			   "bytes changed)",
+			   res, bad);
+		TEEC_ReleaseSharedMemory(&two);
+	}
+	if (ktap_check(reg_heap(t, HEAP_TUI, 4096, &tui) == 0,
+		       "%s: 4 KiB buffer registered", HEAP_TUI)) {
+		res = decrypt_to(t, sample, 64, &tui, 0, 64, &in, is, &origin,
+				 NULL);
+		ktap_check((res == TEEC_ERROR_ACCESS_DENIED ||
+			    (!t->keyed && res == TEEC_ERROR_ITEM_NOT_FOUND)) &&
+				   origin == TEEC_ORIGIN_TRUSTED_APP,
+			   "DECRYPT into trusted-UI memory: %#x origin %u "
+			   "(the partition does not decrypt into it)",
+			   res, origin);
+		TEEC_ReleaseSharedMemory(&tui);
+	}
+}
+
 int main(void)
 {
 	struct rheap_buf_info info = { 0 };
@@ -602,6 +703,7 @@ int main(void)
 		nist(&t);
 		big(&t);
 		hostile(&t, &ns);
+		other_heaps(&t);
 		TEEC_ReleaseSharedMemory(&ns);
 	}
 	if (res == TEEC_SUCCESS) {
@@ -609,8 +711,11 @@ int main(void)
 	}
 	TEEC_CloseSession(&t.sess);
 	TEEC_FinalizeContext(&t.ctx);
-	ktap_check(ktap_heap_wait(HEAP, 0, UINT64_MAX, 5000) == 0,
-		   "after release: %s holds no buffer", HEAP);
+	ktap_check(ktap_heap_wait(HEAP, 0, UINT64_MAX, 5000) == 0 &&
+			   ktap_heap_wait(HEAP_REC, 0, UINT64_MAX, 5000) == 0 &&
+			   ktap_heap_wait(HEAP_TUI, 0, UINT64_MAX, 5000) == 0,
+		   "after release: %s, %s, %s hold no buffer", HEAP, HEAP_REC,
+		   HEAP_TUI);
 out_heap:
 	rheap_heap_close(heap);
 	return ktap_done();
