@@ -16,7 +16,21 @@ packages=(
 	linux-source-6.1 qemu-system-x86 busybox-static gcc-aarch64-linux-gnu
 	flex bison bc libelf-dev libssl-dev cpio xz-utils patch
 	                           # the kernel suite (scripts/kernel/ktest.sh)
+	qemu-system-arm libc6-dev-arm64-cross
+	                           # its arm64 stage (RHEAP_KTEST_ARM64=1)
 )
+
+# That stage's busybox is busybox-static:arm64, fetched by ktest.sh with
+# apt-get download (installing it would replace the amd64 one): dpkg must
+# know the arm64 architecture.
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	if [ "$(id -u)" -eq 0 ]; then
+		dpkg --add-architecture arm64
+		apt-get update -qq
+	else
+		echo "deps: run as root once to add dpkg's arm64 architecture (ktest's arm64 stage)" >&2
+	fi
+fi
 
 missing=()
 for p in "${packages[@]}"; do

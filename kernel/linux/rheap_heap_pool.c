@@ -13,7 +13,9 @@
  *   dynamic pool by as few chunks as needed (all or nothing).
  * - Lending a chunk: alloc_contig_range() takes its pages from the page
  *   allocator, every page leaves the linear map
- *   (set_direct_map_invalid_noflush, then one TLB flush) BEFORE the LEND;
+ *   (set_direct_map_invalid_noflush, then one TLB flush) BEFORE the LEND,
+ *   after a clean + invalidate of its data cache lines to the point of
+ *   coherency (rheap_dcache_clean_inval);
  *   they come back only after RELEASE + RECLAIM succeeded.
  * - Slot choice keeps the lent chunks of a pool in one run (one TZASC
  *   region): a slot between two lent ones, else next to one, else the
@@ -27,12 +29,15 @@
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/ktime.h>
+#include <linux/libnvdimm.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/pageblock-flags.h>
 #include <linux/set_memory.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <asm/cacheflush.h>
 #include <asm/tlbflush.h>
 
 #include <rheap/sdp_abi.h>
@@ -75,7 +80,38 @@ static void rheap_linear_flush(phys_addr_t base, u64 size)
 }
 
 /*
- * Take @nr pages from @pfn out of the kernel's linear map. All or nothing:
+ * Write back and invalidate the CPU data cache over @size bytes from @base,
+ * through the linear map (so while it still maps them): no dirty
+ * non-secure line is written back over memory the secure world owns, and
+ * no stale line hides what it wrote. Lines the CPU fetches speculatively
+ * until the unmap are clean. The exported by-VA operations to the point of
+ * coherency: clflush_cache_range() on x86; on arm64 the pmem API's
+ * arch_wb_cache_pmem() (clean to PoP) + arch_invalidate_pmem() (invalidate
+ * to PoC) (CONFIG_ARM64_PMEM; dcache_clean_inval_poc is not exported).
+ */
+static void rheap_dcache_clean_inval(phys_addr_t base, u64 size)
+{
+	const u64 step = SZ_1G;
+	u64 off;
+
+	for (off = 0; off < size; off += step) {
+		void *va = phys_to_virt(base + off);
+		u64 n = min(step, size - off);
+
+#if defined(CONFIG_X86)
+		clflush_cache_range(va, (unsigned int)n);
+#elif defined(CONFIG_ARCH_HAS_PMEM_API)
+		arch_wb_cache_pmem(va, n);
+		arch_invalidate_pmem(va, n);
+#else
+#error "rheap: no exported data cache clean+invalidate (arm64: CONFIG_ARM64_PMEM=y)"
+#endif
+	}
+}
+
+/*
+ * Take @nr pages from @pfn out of the kernel's linear map, after cleaning
+ * and invalidating their cache lines. All or nothing:
  * on failure the pages done so far are put back.
  */
 static int rheap_linear_unmap(unsigned long pfn, unsigned long nr)
@@ -83,6 +119,7 @@ static int rheap_linear_unmap(unsigned long pfn, unsigned long nr)
 	unsigned long i;
 	int rc = 0;
 
+	rheap_dcache_clean_inval(PFN_PHYS(pfn), (u64)nr << PAGE_SHIFT);
 	for (i = 0; i < nr; i++) {
 		rc = set_direct_map_invalid_noflush(pfn_to_page(pfn + i));
 		if (rc)

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Builds (once, cached) the Linux 6.1 kernel the kernel suite boots and the
 # rheap module compiles against.
-#   scripts/kernel/build-kernel.sh [--arch x86_64|arm64] [--kdir|--image]
+#   scripts/kernel/build-kernel.sh [--arch x86_64|arm64] [--full] [--kdir|--image]
 # --kdir prints the configured O= build tree (KDIR for make -C KDIR M=...),
-# --image prints the bootable image (x86_64 only); both build first if needed.
+# --image prints the bootable image; both build first if needed.
 #
 # Source: /usr/src/linux-source-6.1.tar.xz (Debian linux-source-6.1),
 # extracted once into $cache/src-<srckey>/ and patched with
@@ -12,8 +12,10 @@
 # rheap.config + rheap-<arch>.config (merge_config.sh, olddefconfig), then
 # every fragment line is checked against the final .config. x86_64 builds
 # bzImage + modules (+ Module.symvers) + headers (usr/include: the patched
-# uapi for the static in-guest programs); arm64 only modules_prepare (enough to
-# cross-compile the module with KBUILD_MODPOST_WARN=1).
+# uapi for the static in-guest programs). arm64 with --full or --image builds
+# Image + modules + headers (qemu -M virt boots arch/arm64/boot/Image); arm64
+# --kdir alone builds only modules_prepare + headers (seconds: enough to
+# cross-compile the module with KBUILD_MODPOST_WARN=1), its own cache entry.
 # Cache: ${RHEAP_KCACHE:-$HOME/.cache/rheap/kernel}/<key>/ with key = sha256
 # of the tarball's name and size, the patches, the fragments, the arch and
 # this recipe's version; build/ in it is the O= tree, build.log the log.
@@ -27,13 +29,15 @@ cache=${RHEAP_KCACHE:-$HOME/.cache/rheap/kernel}
 jobs=${RHEAP_KJOBS:-2}
 arch=x86_64
 print=
+full=
 
 while [ $# -gt 0 ]; do
 	case $1 in
 	--arch) arch=${2:?--arch needs x86_64 or arm64}; shift 2 ;;
 	--arch=*) arch=${1#--arch=}; shift ;;
 	--kdir) print=kdir; shift ;;
-	--image) print=image; shift ;;
+	--image) print=image; full=1; shift ;;
+	--full) full=1; shift ;;
 	-h | --help) sed -n '3,20p' "$0"; exit 0 ;;
 	*) echo "build-kernel: unknown argument '$1'" >&2; exit 2 ;;
 	esac
@@ -41,13 +45,12 @@ done
 
 case $arch in
 x86_64) make_arch=(ARCH=x86_64); target=(all headers) ;;
-arm64) make_arch=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-); target=(modules_prepare headers) ;;
+arm64)
+	make_arch=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+	if [ -n "$full" ]; then target=(Image modules headers); else target=(modules_prepare headers); fi
+	;;
 *) echo "build-kernel: unsupported arch '$arch'" >&2; exit 2 ;;
 esac
-if [ "$print" = image ] && [ "$arch" != x86_64 ]; then
-	echo "build-kernel: --image is x86_64 only (arm64 builds modules_prepare)" >&2
-	exit 2
-fi
 
 log() { echo "build-kernel: $*" >&2; }
 
@@ -69,6 +72,8 @@ srckey=$({
 key=$({
 	echo "src $srckey arch $arch"
 	for f in "${fragments[@]}"; do echo "fragment $(basename "$f")"; cat "$f"; done
+	# arm64's two flavours are two entries (x86_64 always builds all)
+	if [ "$arch" = arm64 ] && [ -n "$full" ]; then echo "target ${target[*]}"; fi
 } | sha256sum | cut -c1-16)
 
 mkdir -p "$cache"
@@ -153,6 +158,8 @@ build() {
 	fi
 	if [ "$arch" = x86_64 ]; then
 		ln -sf build/arch/x86/boot/bzImage "$dir/bzImage"
+	elif [ -n "$full" ]; then
+		ln -sf build/arch/arm64/boot/Image "$dir/Image"
 	fi
 	echo "$((SECONDS - start))" >"$dir/build-seconds"
 	log "built $arch in $((SECONDS - start)) s"
@@ -172,5 +179,5 @@ fi
 
 case $print in
 kdir) echo "$obj" ;;
-image) echo "$dir/bzImage" ;;
+image) if [ "$arch" = x86_64 ]; then echo "$dir/bzImage"; else echo "$dir/Image"; fi ;;
 esac

@@ -7,11 +7,18 @@
 #   4. rheap.ko cross-compiled for arm64 (modules_prepare tree, W=1);
 #   5. the static in-guest programs (tests/kernel/programs.mk) and the
 #      dmabuf-heaps selftest wrapper (tests/kernel/dmabuf_heaps.c);
-#   6. the initramfs, rheap-board + a TCG boot, the in-guest verdicts.
+#   6. the initramfs, rheap-board + a TCG boot, the in-guest verdicts;
+#   7. only with RHEAP_KTEST_ARM64=1: the arm64 Image (build-kernel.sh
+#      --arch arm64 --full, ~15 min cold), rheap.ko and the programs
+#      against it, and the same boot under qemu-system-aarch64 -M virt
+#      (linux-guest-arm64.tl); its verdicts read "RHEAP-KTEST: arm64 ...".
 #   scripts/kernel/ktest.sh [-v] [--keep]
 # Environment: RHEAP_BUILD (meson build dir with rheap-board; default
 # build, built if missing), RHEAP_KTEST_DIR (work dir; default
-# build-ktest), RHEAP_KCACHE (kernel cache), RHEAP_KTIMEOUT (boot timeout).
+# build-ktest), RHEAP_KCACHE (kernel cache), RHEAP_KTIMEOUT (boot timeout),
+# RHEAP_KTEST_ARM64=1 (stage 7), RHEAP_BUSYBOX_ARM64 (a static arm64
+# busybox; default: busybox-static:arm64 fetched once with apt-get download
+# into the kernel cache).
 # The guest's console is kept in $RHEAP_KTEST_DIR/console.log.
 # Every step is one check; ends with "kernel: P passed, F failed" (each
 # in-guest test is a check too); exit 0 only when F is 0.
@@ -150,25 +157,102 @@ if [ ! -f "$ko" ] || [ ! -x "$board" ]; then
 	finish
 fi
 
+# Packs the initramfs and boots it; every in-guest verdict is a check.
+boot() { # arch ko progs kernel tl [busybox]
+	local arch=$1 ko=$2 progs=$3 kernel=$4 tl=$5 sfx= tests=() p rc=0 out
+	local guest_ok guest_bad keys
+	[ "$arch" = x86_64 ] || sfx=-$arch
+	for p in "$progs"/*; do
+		[ -f "$p" ] && [ -x "$p" ] && tests+=("$p")
+	done
+	RHEAP_BUSYBOX=${6:-${RHEAP_BUSYBOX:-/bin/busybox}} scripts/kernel/mkinitramfs.sh \
+		"$work/initramfs$sfx.cpio.gz" --module "$ko" "${tests[@]}"
+	keys=()
+	# The TEE test's content key (tests/kernel/tee/test.keys, not secret).
+	[ ! -f tests/kernel/tee/test.keys ] || keys=(--keys "$root/tests/kernel/tee/test.keys")
+	out=$(scripts/kernel/run-qemu.sh --arch "$arch" ${keys[@]+"${keys[@]}"} \
+		--initrd "$work/initramfs$sfx.cpio.gz" \
+		--kernel "$kernel" --board "$board" --tl "$tl" \
+		--append "rheap.test_hooks=1" --log "$work/console$sfx.log" \
+		${qemu_opts[@]+"${qemu_opts[@]}"} 2>"$work/run-qemu$sfx.err") || rc=$?
+	# stdout: the verdict lines only (counted); stderr: the console on failure.
+	[ "$arch" = x86_64 ] || out=$(printf '%s\n' "$out" | sed "s/^RHEAP-KTEST: /RHEAP-KTEST: $arch /")
+	printf '%s\n' "$out"
+	cat "$work/run-qemu$sfx.err"
+	guest_ok=$(printf '%s\n' "$out" | grep -c '^RHEAP-KTEST: .* PASS$' || true)
+	guest_bad=$(printf '%s\n' "$out" | grep -c '^RHEAP-KTEST: .* FAIL' || true)
+	passed=$((passed + guest_ok))
+	failed=$((failed + guest_bad))
+	if [ $rc -ne 0 ] && [ "$guest_bad" -eq 0 ]; then
+		check "boot $arch (no verdict: see above)" 1
+	fi
+}
+
 step "initramfs + boot"
-tests=()
-for p in "$progs"/*; do
-	[ -f "$p" ] && [ -x "$p" ] && tests+=("$p")
-done
-scripts/kernel/mkinitramfs.sh "$work/initramfs.cpio.gz" --module "$ko" "${tests[@]}"
-rc=0
-out=$(scripts/kernel/run-qemu.sh --initrd "$work/initramfs.cpio.gz" \
-	--kernel "$(dirname "$kdir")/bzImage" --board "$board" --tl "$tl" \
-	--append "rheap.test_hooks=1" --log "$work/console.log" \
-	${qemu_opts[@]+"${qemu_opts[@]}"} 2>"$work/run-qemu.err") || rc=$?
-# stdout: the verdict lines only (counted); stderr: the console on failure.
-printf '%s\n' "$out"
-cat "$work/run-qemu.err"
-guest_ok=$(printf '%s\n' "$out" | grep -c '^RHEAP-KTEST: .* PASS$' || true)
-guest_bad=$(printf '%s\n' "$out" | grep -c '^RHEAP-KTEST: .* FAIL' || true)
-passed=$((passed + guest_ok))
-failed=$((failed + guest_bad))
-if [ $rc -ne 0 ] && [ "$guest_bad" -eq 0 ]; then
-	check "boot (no verdict: see above)" 1
+boot x86_64 "$ko" "$progs" "$(dirname "$kdir")/bzImage" "$tl"
+
+if [ "${RHEAP_KTEST_ARM64:-0}" != 1 ]; then
+	finish
 fi
+
+# Stage 7: the same suite on arm64 (qemu-system-aarch64 -M virt, TCG).
+step "kernel arm64 (Image)"
+rc=0
+kdir_a=$(scripts/kernel/build-kernel.sh --arch arm64 --full --kdir) || rc=$?
+check "kernel arm64 ($(cat "$(dirname "$kdir_a")/build-seconds" 2>/dev/null || echo '?') s when built)" $rc
+[ $rc -eq 0 ] || finish
+
+step "module arm64 (against the Image)"
+stage "$work/arm64-full"
+rc=0
+build_module module-arm64-full "$work/arm64-full" "$kdir_a" ARCH=arm64 \
+	CROSS_COMPILE=aarch64-linux-gnu- || rc=$?
+ko_a=$work/arm64-full/kernel/linux/rheap.ko
+check "rheap.ko arm64 (W=1, Module.symvers)" $rc
+
+step "in-guest programs arm64"
+progs_a=$work/programs-arm64
+rm -rf "$progs_a"
+mkdir -p "$progs_a"
+rc=0
+make -f tests/kernel/programs.mk OUT="$progs_a" CC=aarch64-linux-gnu-gcc \
+	KHDR="$kdir_a/usr/include" -j2 >"$work/programs-arm64.log" 2>&1 || rc=$?
+aarch64-linux-gnu-gcc -static -O2 -Wall -Werror -isystem "$kdir_a/usr/include" \
+	-I "$ksrc/tools/testing/selftests/dmabuf-heaps" \
+	tests/kernel/dmabuf_heaps.c -o "$progs_a/dmabuf_heaps" \
+	>>"$work/programs-arm64.log" 2>&1 || rc=$?
+[ $rc -eq 0 ] || tail -40 "$work/programs-arm64.log"
+check "static in-guest programs arm64" $rc
+
+step "busybox arm64"
+rc=0
+bb_a=${RHEAP_BUSYBOX_ARM64:-}
+if [ -z "$bb_a" ]; then
+	bbdir=$(dirname "$(dirname "$kdir_a")")/busybox-arm64
+	bb_a=$bbdir/bin/busybox
+	if [ ! -x "$bb_a" ]; then
+		tmp=$(mktemp -d)
+		(cd "$tmp" && apt-get download busybox-static:arm64 >/dev/null 2>&1 &&
+			dpkg-deb -x busybox-static_*_arm64.deb x) || rc=$?
+		if [ $rc -eq 0 ]; then
+			mkdir -p "$bbdir/bin"
+			cp "$tmp/x/bin/busybox" "$bb_a.tmp" && mv "$bb_a.tmp" "$bb_a"
+		else
+			echo "ktest: apt-get download busybox-static:arm64 failed (dpkg --add-architecture arm64; apt-get update: scripts/deps.sh)"
+		fi
+		rm -rf "$tmp"
+	fi
+fi
+[ -x "$bb_a" ] || rc=1
+check "busybox-static arm64" $rc
+
+tl_a=$build/tools/rheap-board/linux-guest-arm64.tl
+[ -f "$tl_a" ] || meson compile -C "$build" >/dev/null 2>&1 || true
+if [ ! -f "$ko_a" ] || [ ! -f "$tl_a" ] || [ $rc -ne 0 ]; then
+	echo "ktest: no arm64 module, busybox or linux-guest-arm64.tl: not booting arm64"
+	check "boot arm64" 1
+	finish
+fi
+step "initramfs + boot arm64"
+boot arm64 "$ko_a" "$progs_a" "$(dirname "$kdir_a")/Image" "$tl_a" "$bb_a"
 finish

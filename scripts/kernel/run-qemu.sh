@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
-# Boots the kernel suite's guest under qemu-system-x86_64 (TCG) and turns
+# Boots the kernel suite's guest under qemu-system-x86_64 -M pc or, with
+# --arch arm64, qemu-system-aarch64 -M virt -cpu max (TCG both) and turns
 # its RHEAP-KTEST lines into an exit status (docs/kernel-suite.md).
-#   scripts/kernel/run-qemu.sh --initrd FILE [--kernel FILE]
-#       [--board BIN --tl FILE] [--timeout S] [--append ARGS] [--log FILE]
-#       [--keep] [-v]
+#   scripts/kernel/run-qemu.sh --initrd FILE [--arch x86_64|arm64]
+#       [--kernel FILE] [--board BIN --tl FILE] [--timeout S] [--append ARGS]
+#       [--log FILE] [--keys FILE] [--keep] [-v]
+# arm64: --tl is linux-guest-arm64.tl (RAM at 0x4000_0000); the command line
+# carries that platform's pool table (rheap.pools=, rheap.selftest_pa=).
 # --board: rheap-board is started first as the ivshmem server with the
 # guest's RAM file (--tl: the linux-guest.tl of the meson build) and
 # --debug-dump (the TEE test's DUMP, as in the integration tests); without
-# it the guest has no ivshmem device (a boot smoke test).
+# it the guest has no ivshmem device (a boot smoke test). --keys FILE: the
+# board's content keys (rheap-board --keys; the TEE test's DECRYPT).
 # The run directory ($RHEAP_KRUN or a new /tmp/rheap-ktest.*) holds
 # guest-ram, ivshmem.sock, console.log, board.log; it is removed after a
 # pass unless --keep. --log FILE gets a copy of the console either way
@@ -27,8 +31,11 @@ append=
 keep=0
 verbose=0
 log=
+arch=x86_64
+keys=()
 while [ $# -gt 0 ]; do
 	case $1 in
+	--arch) arch=$2; shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
 	--initrd) initrd=$2; shift 2 ;;
 	--board) board=$2; shift 2 ;;
@@ -36,14 +43,16 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout_s=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
+	--keys) keys=(--keys "$2"); shift 2 ;;
 	--keep) keep=1; shift ;;
 	-v) verbose=1; shift ;;
-	-h | --help) sed -n '3,15p' "$0"; exit 0 ;;
+	-h | --help) sed -n '3,22p' "$0"; exit 0 ;;
 	*) echo "run-qemu: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
 [ -n "$initrd" ] || { echo "run-qemu: --initrd is required" >&2; exit 2; }
-[ -n "$kernel" ] || kernel=$("$root/scripts/kernel/build-kernel.sh" --image)
+case $arch in x86_64 | arm64) ;; *) echo "run-qemu: unknown arch '$arch'" >&2; exit 2 ;; esac
+[ -n "$kernel" ] || kernel=$("$root/scripts/kernel/build-kernel.sh" --arch "$arch" --image)
 if [ -n "$board" ] && [ -z "$tl" ]; then
 	echo "run-qemu: --board needs --tl (linux-guest.tl)" >&2
 	exit 2
@@ -75,6 +84,7 @@ ivshmem=()
 if [ -n "$board" ]; then
 	"$board" --tl "$tl" --ivshmem "$run/ivshmem.sock" --guest-ram "$ram" \
 		--socket "$run/board.sock" --sink-dir "$run/sink" --debug-dump \
+		${keys[@]+"${keys[@]}"} \
 		>"$run/board.log" 2>&1 &
 	board_pid=$!
 	for _ in $(seq 100); do
@@ -91,17 +101,38 @@ if [ -n "$board" ]; then
 		-device ivshmem-doorbell,chardev=ivsh,vectors=1)
 fi
 
-# memmap: the static pools of platforms/linux-guest.dts (docs/ffa-mailbox.md);
-# cma: the two dynamic pools as one CMA area (the module's dyn_pools).
-cmdline="console=ttyS0 panic=-1 memmap=48M\$0x1c000000 cma=192M@0x4000000 $append"
 start=$SECONDS
-qemu-system-x86_64 -accel tcg -m 512M -smp 1 \
-	-display none -monitor none -no-reboot \
-	-object "memory-backend-file,id=ram,size=512M,mem-path=$ram,share=on" \
-	-machine pc,memory-backend=ram \
-	${ivshmem[@]+"${ivshmem[@]}"} \
-	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
-	-serial "file:$console" </dev/null >"$run/qemu.log" 2>&1 &
+if [ "$arch" = x86_64 ]; then
+	# memmap: the static pools of platforms/linux-guest.dts
+	# (docs/ffa-mailbox.md); cma: the two dynamic pools as one CMA area.
+	cmdline="console=ttyS0 panic=-1 memmap=48M\$0x1c000000 cma=192M@0x4000000 $append"
+	qemu-system-x86_64 -accel tcg -m 512M -smp 1 \
+		-display none -monitor none -no-reboot \
+		-object "memory-backend-file,id=ram,size=512M,mem-path=$ram,share=on" \
+		-machine pc,memory-backend=ram \
+		${ivshmem[@]+"${ivshmem[@]}"} \
+		-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
+		-serial "file:$console" </dev/null >"$run/qemu.log" 2>&1 &
+else
+	# platforms/linux-guest-arm64.dts: RAM 0x4000_0000 + 512 MiB; mem=448M
+	# keeps the kernel below the static pools at 0x5c00_0000 (arm64 has no
+	# memmap=$); cma: the dynamic pools 0x5000_0000 + 192 MiB as one CMA
+	# area, base + size = limit (a fixed placement); rodata=full: a
+	# page-granular linear map (set_direct_map_*). The module's defaults
+	# are x86's: the pool table and the selftest window come from here.
+	pools=s1@0x5c000000+0x2000000,s2@0x5e000000+0x1000000
+	pools=$pools,d1@0x50000000+0x8000000,d3@0x58000000+0x4000000
+	cmdline="console=ttyAMA0 panic=-1 mem=448M cma=192M@0x50000000-0x5c000000 rodata=full"
+	cmdline="$cmdline rheap.pools=$pools rheap.selftest_pa=0x57e00000 $append"
+	qemu-system-aarch64 -accel tcg -M virt,gic-version=3 \
+		-cpu max,pauth-impdef=on -m 512M -smp 1 \
+		-display none -monitor none -no-reboot \
+		-object "memory-backend-file,id=ram,size=512M,mem-path=$ram,share=on" \
+		-machine memory-backend=ram \
+		${ivshmem[@]+"${ivshmem[@]}"} \
+		-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
+		-serial "file:$console" </dev/null >"$run/qemu.log" 2>&1 &
+fi
 qemu_pid=$!
 if [ $verbose -eq 1 ]; then
 	tail -n +1 -f "$console" &

@@ -442,10 +442,14 @@ static int board_abi_create(struct board *b)
 }
 
 /*
- * --guest-ram: the DRAM bank at PA 0 is the guest's RAM file (QEMU maps
- * GPA 0.. at file offset 0..), so that guest-physical addresses in FF-A
- * calls are the board's PAs.
+ * --guest-ram: the DRAM bank at the guest machine's RAM base is the guest's
+ * RAM file (QEMU maps its RAM base at file offset 0): PA 0 for x86's pc
+ * machine (linux-guest.dts), 0x4000_0000 for arm64's virt machine
+ * (linux-guest-arm64.dts). Guest-physical addresses in FF-A calls are then
+ * the board's PAs.
  */
+#define BOARD_GUEST_RAM_VIRT 0x40000000ull
+
 static int board_guest_ram(struct board *b, const char *path)
 {
 	struct board_dram_range r = { 0 };
@@ -457,8 +461,12 @@ static int board_guest_ram(struct board *b, const char *path)
 	for (uint32_t i = 0; i < board_dram_count(b) && !found; i++) {
 		found = board_dram_get(b, i, &r) == 0 && r.base == 0;
 	}
+	for (uint32_t i = 0; i < board_dram_count(b) && !found; i++) {
+		found = board_dram_get(b, i, &r) == 0 &&
+			r.base == BOARD_GUEST_RAM_VIRT;
+	}
 	if (!found) {
-		board_log(b, "guest RAM %s: the platform has no DRAM bank at PA 0",
+		board_log(b, "guest RAM %s: the platform has no DRAM bank at PA 0 or 0x40000000",
 			  path);
 		return -EINVAL;
 	}
@@ -479,14 +487,15 @@ static int board_guest_ram(struct board *b, const char *path)
 		close(fd);
 		return -EINVAL;
 	}
-	rc = hw_dram_nw_adopt(b->dram, 0, fd);
+	rc = hw_dram_nw_adopt(b->dram, r.base, fd);
 	close(fd);
 	if (rc) {
 		board_log(b, "guest RAM %s: cannot back DRAM with it: %s", path,
 			  rheap_err_name(rc));
 		return rc == -ENOMEM ? rc : -EINVAL;
 	}
-	board_log_info(b, "DRAM at PA 0: guest RAM %s (%llu bytes)", path,
+	board_log_info(b, "DRAM at PA 0x%llx: guest RAM %s (%llu bytes)",
+		       (unsigned long long)r.base, path,
 		       (unsigned long long)r.size);
 	return 0;
 }

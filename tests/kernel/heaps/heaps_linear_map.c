@@ -11,7 +11,9 @@
  *
  *   1. a buffer from protected,secure-video-record (dynamic pool only);
  *      its chunk is lent: the chunk's first and last page fault;
- *   2. positive controls: an ordinary page (1 MiB) and a free chunk of the
+ *   2. positive controls: an ordinary page (1 MiB into the first System
+ *      RAM range of /proc/iomem of 2 MiB or more: 0x200000 on x86's pc,
+ *      0x4010_0000 on arm64's virt) and a free chunk of the
  *      same pool read as data;
  *   3. a static pool (never mapped: memmap=) faults;
  *   4. the buffer freed, the chunk released after the idle delay: its
@@ -30,7 +32,7 @@
 #include "ktap.h"
 
 #define HEAP "protected,secure-video-record"
-#define ORDINARY_PA 0x100000ull
+#define ORDINARY_OFFSET 0x100000ull
 #define RELEASE_TIMEOUT_MS 20000u
 
 struct chunk {
@@ -71,6 +73,34 @@ static size_t chunks_read(struct chunk *out, size_t cap)
 }
 
 /* Probe @pa: 1 data read, 0 faulted, -1 the hook failed. */
+/* An ordinary RAM page: 1 MiB into the first System RAM range >= 2 MiB. */
+static uint64_t ordinary_pa(void)
+{
+	static char text[16384];
+	char *line = text;
+
+	if (ktap_read_file("/proc/iomem", text, sizeof(text)) < 0) {
+		return ORDINARY_OFFSET;
+	}
+	while (line != NULL && *line != '\0') {
+		char *nl = strchr(line, '\n');
+		unsigned long long lo = 0;
+		unsigned long long hi = 0;
+		int used = 0;
+
+		if (nl != NULL) {
+			*nl = '\0';
+		}
+		if (sscanf(line, "%llx-%llx : %n", &lo, &hi, &used) == 2 &&
+		    used > 0 && strcmp(line + used, "System RAM") == 0 &&
+		    hi > lo && hi - lo + 1 >= 2 * ORDINARY_OFFSET) {
+			return (uint64_t)lo + ORDINARY_OFFSET;
+		}
+		line = nl != NULL ? nl + 1 : NULL;
+	}
+	return ORDINARY_OFFSET;
+}
+
 static int probe(uint64_t pa, char *line, size_t cap)
 {
 	char num[32] = { 0 };
@@ -149,7 +179,7 @@ int main(void)
 		   "(%s)", line);
 	r = probe(lent->base + lent->size - 8, line, sizeof(line));
 	ktap_check(r == 0, "lent chunk's last page faults too (%s)", line);
-	r = probe(ORDINARY_PA, line, sizeof(line));
+	r = probe(ordinary_pa(), line, sizeof(line));
 	ktap_check(r == 1, "positive control: an ordinary page reads as data "
 		   "(%s)", line);
 	if (free_chunk != NULL) {

@@ -961,12 +961,46 @@ static void test_guest_ram_refused(void **state)
 	fclose(opts.log);
 }
 
+/*
+ * The arm64 guest's platform (linux-guest-arm64.dts): its one DRAM bank at
+ * 0x4000_0000, the virt machine's RAM base, takes the RAM file too.
+ */
+static void test_guest_ram_arm64(void **state)
+{
+	struct fixture fx2 = { 0 };
+	struct board_opts opts = { .dram_flags = HW_DRAM_NO_SECRET,
+				   .quiet = true };
+	const char *path = getenv("RHEAP_GUEST_ARM64_TL");
+	struct board *b = NULL;
+	uint8_t *tl = NULL;
+	size_t tl_size = 0;
+
+	(void)state;
+	assert_non_null(path);
+	tl = read_file(path, &tl_size);
+	assert_non_null(tl);
+	opts.log = tmpfile();
+	assert_int_equal(make_ram(&fx2, "/tmp", GUEST_RAM), 0);
+	opts.guest_ram = fx2.ram_path;
+	assert_int_equal(board_create(tl, tl_size, &opts, &b), 0);
+	board_destroy(b);
+	/* Another size is refused there as at PA 0. */
+	assert_int_equal(ftruncate(fx2.ram_fd, (off_t)(GUEST_RAM / 2)), 0);
+	assert_int_equal(board_create(tl, tl_size, &opts, &b), -EINVAL);
+	free(tl);
+	close(fx2.ram_fd);
+	unlink(fx2.ram_path);
+	rmdir(fx2.dir);
+	fclose(opts.log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_handshake_and_basic_calls,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lend_cycle, setup, teardown),
+		cmocka_unit_test(test_guest_ram_arm64),
 		cmocka_unit_test_setup_teardown(test_lend_cycle_tmpfs, setup_shm,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_header_garbage_ignored,
