@@ -10,7 +10,11 @@
  *     tests/kernel/tee/test.keys holds its key under KID 10..1f): the
  *     64-byte ciphertext as one protected sample, and cut into subsamples
  *     with clear bytes between (the keystream carries over), 8- and
- *     16-byte IVs;
+ *     16-byte IVs; the sample from a TEEC_AllocateSharedMemory block
+ *     (PARTIAL_INPUT) as well as from client memory (TEMP);
+ *   - two threads, each with its own context and session, decrypting
+ *     into their own halves of the buffer at once (the driver serializes
+ *     the parameter area): every result right;
  *   - samples larger than the module's parameter area (256 KiB, data part
  *     252 KiB), which the driver splits at keystream block boundaries with
  *     the IV's counter advanced: checked against single-piece decrypts of
@@ -32,6 +36,7 @@
  * Exit 0 only when every check passed.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -89,12 +94,14 @@ static const uint8_t k_ct[64] = {
  * @sess: a session to sdp_basic
  * @out:  the restricted buffer, registered
  * @keyed: the board holds the test key (the NIST vector decrypted)
+ * @fd:   a dup of @out's dma-buf fd (the threads register it again), -1
  */
 struct dt {
 	TEEC_Context ctx;
 	TEEC_Session sess;
 	TEEC_SharedMemory out;
 	bool keyed;
+	int fd;
 };
 
 /**
@@ -563,6 +570,129 @@ static void hostile(struct dt *t, TEEC_SharedMemory *ns)
 	}
 }
 
+/* A PARTIAL_INPUT sample from the pool block @ns. */
+static void from_pool(struct dt *t, TEEC_SharedMemory *ns)
+{
+	TEEC_Operation op = TEEC_OPERATION_INITIALIZER;
+	struct info in;
+	uint8_t got[64];
+	uint32_t origin = 0;
+	size_t is = info_set(&in, k_kid, k_ctr, 16, NULL, 0);
+	TEEC_Result res = 0;
+
+	if (!t->keyed) {
+		return;
+	}
+	memcpy((uint8_t *)ns->buffer + 100, k_ct, 64);
+	op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_PARTIAL_INPUT,
+					 TEEC_MEMREF_PARTIAL_OUTPUT,
+					 TEEC_MEMREF_TEMP_INPUT, TEEC_NONE);
+	op.params[0].memref.parent = ns;
+	op.params[0].memref.offset = 100;
+	op.params[0].memref.size = 64;
+	op.params[1].memref.parent = &t->out;
+	op.params[1].memref.offset = 16384;
+	op.params[1].memref.size = 4096;
+	op.params[2].tmpref.buffer = &in;
+	op.params[2].tmpref.size = is;
+	res = TEEC_InvokeCommand(&t->sess, SDP_TA_CMD_DECRYPT, &op, &origin);
+	memset(got, 0, sizeof(got));
+	ktap_check(res == TEEC_SUCCESS && op.params[1].memref.size == 64 &&
+			   copy(t, SDP_TA_CMD_DUMP, 16384, got, 64) ==
+				   TEEC_SUCCESS &&
+			   diff(got, k_pt, 64) == 0,
+		   "NIST vector from a pool block (PARTIAL_INPUT) into a "
+		   "4096-byte output: %#x origin %u, output size set to %zu",
+		   res, origin, op.params[1].memref.size);
+}
+
+/**
+ * struct racer - one of the concurrent decrypting threads
+ * @t:    the shared state (its buffer; the thread opens its own context)
+ * @base: the thread's half of the buffer
+ * @bad:  failed rounds
+ */
+struct racer {
+	struct dt *t;
+	size_t base;
+	unsigned int bad;
+};
+
+#define RACE_ROUNDS 16u
+
+static void *race(void *arg)
+{
+	static const TEEC_UUID uuid = SDP_TA_SDP_BASIC_UUID;
+	struct racer *r = arg;
+	struct dt mine;
+	struct info in;
+	uint8_t got[64];
+	uint32_t origin = 0;
+	size_t is = info_set(&in, k_kid, k_ctr, 16, NULL, 0);
+
+	memset(&mine, 0, sizeof(mine));
+	if (TEEC_InitializeContext(NULL, &mine.ctx) != TEEC_SUCCESS) {
+		r->bad = RACE_ROUNDS;
+		return NULL;
+	}
+	if (TEEC_OpenSession(&mine.ctx, &mine.sess, &uuid, TEEC_LOGIN_PUBLIC,
+			     NULL, NULL, &origin) != TEEC_SUCCESS) {
+		TEEC_FinalizeContext(&mine.ctx);
+		r->bad = RACE_ROUNDS;
+		return NULL;
+	}
+	/* The buffer is registered in the main context: this thread's
+	 * session uses a registration of its own.
+	 */
+	mine.out.flags = TEEC_MEM_INPUT | TEEC_MEM_OUTPUT;
+	if (TEEC_RegisterSharedMemoryFileDescriptor(
+		    &mine.ctx, &mine.out, r->t->fd) !=
+	    TEEC_SUCCESS) {
+		r->bad = RACE_ROUNDS;
+		goto out;
+	}
+	for (unsigned int i = 0; i < RACE_ROUNDS; i++) {
+		size_t off = r->base + i * 64u;
+
+		memset(got, 0, sizeof(got));
+		if (decrypt(&mine, k_ct, 64, off, &in, is, &origin) !=
+			    TEEC_SUCCESS ||
+		    copy(&mine, SDP_TA_CMD_DUMP, off, got, 64) !=
+			    TEEC_SUCCESS ||
+		    diff(got, k_pt, 64) != 0) {
+			r->bad++;
+		}
+	}
+	TEEC_ReleaseSharedMemory(&mine.out);
+out:
+	TEEC_CloseSession(&mine.sess);
+	TEEC_FinalizeContext(&mine.ctx);
+	return NULL;
+}
+
+static void concurrent(struct dt *t)
+{
+	struct racer r[2] = { { t, 65536, 0 }, { t, 131072, 0 } };
+	pthread_t th[2];
+	int rc0 = 0;
+	int rc1 = 0;
+
+	if (!t->keyed || t->fd < 0) {
+		return;
+	}
+	rc0 = pthread_create(&th[0], NULL, race, &r[0]);
+	rc1 = pthread_create(&th[1], NULL, race, &r[1]);
+	if (rc0 == 0) {
+		pthread_join(th[0], NULL);
+	}
+	if (rc1 == 0) {
+		pthread_join(th[1], NULL);
+	}
+	ktap_check(rc0 == 0 && rc1 == 0 && r[0].bad == 0 && r[1].bad == 0,
+		   "two threads x %u decrypts at once: %u + %u wrong",
+		   RACE_ROUNDS, r[0].bad, r[1].bad);
+}
+
 /* Allocate @len bytes of @name and register it in @shm; 0 or -1. */
 static int reg_heap(struct dt *t, const char *name, size_t len,
 		    TEEC_SharedMemory *shm)
@@ -670,6 +800,7 @@ int main(void)
 	int rc = 0;
 
 	memset(&t, 0, sizeof(t));
+	t.fd = -1;
 	t.out.flags = TEEC_MEM_INPUT | TEEC_MEM_OUTPUT;
 	rc = rheap_heap_open(HEAP, RHEAP_OPEN_LINUX, &heap);
 	if (!ktap_check(rc == 0, "open %s: %d", HEAP, rc)) {
@@ -694,6 +825,7 @@ int main(void)
 		goto out_heap;
 	}
 	res = TEEC_RegisterSharedMemoryFileDescriptor(&t.ctx, &t.out, fd);
+	t.fd = dup(fd);
 	close(fd);
 	if (ktap_check(res == TEEC_SUCCESS,
 		       "register the restricted buffer: %#x", res) &&
@@ -701,6 +833,8 @@ int main(void)
 			       TEEC_SUCCESS,
 		       "AllocateSharedMemory of 4096 bytes")) {
 		nist(&t);
+		from_pool(&t, &ns);
+		concurrent(&t);
 		big(&t);
 		hostile(&t, &ns);
 		other_heaps(&t);
@@ -708,6 +842,9 @@ int main(void)
 	}
 	if (res == TEEC_SUCCESS) {
 		TEEC_ReleaseSharedMemory(&t.out);
+	}
+	if (t.fd >= 0) {
+		close(t.fd);
 	}
 	TEEC_CloseSession(&t.sess);
 	TEEC_FinalizeContext(&t.ctx);
