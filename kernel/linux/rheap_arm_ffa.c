@@ -195,12 +195,31 @@ static struct ffa_driver rheap_arm_ffa_driver = {
 	.driver.suppress_bind_attrs = true,
 };
 
+static bool rheap_arm_ffa_registered;
+
+/*
+ * The arm_ffa bus exists only when the kernel's FF-A driver found FF-A
+ * firmware at boot. Without it (qemu -M virt has no SPMC at S-EL2) the
+ * driver core refuses the registration (-EINVAL, "bus was not
+ * initialized") and the ivshmem mailbox is the only transport: not an
+ * error of the module.
+ */
 int rheap_arm_ffa_register(void)
 {
-	return ffa_register(&rheap_arm_ffa_driver);
+	int rc = ffa_register(&rheap_arm_ffa_driver);
+
+	if (rc) {
+		pr_info("rheap: no arm_ffa bus (%d: no FF-A firmware found at boot); the ivshmem mailbox only\n",
+			rc);
+		return 0;
+	}
+	rheap_arm_ffa_registered = true;
+	return 0;
 }
 
 void rheap_arm_ffa_unregister(void)
 {
-	ffa_unregister(&rheap_arm_ffa_driver);
+	if (rheap_arm_ffa_registered)
+		ffa_unregister(&rheap_arm_ffa_driver);
+	rheap_arm_ffa_registered = false;
 }

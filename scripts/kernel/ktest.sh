@@ -66,6 +66,7 @@ stage() { # dir
 		-o -name 'Module.symvers' \) -delete
 	cp -r include "$1/"
 	cp -r src/ffa src/common "$1/src/"
+	[ ! -d src/tee ] || cp -r src/tee "$1/src/"
 }
 
 # Builds the module; a warning (W=1) fails the step like an error.

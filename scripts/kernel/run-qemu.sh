@@ -78,7 +78,9 @@ trap cleanup EXIT
 # Guest RAM: a shared file QEMU maps as the guest's memory and the board as
 # its DRAM bank at PA 0 (docs/ffa-mailbox.md). tmpfs punches holes.
 ram=$run/guest-ram
-truncate -s 512M "$ram"
+ram_size=512M
+[ "$arch" = x86_64 ] || ram_size=1G # linux-guest-arm64.dts
+truncate -s "$ram_size" "$ram"
 
 ivshmem=()
 if [ -n "$board" ]; then
@@ -114,20 +116,25 @@ if [ "$arch" = x86_64 ]; then
 		-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 		-serial "file:$console" </dev/null >"$run/qemu.log" 2>&1 &
 else
-	# platforms/linux-guest-arm64.dts: RAM 0x4000_0000 + 512 MiB; mem=448M
-	# keeps the kernel below the static pools at 0x5c00_0000 (arm64 has no
-	# memmap=$); cma: the dynamic pools 0x5000_0000 + 192 MiB as one CMA
-	# area, base + size = limit (a fixed placement); rodata=full: a
+	# platforms/linux-guest-arm64.dts: RAM 0x4000_0000 + 1 GiB; mem=960M
+	# keeps the kernel below the static pools at 0x7c00_0000 (arm64 has no
+	# memmap=$); cma: the dynamic pools 0x4c00_0000 + 192 MiB as one CMA
+	# area, base + size = limit (a fixed placement: memblock's top-down
+	# early allocations stay above it, in 0x5800_0000..), starting 8 MiB
+	# below the pools: it is also the default DMA CMA area, and something
+	# in this kernel keeps pages at its very start (the first chunk was
+	# -EBUSY for alloc_contig_range when the area began at the pools);
+	# rodata=full: a
 	# page-granular linear map (set_direct_map_*). The module's defaults
 	# are x86's: the pool table and the selftest window come from here.
-	pools=s1@0x5c000000+0x2000000,s2@0x5e000000+0x1000000
-	pools=$pools,d1@0x50000000+0x8000000,d3@0x58000000+0x4000000
-	cmdline="console=ttyAMA0 panic=-1 mem=448M cma=192M@0x50000000-0x5c000000 rodata=full"
-	cmdline="$cmdline rheap.pools=$pools rheap.selftest_pa=0x57e00000 $append"
+	pools=s1@0x7c000000+0x2000000,s2@0x7e000000+0x1000000
+	pools=$pools,d1@0x4c000000+0x8000000,d3@0x54000000+0x4000000
+	cmdline="console=ttyAMA0 panic=-1 mem=960M cma=200M@0x4b800000-0x58000000 rodata=full"
+	cmdline="$cmdline rheap.pools=$pools rheap.selftest_pa=0x53e00000 $append"
 	qemu-system-aarch64 -accel tcg -M virt,gic-version=3 \
-		-cpu max,pauth-impdef=on -m 512M -smp 1 \
+		-cpu max,pauth-impdef=on -m 1G -smp 1 \
 		-display none -monitor none -no-reboot \
-		-object "memory-backend-file,id=ram,size=512M,mem-path=$ram,share=on" \
+		-object "memory-backend-file,id=ram,size=1G,mem-path=$ram,share=on" \
 		-machine memory-backend=ram \
 		${ivshmem[@]+"${ivshmem[@]}"} \
 		-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \

@@ -980,12 +980,12 @@ static void test_guest_ram_arm64(void **state)
 	tl = read_file(path, &tl_size);
 	assert_non_null(tl);
 	opts.log = tmpfile();
-	assert_int_equal(make_ram(&fx2, "/tmp", GUEST_RAM), 0);
+	assert_int_equal(make_ram(&fx2, "/tmp", 2 * GUEST_RAM), 0); /* 1 GiB */
 	opts.guest_ram = fx2.ram_path;
 	assert_int_equal(board_create(tl, tl_size, &opts, &b), 0);
 	board_destroy(b);
 	/* Another size is refused there as at PA 0. */
-	assert_int_equal(ftruncate(fx2.ram_fd, (off_t)(GUEST_RAM / 2)), 0);
+	assert_int_equal(ftruncate(fx2.ram_fd, (off_t)GUEST_RAM), 0);
 	assert_int_equal(board_create(tl, tl_size, &opts, &b), -EINVAL);
 	free(tl);
 	close(fx2.ram_fd);
