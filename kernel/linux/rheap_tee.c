@@ -43,9 +43,9 @@
 #include <linux/string.h>
 #include <linux/tee_drv.h>
 #include <linux/uuid.h>
-#include <asm/unaligned.h>
 
 #include <rheap/sdp_abi.h>
+#include <rheap/sdp_decrypt.h>
 #include <rheap/sdp_ta.h>
 
 #include "rheap_heap.h"
@@ -82,15 +82,6 @@
 #define RHEAP_TEE_AREA_PARAM_OFF 0u
 #define RHEAP_TEE_AREA_MAP_OFF 128u
 #define RHEAP_TEE_AREA_DATA_OFF 4096u
-
-/* CENC: AES blocks, and the widest BytesOfClearData ('senc'). */
-#define RHEAP_TEE_CENC_BLOCK 16u
-#define RHEAP_TEE_CENC_CLEAR_MAX 65535u
-
-/* DECRYPT's parameter 2: the info, then at most SDP_MAX_SUBSAMPLES. */
-#define RHEAP_TEE_DECRYPT_INFO_MAX                     \
-	(sizeof(struct sdp_ta_decrypt_info) +          \
-	 SDP_MAX_SUBSAMPLES * sizeof(struct sdp_abi_subsample))
 
 /* Largest pool allocation: one physically contiguous block. */
 #define RHEAP_TEE_SHM_MAX (PAGE_SIZE << (MAX_ORDER - 1))
@@ -153,21 +144,12 @@ struct rheap_tee_ref {
 
 /**
  * struct rheap_tee_decrypt - a checked DECRYPT request
- * @kid:       key ID
- * @iv:        the IV, 16 bytes (an 8-byte IV zero-extended: the same
- *             counter block)
- * @iv_size:   8 or 16, as sent
- * @sub_count: subsample entries (0: the whole sample is protected)
- * @subs:      the map; for @sub_count 0 one entry {0, sample size}
- * @raw:       parameter 2 as fetched once from the client's memory
+ * @dc:  the request (rheap/sdp_decrypt.h)
+ * @raw: parameter 2 as fetched once from the client's memory
  */
 struct rheap_tee_decrypt {
-	u8 kid[SDP_KID_SIZE];
-	u8 iv[16];
-	u32 iv_size;
-	u32 sub_count;
-	struct sdp_abi_subsample subs[SDP_MAX_SUBSAMPLES];
-	u8 raw[RHEAP_TEE_DECRYPT_INFO_MAX];
+	struct sdp_decrypt dc;
+	u8 raw[SDP_DECRYPT_INFO_MAX];
 };
 
 static struct rheap_tee *rheap_tee_drv;
@@ -611,141 +593,34 @@ static bool rheap_tee_types_ok(u32 cmd, const struct tee_param *param)
 /* DECRYPT.                                                                */
 
 /*
- * Parameter 2 (fetched once into @dc->raw): struct sdp_ta_decrypt_info
- * then the map. Return false for anything malformed (BAD_PARAMETERS from
- * the TA): a size that is not exactly 40 + 8 x count, an IV size other
- * than 8/16 or IV bytes past it not zero, more than SDP_MAX_SUBSAMPLES
- * entries, a clear size above 65535, sizes that do not add up to the
- * sample's @n bytes.
+ * Parameter 2, fetched once into @dc->raw, then decoded and checked by
+ * sdp_decrypt_parse (BAD_PARAMETERS from the TA when malformed).
  */
 static bool rheap_tee_decrypt_parse(const struct rheap_tee_ref *info, u64 n,
 				    struct rheap_tee_decrypt *dc)
 {
-	struct sdp_ta_decrypt_info h;
-	u64 total = 0;
-	u32 i;
-
-	if (info->size < sizeof(h) || info->size > sizeof(dc->raw))
+	if (info->size < sizeof(struct sdp_ta_decrypt_info) ||
+	    info->size > sizeof(dc->raw))
 		return false;
 	memcpy(dc->raw, info->kaddr, info->size);
-	memcpy(&h, dc->raw, sizeof(h));
-	if (h.subsample_count > SDP_MAX_SUBSAMPLES ||
-	    info->size != sizeof(h) + (u64)h.subsample_count *
-					      sizeof(struct sdp_abi_subsample))
-		return false;
-	if (h.iv_size != 8 && h.iv_size != 16)
-		return false;
-	for (i = h.iv_size; i < sizeof(h.iv); i++) {
-		if (h.iv[i])
-			return false;
-	}
-	memcpy(dc->kid, h.kid, sizeof(dc->kid));
-	memcpy(dc->iv, h.iv, sizeof(dc->iv));
-	dc->iv_size = h.iv_size;
-	dc->sub_count = h.subsample_count;
-	memcpy(dc->subs, dc->raw + sizeof(h),
-	       h.subsample_count * sizeof(struct sdp_abi_subsample));
-	for (i = 0; i < h.subsample_count; i++) {
-		if (dc->subs[i].clear_size > RHEAP_TEE_CENC_CLEAR_MAX)
-			return false;
-		total += (u64)dc->subs[i].clear_size +
-			 dc->subs[i].protected_size;
-	}
-	if (h.subsample_count == 0) {
-		dc->subs[0].clear_size = 0;
-		dc->subs[0].protected_size = (u32)n;
-		return n <= U32_MAX;
-	}
-	return total == n; /* 256 x (2^16 + 2^32) cannot wrap 64 bits */
-}
-
-static u32 rheap_tee_runs(const struct rheap_tee_decrypt *dc)
-{
-	return dc->sub_count ? dc->sub_count : 1;
-}
-
-/* Protected bytes of the sample before byte @pos. */
-static u64 rheap_tee_prot_before(const struct rheap_tee_decrypt *dc, u64 pos)
-{
-	u32 runs = rheap_tee_runs(dc);
-	u64 start = 0;
-	u64 prot = 0;
-	u32 i;
-
-	for (i = 0; i < runs && start < pos; i++) {
-		u64 c = dc->subs[i].clear_size;
-		u64 p = dc->subs[i].protected_size;
-
-		if (pos >= start + c + p)
-			prot += p;
-		else if (pos > start + c)
-			prot += pos - (start + c);
-		start += c + p;
-	}
-	return prot;
-}
-
-/* The position of the protected byte with index @k (0-based). */
-static u64 rheap_tee_prot_pos(const struct rheap_tee_decrypt *dc, u64 k)
-{
-	u32 runs = rheap_tee_runs(dc);
-	u64 start = 0;
-	u32 i;
-
-	for (i = 0; i < runs; i++) {
-		u64 c = dc->subs[i].clear_size;
-		u64 p = dc->subs[i].protected_size;
-
-		if (k < p)
-			return start + c + k;
-		k -= p;
-		start += c + p;
-	}
-	return start;
-}
-
-/* Write the map of the sample's bytes [@s, @e) at @m; return its entries. */
-static u32 rheap_tee_piece_map(const struct rheap_tee_decrypt *dc, u64 s,
-			       u64 e, u8 *m)
-{
-	u32 runs = rheap_tee_runs(dc);
-	u64 start = 0;
-	u32 n = 0;
-	u32 i;
-
-	for (i = 0; i < runs && start < e; i++) {
-		u64 c0 = start;
-		u64 c1 = start + dc->subs[i].clear_size;
-		u64 p1 = c1 + dc->subs[i].protected_size;
-		struct sdp_abi_subsample sub = { };
-
-		if (c1 > s && c0 < e)
-			sub.clear_size = min(c1, e) - max(c0, s);
-		if (p1 > s && c1 < e)
-			sub.protected_size = min(p1, e) - max(c1, s);
-		if (sub.clear_size || sub.protected_size) {
-			memcpy(m + n * sizeof(sub), &sub, sizeof(sub));
-			n++;
-		}
-		start = p1;
-	}
-	return n;
+	return sdp_decrypt_parse(&dc->dc, dc->raw, info->size, n) == 0;
 }
 
 /*
- * Decrypt the sample's bytes [@s, @e) (@s a keystream block boundary:
- * the protected bytes before it a multiple of 16) from @in into restricted
- * extent @id at @off + @s (@t->area_mu held): one SDP_CMD_DECRYPT with the
- * IV advanced by the blocks before @s (bytes 8..15 as one big-endian
- * 64-bit counter, modulo 2^64, as the partition counts).
+ * Decrypt the plan's piece (its start a keystream block boundary, its IV
+ * advanced: rheap/sdp_decrypt.h) from @in into restricted extent @id at
+ * @off + the piece's start (@t->area_mu held): one SDP_CMD_DECRYPT.
  */
 static int rheap_tee_decrypt_piece(struct rheap_tee *t,
-				   const struct rheap_tee_decrypt *dc,
-				   const u8 *in, u64 s, u64 e, u32 id, u64 off)
+				   const struct sdp_decrypt *dc,
+				   const struct sdp_decrypt_plan *pl,
+				   const u8 *in, u32 id, u64 off)
 {
 	u32 args[4] = { RHEAP_TEE_AREA_PARAM_OFF,
 			sizeof(struct sdp_abi_decrypt_param), 0, 0 };
 	struct sdp_abi_decrypt_param d = { };
+	u64 s = pl->start;
+	u64 e = pl->end;
 	phys_addr_t pa;
 	size_t area_size;
 	void *va;
@@ -754,18 +629,11 @@ static int rheap_tee_decrypt_piece(struct rheap_tee *t,
 
 	rheap_sec_param_area(t->sec, &va, &pa, &area_size);
 	area = va;
-	memcpy(d.iv, dc->iv, sizeof(d.iv));
-	d.iv_size = dc->iv_size;
-	if (s > 0) {
-		u64 low = get_unaligned_be64(d.iv + 8);
-
-		low += rheap_tee_prot_before(dc, s) / RHEAP_TEE_CENC_BLOCK;
-		put_unaligned_be64(low, d.iv + 8);
-		d.iv_size = 16;
-	}
+	memcpy(d.iv, pl->iv, sizeof(d.iv));
+	d.iv_size = pl->iv_size;
 	if (dc->sub_count)
-		count = rheap_tee_piece_map(dc, s, e,
-					    area + RHEAP_TEE_AREA_MAP_OFF);
+		count = sdp_decrypt_piece_map(dc, s, e,
+					      area + RHEAP_TEE_AREA_MAP_OFF);
 	memcpy(area + RHEAP_TEE_AREA_DATA_OFF, in + s, e - s);
 	d.in.buf_id = SDP_BUF_ID_PARAM;
 	d.in.offset = RHEAP_TEE_AREA_DATA_OFF;
@@ -782,47 +650,33 @@ static int rheap_tee_decrypt_piece(struct rheap_tee *t,
 
 /*
  * Run the sample through SDP_CMD_DECRYPT in pieces that fit the parameter
- * area (@t->area_mu held). The partition takes a whole sample (no
- * keystream offset), so a piece starts where the protected bytes before
- * it are a multiple of 16: the next piece restarts at the last such point
- * inside the previous one (rewriting up to 15 bytes with the same
- * plaintext). Return -EOVERFLOW when no such point makes progress. @dry:
- * only walk the pieces (no SDP call), so that an unsplittable sample is
- * refused before any byte is written.
+ * area (@t->area_mu held; the split plan: rheap/sdp_decrypt.h). Return
+ * -EOVERFLOW when the sample does not split. @dry: only walk the pieces
+ * (no SDP call), so that an unsplittable sample is refused before any
+ * byte is written.
  */
 static int rheap_tee_decrypt_run(struct rheap_tee *t,
-				 const struct rheap_tee_decrypt *dc,
+				 const struct sdp_decrypt *dc,
 				 const u8 *in, u64 n, u32 id, u64 off, bool dry)
 {
+	struct sdp_decrypt_plan pl;
 	phys_addr_t pa;
 	size_t area_size;
 	void *va;
-	u64 cap;
-	u64 s = 0;
+	int rc;
 
 	rheap_sec_param_area(t->sec, &va, &pa, &area_size);
 	if (area_size <= RHEAP_TEE_AREA_DATA_OFF)
 		return -ENOMEM;
-	cap = area_size - RHEAP_TEE_AREA_DATA_OFF;
-	for (;;) {
-		u64 e = n - s > cap ? s + cap : n;
-		u64 prot;
-		u64 next;
-		int rc = 0;
-
-		if (!dry)
-			rc = rheap_tee_decrypt_piece(t, dc, in, s, e, id, off);
-		if (rc || e == n)
+	sdp_decrypt_plan_init(&pl, dc, n, area_size - RHEAP_TEE_AREA_DATA_OFF);
+	while ((rc = sdp_decrypt_plan_next(&pl)) > 0) {
+		if (dry)
+			continue;
+		rc = rheap_tee_decrypt_piece(t, dc, &pl, in, id, off);
+		if (rc)
 			return rc;
-		prot = rheap_tee_prot_before(dc, e);
-		next = prot % RHEAP_TEE_CENC_BLOCK == 0 ?
-			       e :
-			       rheap_tee_prot_pos(dc, prot - prot %
-							      RHEAP_TEE_CENC_BLOCK);
-		if (next <= s)
-			return -EOVERFLOW;
-		s = next;
 	}
+	return rc;
 }
 
 /*
@@ -877,10 +731,11 @@ static void rheap_tee_decrypt(struct rheap_tee *t,
 		goto out_free;
 	}
 	mutex_lock(&t->area_mu);
-	rc = rheap_tee_decrypt_run(t, dc, refs[0].kaddr, n, id, off, true);
+	rc = rheap_tee_decrypt_run(t, &dc->dc, refs[0].kaddr, n, id, off,
+				   true);
 	if (rc == 0)
-		rc = rheap_tee_decrypt_run(t, dc, refs[0].kaddr, n, id, off,
-					   false);
+		rc = rheap_tee_decrypt_run(t, &dc->dc, refs[0].kaddr, n, id,
+					   off, false);
 	mutex_unlock(&t->area_mu);
 	rheap_tee_sdp_result(t, rc, &arg->ret, &arg->ret_origin);
 	if (rc == 0)

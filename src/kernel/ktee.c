@@ -34,6 +34,7 @@
 #include <rheap/err.h>
 #include <rheap/rheapd_uapi.h>
 #include <rheap/sdp_abi.h>
+#include <rheap/sdp_decrypt.h>
 #include <rheap/sdp_ta.h>
 #include <rheap/tee_client_api.h>
 
@@ -55,27 +56,6 @@ static const uint8_t ktee_sdp_basic_uuid[16] = {
 #define KTEE_AREA_PARAM_OFF 0u
 #define KTEE_AREA_MAP_OFF 128u
 #define KTEE_AREA_DATA_OFF 4096u
-
-/* CENC: AES blocks, and the widest BytesOfClearData ('senc'). */
-#define KTEE_CENC_BLOCK 16u
-#define KTEE_CENC_CLEAR_MAX 65535u
-
-/**
- * struct ktee_decrypt - a checked DECRYPT request
- * @kid:       key ID
- * @iv:        the IV, 16 bytes (an 8-byte IV zero-extended: the same
- *             counter block, sp_cenc.h)
- * @iv_size:   8 or 16, as sent
- * @sub_count: subsample entries (0: the whole sample is protected)
- * @subs:      the map; for @sub_count 0 one entry {0, sample size}
- */
-struct ktee_decrypt {
-	uint8_t kid[SDP_KID_SIZE];
-	uint8_t iv[16];
-	uint32_t iv_size;
-	uint32_t sub_count;
-	struct sdp_abi_subsample subs[SDP_MAX_SUBSAMPLES];
-};
 
 /* Most sessions and registrations over all clients. */
 #define KTEE_MAX_SESSIONS 1024u
@@ -663,168 +643,28 @@ static bool ktee_types_ok(uint32_t cmd, const struct rheapd_tee_param *p)
 /* DECRYPT.                                                                */
 
 /*
- * Parameter 2: struct sdp_ta_decrypt_info then the map. Return false for
- * anything malformed (TEEC_ERROR_BAD_PARAMETERS): a size that is not
- * exactly 40 + 8 x count, an IV size other than 8/16 or IV bytes past it
- * not zero, more than SDP_MAX_SUBSAMPLES entries, a clear size above
- * 65535, sizes that do not add up to the sample's @n bytes.
+ * Decrypt the plan's piece (its start a keystream block boundary, its IV
+ * advanced: rheap/sdp_decrypt.h) from @in into restricted extent @id at
+ * @off + the piece's start: one SDP_CMD_DECRYPT.
  */
-static bool ktee_decrypt_parse(const struct ktee_ref *info, uint64_t n,
-			       struct ktee_decrypt *out)
-{
-	struct sdp_ta_decrypt_info h = { .iv_size = 0 };
-	uint64_t total = 0;
-
-	if (info->size < sizeof(h)) {
-		return false;
-	}
-	memcpy(&h, info->data, sizeof(h));
-	if (h.subsample_count > SDP_MAX_SUBSAMPLES ||
-	    info->size != sizeof(h) + (uint64_t)h.subsample_count *
-						sizeof(struct sdp_abi_subsample)) {
-		return false;
-	}
-	if (h.iv_size != 8u && h.iv_size != 16u) {
-		return false;
-	}
-	for (uint32_t i = h.iv_size; i < sizeof(h.iv); i++) {
-		if (h.iv[i] != 0) {
-			return false;
-		}
-	}
-	memcpy(out->kid, h.kid, sizeof(out->kid));
-	memcpy(out->iv, h.iv, sizeof(out->iv));
-	out->iv_size = h.iv_size;
-	out->sub_count = h.subsample_count;
-	for (uint32_t i = 0; i < h.subsample_count; i++) {
-		const uint8_t *e = info->data + sizeof(h) +
-				   i * sizeof(struct sdp_abi_subsample);
-
-		out->subs[i].clear_size = wire_get32(e);
-		out->subs[i].protected_size = wire_get32(e + 4);
-		if (out->subs[i].clear_size > KTEE_CENC_CLEAR_MAX) {
-			return false;
-		}
-		total += (uint64_t)out->subs[i].clear_size +
-			 out->subs[i].protected_size;
-	}
-	if (h.subsample_count == 0) {
-		out->subs[0].clear_size = 0;
-		out->subs[0].protected_size = (uint32_t)n;
-		return n <= UINT32_MAX;
-	}
-	return total == n; /* 256 x (2^16 + 2^32) cannot wrap 64 bits */
-}
-
-/* Protected bytes of the sample before byte @pos. */
-static uint64_t ktee_prot_before(const struct ktee_decrypt *dc,
-				 uint32_t runs, uint64_t pos)
-{
-	uint64_t start = 0;
-	uint64_t prot = 0;
-
-	for (uint32_t i = 0; i < runs && start < pos; i++) {
-		uint64_t c = dc->subs[i].clear_size;
-		uint64_t p = dc->subs[i].protected_size;
-
-		if (pos >= start + c + p) {
-			prot += p;
-		} else if (pos > start + c) {
-			prot += pos - (start + c);
-		}
-		start += c + p;
-	}
-	return prot;
-}
-
-/* The position of the protected byte with index @k (0-based). */
-static uint64_t ktee_prot_pos(const struct ktee_decrypt *dc, uint32_t runs,
-			      uint64_t k)
-{
-	uint64_t start = 0;
-
-	for (uint32_t i = 0; i < runs; i++) {
-		uint64_t c = dc->subs[i].clear_size;
-		uint64_t p = dc->subs[i].protected_size;
-
-		if (k < p) {
-			return start + c + k;
-		}
-		k -= p;
-		start += c + p;
-	}
-	return start;
-}
-
-/* Write the map of the sample's bytes [@s, @e) at @m; return its entries. */
-static uint32_t ktee_piece_map(const struct ktee_decrypt *dc, uint32_t runs,
-			       uint64_t s, uint64_t e, uint8_t *m)
-{
-	uint64_t start = 0;
-	uint32_t n = 0;
-
-	for (uint32_t i = 0; i < runs && start < e; i++) {
-		uint64_t c0 = start;
-		uint64_t c1 = start + dc->subs[i].clear_size;
-		uint64_t p1 = c1 + dc->subs[i].protected_size;
-		uint64_t clear = 0;
-		uint64_t prot = 0;
-
-		if (c1 > s && c0 < e) {
-			clear = (c1 < e ? c1 : e) - (c0 > s ? c0 : s);
-		}
-		if (p1 > s && c1 < e) {
-			prot = (p1 < e ? p1 : e) - (c1 > s ? c1 : s);
-		}
-		if (clear || prot) {
-			wire_put32(m + n * 8u, (uint32_t)clear);
-			wire_put32(m + n * 8u + 4u, (uint32_t)prot);
-			n++;
-		}
-		start = p1;
-	}
-	return n;
-}
-
-/*
- * Decrypt the sample's bytes [@s, @e) (@s a keystream block boundary:
- * the protected bytes before it a multiple of 16) from @in into restricted
- * extent @id at @off + @s: one SDP_CMD_DECRYPT with the IV advanced by the
- * blocks before @s (bytes 8..15 as one big-endian 64-bit counter, modulo
- * 2^64, as sp_cenc counts).
- */
-static int ktee_decrypt_piece(struct ktee *t, const struct ktee_decrypt *dc,
-			      const uint8_t *in, uint64_t s, uint64_t e,
-			      uint32_t id, uint64_t off)
+static int ktee_decrypt_piece(struct ktee *t, const struct sdp_decrypt *dc,
+			      const struct sdp_decrypt_plan *pl,
+			      const uint8_t *in, uint32_t id, uint64_t off)
 {
 	uint8_t *area = NULL;
 	size_t area_size = 0;
 	uint8_t *p = NULL;
 	uint32_t args[4] = { KTEE_AREA_PARAM_OFF,
 			     sizeof(struct sdp_abi_decrypt_param), 0, 0 };
-	uint32_t runs = dc->sub_count ? dc->sub_count : 1u;
+	uint64_t s = pl->start;
+	uint64_t e = pl->end;
 	uint32_t count = 0;
-	uint8_t iv[16] = { 0 };
-	uint32_t iv_size = dc->iv_size;
 
 	ksec_param_area(t->sec, &area, &area_size);
 	p = area + KTEE_AREA_PARAM_OFF;
-	memcpy(iv, dc->iv, sizeof(iv));
-	if (s > 0) {
-		uint64_t low = 0;
-
-		for (uint32_t i = 8; i < 16; i++) {
-			low = low << 8 | iv[i];
-		}
-		low += ktee_prot_before(dc, runs, s) / KTEE_CENC_BLOCK;
-		for (uint32_t i = 15; i >= 8; i--) {
-			iv[i] = (uint8_t)low;
-			low >>= 8;
-		}
-		iv_size = 16;
-	}
 	if (dc->sub_count) {
-		count = ktee_piece_map(dc, runs, s, e, area + KTEE_AREA_MAP_OFF);
+		count = sdp_decrypt_piece_map(dc, s, e,
+					      area + KTEE_AREA_MAP_OFF);
 	}
 	memcpy(area + KTEE_AREA_DATA_OFF, in + s, (size_t)(e - s));
 	memset(p, 0, sizeof(struct sdp_abi_decrypt_param));
@@ -833,9 +673,10 @@ static int ktee_decrypt_piece(struct ktee *t, const struct ktee_decrypt *dc,
 			off + s, e - s);
 	memcpy(p + offsetof(struct sdp_abi_decrypt_param, kid), dc->kid,
 	       SDP_KID_SIZE);
-	memcpy(p + offsetof(struct sdp_abi_decrypt_param, iv), iv, sizeof(iv));
+	memcpy(p + offsetof(struct sdp_abi_decrypt_param, iv), pl->iv,
+	       sizeof(pl->iv));
 	wire_put32(p + offsetof(struct sdp_abi_decrypt_param, iv_size),
-		   iv_size);
+		   pl->iv_size);
 	wire_put32(p + offsetof(struct sdp_abi_decrypt_param, subsample_count),
 		   count);
 	wire_put64(p + offsetof(struct sdp_abi_decrypt_param, subsample_offset),
@@ -845,53 +686,37 @@ static int ktee_decrypt_piece(struct ktee *t, const struct ktee_decrypt *dc,
 
 /*
  * Run the sample through SDP_CMD_DECRYPT in pieces that fit the parameter
- * area. The partition takes a whole sample (no keystream offset), so a
- * piece starts where the protected bytes before it are a multiple of 16:
- * the next piece restarts at the last such point inside the previous one
- * (rewriting up to 15 bytes with the same plaintext). Return -EOVERFLOW
- * when no such point makes progress (fewer than 16 protected bytes in a
- * parameter area's worth of data after a protected byte). @dry: only
- * walk the pieces (no SDP call), so that an unsplittable sample is refused
- * before any byte is written.
+ * area (the split plan: rheap/sdp_decrypt.h). Return -EOVERFLOW when the
+ * sample does not split. @dry: only walk the pieces (no SDP call), so that
+ * an unsplittable sample is refused before any byte is written.
  */
-static int ktee_decrypt_run(struct ktee *t, const struct ktee_decrypt *dc,
+static int ktee_decrypt_run(struct ktee *t, const struct sdp_decrypt *dc,
 			    const uint8_t *in, uint64_t n, uint32_t id,
 			    uint64_t off, bool dry)
 {
 	uint8_t *area = NULL;
 	size_t area_size = 0;
-	uint32_t runs = dc->sub_count ? dc->sub_count : 1u;
-	uint64_t cap = 0;
-	uint64_t s = 0;
+	struct sdp_decrypt_plan pl = { .n = 0 };
+	int rc = 0;
 
 	ksec_param_area(t->sec, &area, &area_size);
-	cap = area_size - KTEE_AREA_DATA_OFF;
-	for (;;) {
-		uint64_t e = n - s > cap ? s + cap : n;
-		uint64_t prot = 0;
-		uint64_t next = 0;
-		int rc = dry ? 0 : ktee_decrypt_piece(t, dc, in, s, e, id, off);
-
-		if (rc || e == n) {
-			return rc;
+	sdp_decrypt_plan_init(&pl, dc, n, area_size - KTEE_AREA_DATA_OFF);
+	while ((rc = sdp_decrypt_plan_next(&pl)) > 0) {
+		if (!dry) {
+			rc = ktee_decrypt_piece(t, dc, &pl, in, id, off);
+			if (rc) {
+				return rc;
+			}
 		}
-		prot = ktee_prot_before(dc, runs, e);
-		next = prot % KTEE_CENC_BLOCK == 0 ?
-			       e :
-			       ktee_prot_pos(dc, runs,
-					     prot - prot % KTEE_CENC_BLOCK);
-		if (next <= s) {
-			return -EOVERFLOW;
-		}
-		s = next;
 	}
+	return rc;
 }
 
 static void ktee_decrypt(struct ktee *t, struct rheapd_tee_invoke *inv,
 			 const struct ktee_ref refs[RHEAPD_TEE_PARAMS])
 {
 	struct rheapd_tee_result *res = &inv->result;
-	struct ktee_decrypt *dc = NULL;
+	struct sdp_decrypt *dc = NULL;
 	uint64_t n = refs[0].size;
 	uint32_t id = 0;
 	uint64_t off = 0;
@@ -908,7 +733,7 @@ static void ktee_decrypt(struct ktee *t, struct rheapd_tee_invoke *inv,
 		ktee_result(res, TEEC_ERROR_OUT_OF_MEMORY, TEEC_ORIGIN_TEE);
 		return;
 	}
-	if (!ktee_decrypt_parse(&refs[2], n, dc)) {
+	if (sdp_decrypt_parse(dc, refs[2].data, refs[2].size, n) != 0) {
 		ktee_result(res, TEEC_ERROR_BAD_PARAMETERS,
 			    TEEC_ORIGIN_TRUSTED_APP);
 		goto out_free;
