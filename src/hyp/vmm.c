@@ -13,6 +13,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -207,6 +208,8 @@ static void vmm_child(struct vmm *vmm, struct vmm_vm *vm, int mmio_fd,
 	};
 	int keep[3] = { mmio_fd, kick_fd, irq_fd };
 
+	/* A hypervisor that dies, even by SIGKILL, takes its VMs with it. */
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	memcpy(env.uapi_path, vm->uapi_path, sizeof(env.uapi_path));
 	/* Unmap all of NW DRAM but the slice: other guests, our mailboxes. */
 	for (uint32_t i = 0; i < nw_client_dram_count(vmm->hyp); i++) {

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -698,6 +699,8 @@ static int vmm_start(void)
 				 "--vm-attachments", "3", "--quiet", NULL };
 		int lfd = open(g_vmm_log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 
+		/* A test killed by a timeout takes its hypervisor with it. */
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close(pfd[0]);
 		dup2(pfd[1], 1);
 		if (lfd >= 0) {
