@@ -9,7 +9,7 @@
 #      dmabuf-heaps selftest wrapper (tests/kernel/dmabuf_heaps.c);
 #   6. the initramfs, rheap-board + a TCG boot, the in-guest verdicts;
 #   7. only with RHEAP_KTEST_ARM64=1: the arm64 Image (build-kernel.sh
-#      --arch arm64 --full, ~15 min cold), rheap.ko and the programs
+#      --arch arm64 --full, ~500 s cold), rheap.ko and the programs
 #      against it, and the same boot under qemu-system-aarch64 -M virt
 #      (linux-guest-arm64.tl); its verdicts read "RHEAP-KTEST: arm64 ...".
 #   scripts/kernel/ktest.sh [-v] [--keep]

@@ -121,9 +121,9 @@ else
 	# memmap=$); cma: the dynamic pools 0x4c00_0000 + 192 MiB as one CMA
 	# area, base + size = limit (a fixed placement: memblock's top-down
 	# early allocations stay above it, in 0x5800_0000..), starting 8 MiB
-	# below the pools: it is also the default DMA CMA area, and something
-	# in this kernel keeps pages at its very start (the first chunk was
-	# -EBUSY for alloc_contig_range when the area began at the pools);
+	# below the pools: it is also the default DMA CMA area, and arm64's
+	# DMA atomic pool (kernel/dma/pool.c) is taken from its very start
+	# (the first chunk was -EBUSY when the area began at the pools);
 	# rodata=full: a
 	# page-granular linear map (set_direct_map_*). The module's defaults
 	# are x86's: the pool table and the selftest window come from here.
