@@ -16,14 +16,18 @@ packages=(
 	linux-source-6.1 qemu-system-x86 busybox-static gcc-aarch64-linux-gnu
 	flex bison bc libelf-dev libssl-dev cpio xz-utils patch
 	                           # the kernel suite (scripts/kernel/ktest.sh)
-	qemu-system-arm libc6-dev-arm64-cross
-	                           # its arm64 stage (RHEAP_KTEST_ARM64=1)
 )
 
-# That stage's busybox is busybox-static:arm64, fetched by ktest.sh with
-# apt-get download (installing it would replace the amd64 one): dpkg must
-# know the arm64 architecture.
-if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+# The kernel suite's opt-in arm64 boot (RHEAP_KTEST_ARM64=1) needs more:
+# QEMU for arm64, a static libc for the in-guest programs, and dpkg's
+# arm64 architecture, because ktest.sh fetches busybox-static:arm64 with
+# apt-get download (installing it would replace the amd64 one). Only then:
+# the default test command never touches a foreign architecture.
+if [ "${RHEAP_KTEST_ARM64:-0}" = 1 ]; then
+	packages+=(qemu-system-arm libc6-dev-arm64-cross)
+fi
+if [ "${RHEAP_KTEST_ARM64:-0}" = 1 ] &&
+	! dpkg --print-foreign-architectures | grep -qx arm64; then
 	if [ "$(id -u)" -eq 0 ]; then
 		dpkg --add-architecture arm64
 		apt-get update -qq
