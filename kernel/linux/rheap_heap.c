@@ -28,6 +28,7 @@
 #include <linux/scatterlist.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/uidgid.h>
 
 #include <rheap/use_case.h>
 
@@ -49,6 +50,12 @@ MODULE_PARM_DESC(chunk_size, "dynamic chunk size in bytes (rounded up to the sec
 static uint idle_ms = 2000;
 module_param(idle_ms, uint, 0444);
 MODULE_PARM_DESC(idle_ms, "how long an empty dynamic chunk stays lent at least (ms)");
+
+/* Read at each allocation: a write through sysfs applies to the next one. */
+static ulong quota_bytes;
+module_param(quota_bytes, ulong, 0644);
+MODULE_PARM_DESC(quota_bytes,
+		 "per uid and per heap: most bytes of live buffers (0 = unlimited); over it an allocation fails with -ENOMEM");
 
 static bool test_hooks;
 module_param(test_hooks, bool, 0444);
@@ -229,6 +236,13 @@ static void rheap_buffer_free(struct rheap_buffer *buf, bool scrub)
 	list_del(&buf->node);
 	buf->heap->used -= buf->size;
 	buf->heap->buffers--;
+	/* The allocator's uid, whoever drops the last reference. */
+	buf->charge->buffers--;
+	buf->charge->bytes -= buf->size;
+	if (!buf->charge->buffers) {
+		list_del(&buf->charge->node);
+		kfree(buf->charge);
+	}
 	hs->counters.frees++;
 	rheap_pool_free(hs, buf, scrub);
 	mutex_unlock(&hs->lock);
@@ -275,6 +289,29 @@ int rheap_heap_buf_extents(struct dma_buf *dmabuf,
 /* ---------------------------------------------------------------------- */
 /* dma-heap ops                                                           */
 
+/* @uid's charge in @heap, or NULL (none: no live buffer). hs->lock held. */
+static struct rheap_uid_charge *rheap_charge_find(struct rheap_heap *heap,
+						  kuid_t uid)
+{
+	struct rheap_uid_charge *c;
+
+	list_for_each_entry(c, &heap->charges, node) {
+		if (uid_eq(c->uid, uid))
+			return c;
+	}
+	return NULL;
+}
+
+/* Would @len more bytes put @charge (NULL: none yet) over @quota? */
+static bool rheap_over_quota(const struct rheap_uid_charge *charge, u64 len,
+			     u64 quota)
+{
+	u64 bytes = charge ? charge->bytes : 0;
+
+	/* The quota may have been lowered below what is already held. */
+	return quota && (bytes > quota || len > quota - bytes);
+}
+
 static struct dma_buf *rheap_heap_allocate(struct dma_heap *dma_heap,
 					   unsigned long len,
 					   unsigned long fd_flags,
@@ -283,6 +320,9 @@ static struct dma_buf *rheap_heap_allocate(struct dma_heap *dma_heap,
 	struct rheap_heap *heap = dma_heap_get_drvdata(dma_heap);
 	struct rheap_heaps *hs = heap->hs;
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
+	struct rheap_uid_charge *charge, *spare;
+	u64 quota = READ_ONCE(quota_bytes);
+	kuid_t uid = current_uid();
 	struct rheap_buffer *buf;
 	struct dma_buf *dmabuf;
 	int rc;
@@ -299,21 +339,46 @@ static struct dma_buf *rheap_heap_allocate(struct dma_heap *dma_heap,
 	INIT_LIST_HEAD(&buf->node);
 	INIT_LIST_HEAD(&buf->attachments);
 	mutex_init(&buf->att_lock);
+	/* The uid's first buffer in the heap needs a record: taken early. */
+	spare = kzalloc(sizeof(*spare), GFP_KERNEL);
+	if (!spare) {
+		rheap_buffer_destroy(buf);
+		return ERR_PTR(-ENOMEM);
+	}
 
 	mutex_lock(&hs->lock);
-	rc = len > heap->capacity ? -ENOMEM : rheap_pool_alloc(hs, heap, buf);
+	charge = rheap_charge_find(heap, uid);
+	if (rheap_over_quota(charge, len, quota)) {
+		heap->quota_refused++;
+		rc = -ENOMEM;
+	} else if (len > heap->capacity) {
+		rc = -ENOMEM;
+	} else {
+		rc = rheap_pool_alloc(hs, heap, buf);
+	}
 	if (rc) {
 		heap->alloc_failures++;
 		mutex_unlock(&hs->lock);
+		kfree(spare);
 		rheap_buffer_destroy(buf);
 		return ERR_PTR(rc == -ENOMEM || rc == -ENOSPC ? -ENOMEM : rc);
 	}
+	if (!charge) {
+		charge = spare;
+		spare = NULL;
+		charge->uid = uid;
+		list_add_tail(&charge->node, &heap->charges);
+	}
+	charge->buffers++;
+	charge->bytes += buf->size;
+	buf->charge = charge;
 	buf->id = hs->next_id++;
 	list_add_tail(&buf->node, &hs->buffers);
 	heap->used += buf->size;
 	heap->buffers++;
 	hs->counters.allocs++;
 	mutex_unlock(&hs->lock);
+	kfree(spare);
 
 	exp_info.exp_name = heap->name;
 	exp_info.ops = &rheap_dmabuf_ops;
@@ -366,6 +431,7 @@ int rheap_heaps_init(struct rheap_sec *sec)
 			 rheap_use_case_names[i]);
 		heap->use_case = RHEAP_USE_CASE_SECURE_VIDEO + i;
 		heap->hs = hs;
+		INIT_LIST_HEAD(&heap->charges);
 	}
 	rc = rheap_pools_init(hs, pools ? pools : "", chunk_size);
 	if (rc)

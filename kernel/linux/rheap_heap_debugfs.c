@@ -3,7 +3,10 @@
  * The heaps' debugfs files, in /sys/kernel/debug/rheap/ (root only):
  *
  *   heaps        per heap: buffers, bytes, chunks lent, capacity,
- *                quarantined bytes, refused allocations; then the counters
+ *                quarantined bytes, refused allocations (all, by quota),
+ *                then one "uid" line per uid with live buffers in it
+ *                (the allocating uid's buffers and bytes); then the
+ *                counters
  *   chunks       every chunk of every pool (a static pool is one chunk):
  *                base PA, size, state, bytes used, SDP buffer ID
  *   attach_test  write a dma-buf fd: attach it to a test device, map it,
@@ -26,6 +29,8 @@
 #include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
+#include <linux/uidgid.h>
+#include <linux/user_namespace.h>
 
 #include "rheap_heap_internal.h"
 #include "rheap_sec.h"
@@ -45,6 +50,7 @@ static int rheap_dbg_heaps_show(struct seq_file *s, void *unused)
 	mutex_lock(&hs->lock);
 	for (i = 0; i < RHEAP_HEAP_COUNT; i++) {
 		const struct rheap_heap *heap = &hs->heaps[i];
+		const struct rheap_uid_charge *ch;
 		u64 lent = 0;
 		u64 quarantined = 0;
 
@@ -60,9 +66,14 @@ static int rheap_dbg_heaps_show(struct seq_file *s, void *unused)
 			for (k = 0; p->dynamic && k < p->chunk_count; k++)
 				lent += p->chunks[k].state == RHEAP_CHUNK_LENT;
 		}
-		seq_printf(s, "%s buffers=%llu bytes=%llu chunks_lent=%llu capacity=%llu quarantined=%llu alloc_failures=%llu\n",
+		seq_printf(s, "%s buffers=%llu bytes=%llu chunks_lent=%llu capacity=%llu quarantined=%llu alloc_failures=%llu quota_refused=%llu\n",
 			   heap->name, heap->buffers, heap->used, lent,
-			   heap->capacity, quarantined, heap->alloc_failures);
+			   heap->capacity, quarantined, heap->alloc_failures,
+			   heap->quota_refused);
+		list_for_each_entry(ch, &heap->charges, node)
+			seq_printf(s, "uid %u %s buffers=%llu bytes=%llu\n",
+				   from_kuid_munged(&init_user_ns, ch->uid),
+				   heap->name, ch->buffers, ch->bytes);
 	}
 	seq_printf(s, "total allocs=%llu frees=%llu lends=%llu reclaims=%llu reclaim_failures=%llu scrubbed=%llu quarantined=%llu lost=%llu\n",
 		   c->allocs, c->frees, c->lends, c->reclaims,

@@ -27,6 +27,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 #include <linux/workqueue.h>
 
 #include "rheap_heap.h"
@@ -106,6 +107,20 @@ struct rheap_pool {
 };
 
 /**
+ * struct rheap_uid_charge - what one uid's live buffers take of one heap
+ * @uid:     the allocating task's uid (current_uid() at allocation)
+ * @buffers: its live buffers in the heap
+ * @bytes:   their bytes
+ * @node:    in struct rheap_heap.charges; freed when @buffers drops to 0
+ */
+struct rheap_uid_charge {
+	kuid_t uid;
+	u64 buffers;
+	u64 bytes;
+	struct list_head node;
+};
+
+/**
  * struct rheap_heap - one registered dma-heap
  * @name:           "protected,<use case>"
  * @use_case:       RHEAP_USE_CASE_*
@@ -114,7 +129,9 @@ struct rheap_pool {
  * @capacity:       bytes of its pools
  * @used:           bytes of its live buffers
  * @buffers:        its live buffers
- * @alloc_failures: allocations refused
+ * @alloc_failures: allocations refused (quota refusals included)
+ * @quota_refused:  allocations refused by the per-uid quota
+ * @charges:        struct rheap_uid_charge.node, one per uid with buffers
  */
 struct rheap_heap {
 	char name[32];
@@ -125,6 +142,8 @@ struct rheap_heap {
 	u64 used;
 	u64 buffers;
 	u64 alloc_failures;
+	u64 quota_refused;
+	struct list_head charges;
 };
 
 /* Counters of struct rheap_heaps (since module load). */
@@ -178,6 +197,8 @@ struct rheap_ext {
  * @hs:          the module's heaps
  * @heap:        its heap
  * @pool:        the pool its pages are in
+ * @charge:      the allocating uid's charge (stays with that uid when the
+ *               fd moves to another process)
  * @id:          sequence number (debugfs)
  * @size:        bytes, page multiple
  * @ext:         @ext_count extents, buffer order
@@ -191,6 +212,7 @@ struct rheap_buffer {
 	struct rheap_heaps *hs;
 	struct rheap_heap *heap;
 	struct rheap_pool *pool;
+	struct rheap_uid_charge *charge;
 	u64 id;
 	u64 size;
 	struct rheap_ext *ext;

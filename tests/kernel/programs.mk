@@ -63,6 +63,12 @@ $(OUT)/tee_decrypt: $(OBJ)/tests/kernel/tee/tee_decrypt.o $(HEAPS_COMMON) \
 		$(LIB_A)
 	$(CC) $^ $(LDFLAGS_K) -o $@
 
+# Per-uid quota and accounting (H34): children setuid, fd passing.
+PROGRAMS += heaps_quota
+
+$(OUT)/heaps_quota: $(OBJ)/tests/kernel/heaps/heaps_quota.o $(HEAPS_COMMON)
+	$(CC) $^ $(LDFLAGS_K) -o $@
+
 programs: $(addprefix $(OUT)/,$(PROGRAMS))
 
 clean:
