@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * In-guest per-uid quota and accounting check of rheap.ko (issue 7,
- * R7/R8 in the kernel; docs/kernel-driver.md, "Heaps: per-uid quota").
+ * R7/R8 in the kernel; docs/kernel-driver.md, "Per-uid quota and
+ * accounting").
  *
  * /init runs this as root. On protected,secure-video with the module
  * parameter quota_bytes set to 4 MiB through sysfs:
