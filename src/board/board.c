@@ -518,6 +518,18 @@ int board_create(const void *tl, size_t tl_size, const struct board_opts *opts,
 	b->log = opts->log;
 	b->quiet = opts->quiet;
 	sp_keys_init(&b->keys);
+	if (opts->fault_spec) {
+		if (!opts->debug_dump ||
+		    board_inject_parse(opts->fault_spec, &b->inject) != 0) {
+			board_log(b, "fault injection: %s",
+				  opts->debug_dump ? "malformed SPEC" :
+						     "debug boards only");
+			rc = -EINVAL;
+			goto err_free;
+		}
+		b->inject_on = true;
+		board_log(b, "WARNING: fault injection armed (tests only)");
+	}
 
 	rc = rheap_platform_from_tl(tl, tl_size, &b->plat, &diag);
 	if (rc) {
@@ -938,6 +950,12 @@ int board_call(struct board *b, uint16_t ep, const struct rheap_ffa_regs *req,
 		resp->x[0] = FFA_ERROR;
 		resp->x[2] = (uint32_t)FFA_DENIED;
 		return -EPERM;
+	}
+	if (b->inject_on && board_inject_call(&b->inject, b->sdp ? b->sdp_id : 0,
+					      req, resp)) {
+		board_log_info(b, "fault injection: the board answered call 0x%08x of endpoint 0x%04x",
+			       (uint32_t)req->x[0], ep);
+		return 0;
 	}
 	spmc_abi_handle(b->abi, ep, req, resp);
 	return 0;

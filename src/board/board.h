@@ -92,6 +92,8 @@ struct hw_bus;
  *              a new memfd (a guest's RAM, QEMU memory-backend-file
  *              share=on; docs/ffa-mailbox.md): opened O_RDWR, its size
  *              must equal the bank's; NULL: a memfd as usual
+ * @fault_spec: optional fault injection SPEC (board_inject.h; tests only);
+ *              refused (-EINVAL) unless @debug_dump is set; NULL: none
  */
 struct board_opts {
 	const char *keys_path;
@@ -101,6 +103,7 @@ struct board_opts {
 	bool quiet;
 	const char *sink_dir;
 	const char *guest_ram;
+	const char *fault_spec;
 };
 
 /**

@@ -9,6 +9,7 @@
 
 #include <rheap/platform.h>
 
+#include "board/board_inject.h"
 #include "hw/hw_tzasc.h"
 #include "sp/sp_keys.h"
 #include "spmc/abi.h"
@@ -82,6 +83,9 @@ struct board {
 	struct sdp_partition *sdp;
 	/** Its endpoint ID; meaningful when @sdp is set. */
 	uint16_t sdp_id;
+	/** Fault injection (--fault, debug boards only) is on. */
+	bool inject_on;
+	struct board_inject inject;
 	/** What the ABI handler reports in FFA_PARTITION_INFO_GET. */
 	struct spmc_abi_partition partitions[RHEAP_PLAT_MAX_PARTITIONS];
 	struct spmc_abi *abi;

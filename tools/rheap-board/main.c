@@ -4,7 +4,7 @@
  *
  *   rheap-board [--tl FILE] [--socket PATH] [--keys FILE] [--sink-dir DIR]
  *               [--ivshmem SOCK] [--guest-ram FILE]
- *               [--once] [--debug-dump] [--quiet]
+ *               [--once] [--debug-dump [--fault SPEC]] [--quiet]
  *
  * Boots from the Transfer List FILE (default: the default platform's list,
  * built at build time by rheap-mktl; its build-directory path is compiled
@@ -26,6 +26,9 @@
  *   --once         exit when the first NW connection ends (tests)
  *   --debug-dump   let the SDP partition answer its dump command (debug:
  *                  it defeats R1)
+ *   --fault SPEC   fail chosen secure calls on purpose (tests of the NW's
+ *                  failure paths; with --debug-dump only, exit 1 otherwise):
+ *                  src/board/board_inject.h, docs/board-transport.md
  *   --quiet        log only errors and the protection warning
  *
  * SIGINT and SIGTERM shut down gracefully: connections are closed, lent
@@ -68,6 +71,7 @@ struct board_main_opts {
 	const char *sink_dir;
 	const char *ivshmem;
 	const char *guest_ram;
+	const char *fault;
 	bool once;
 	bool debug_dump;
 	bool quiet;
@@ -80,7 +84,7 @@ static void board_main_usage(FILE *f)
 	fputs("usage: rheap-board [--tl FILE] [--socket PATH] [--keys FILE]"
 	      " [--sink-dir DIR]\n"
 	      "                   [--ivshmem SOCK] [--guest-ram FILE]\n"
-	      "                   [--once] [--debug-dump] [--quiet]\n"
+	      "                   [--once] [--debug-dump [--fault SPEC]] [--quiet]\n"
 	      "\n"
 	      "Boots the development platform's secure world from a Transfer\n"
 	      "List (default: " RHEAP_BOARD_DEFAULT_TL ")\n"
@@ -116,6 +120,8 @@ static int board_main_parse(int argc, char **argv, struct board_main_opts *o)
 			o->ivshmem = argv[++i];
 		} else if (strcmp(a, "--guest-ram") == 0 && has_arg) {
 			o->guest_ram = argv[++i];
+		} else if (strcmp(a, "--fault") == 0 && has_arg) {
+			o->fault = argv[++i];
 		} else if (strcmp(a, "--once") == 0) {
 			o->once = true;
 		} else if (strcmp(a, "--debug-dump") == 0) {
@@ -249,6 +255,7 @@ int main(int argc, char **argv)
 	bo.quiet = o.quiet;
 	bo.sink_dir = o.sink_dir;
 	bo.guest_ram = o.guest_ram;
+	bo.fault_spec = o.fault;
 	rc = board_create(tl, tl_size, &bo, &b);
 	free(tl);
 	if (rc) {
