@@ -16,6 +16,11 @@
  *                copy_from_kernel_nofault() of 8 bytes at that PA through
  *                the linear map: "<pa> ok <hex>" or "<pa> -14" when the
  *                page is not mapped (lent, or never mapped)
+ *   fault        (test_hooks=1 only) write "<kind> <n>" (kind 1 scrub,
+ *                2 reclaim, 3 lend, 4 assign; n 0 disarms): arms a debug
+ *                board's fault injection (rheap-board --fault guest,
+ *                docs/board-transport.md); read: "fired=<faults of that
+ *                kind so far>" or the errno of the last write
  *
  * docs/kernel-driver.md, "Heaps: debugfs", documents the line formats.
  */
@@ -272,14 +277,70 @@ static const struct file_operations rheap_dbg_probe_fops = {
 };
 
 /* ---------------------------------------------------------------------- */
+/* fault: a debug board's run-time fault injection (BOARD_SDP_CMD_FAULT)  */
 
-static struct dentry *rheap_dbg_files[4];
+#define RHEAP_BOARD_SDP_CMD_FAULT 0xFF01u
+
+static char rheap_fault_result[32];
+static DEFINE_MUTEX(rheap_fault_lock);
+
+static ssize_t rheap_dbg_fault_write(struct file *file,
+				     const char __user *ubuf, size_t len,
+				     loff_t *ppos)
+{
+	struct rheap_heaps *hs = file->private_data;
+	u32 args[4] = { 0 };
+	u32 res[4] = { 0 };
+	char buf[32];
+	int rc;
+
+	if (len == 0 || len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	if (sscanf(buf, "%u %u", &args[0], &args[1]) != 2)
+		return -EINVAL;
+	mutex_lock(&rheap_fault_lock);
+	rc = rheap_sec_sdp_call(hs->sec, RHEAP_BOARD_SDP_CMD_FAULT, args, res);
+	if (rc)
+		scnprintf(rheap_fault_result, sizeof(rheap_fault_result),
+			  "%d\n", rc);
+	else
+		scnprintf(rheap_fault_result, sizeof(rheap_fault_result),
+			  "fired=%u\n", res[0]);
+	mutex_unlock(&rheap_fault_lock);
+	return rc ? rc : len;
+}
+
+static ssize_t rheap_dbg_fault_read(struct file *file, char __user *ubuf,
+				    size_t len, loff_t *ppos)
+{
+	char line[32];
+
+	mutex_lock(&rheap_fault_lock);
+	strscpy(line, rheap_fault_result, sizeof(line));
+	mutex_unlock(&rheap_fault_lock);
+	return simple_read_from_buffer(ubuf, len, ppos, line, strlen(line));
+}
+
+static const struct file_operations rheap_dbg_fault_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = rheap_dbg_fault_read,
+	.write = rheap_dbg_fault_write,
+	.llseek = default_llseek,
+};
+
+/* ---------------------------------------------------------------------- */
+
+static struct dentry *rheap_dbg_files[5];
 
 /**
  * rheap_heap_debugfs_init() - the heaps' files in the module's debugfs
  * directory (rheap_debugfs_root(), owned by rheap_main.c)
  * @hs:         the heaps
- * @test_hooks: also create probe_pa
+ * @test_hooks: also create probe_pa and fault
  */
 void rheap_heap_debugfs_init(struct rheap_heaps *hs, bool test_hooks)
 {
@@ -293,10 +354,12 @@ void rheap_heap_debugfs_init(struct rheap_heaps *hs, bool test_hooks)
 						 &rheap_dbg_chunks_fops);
 	rheap_dbg_files[2] = debugfs_create_file("attach_test", 0600, dir,
 						 hs, &rheap_dbg_attach_fops);
-	if (test_hooks)
-		rheap_dbg_files[3] = debugfs_create_file("probe_pa", 0600, dir,
-							 hs,
-							 &rheap_dbg_probe_fops);
+	if (!test_hooks)
+		return;
+	rheap_dbg_files[3] = debugfs_create_file("probe_pa", 0600, dir, hs,
+						 &rheap_dbg_probe_fops);
+	rheap_dbg_files[4] = debugfs_create_file("fault", 0600, dir, hs,
+						 &rheap_dbg_fault_fops);
 }
 
 /**

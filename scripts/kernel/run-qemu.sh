@@ -10,7 +10,9 @@
 # carries that platform's pool table (rheap.pools=, rheap.selftest_pa=).
 # --board: rheap-board is started first as the ivshmem server with the
 # guest's RAM file (--tl: the linux-guest.tl of the meson build) and
-# --debug-dump (the TEE test's DUMP, as in the integration tests); without
+# --debug-dump (the TEE test's DUMP, as in the integration tests) and
+# --fault guest (heaps_faults arms failures through debugfs rheap/fault,
+# docs/board-transport.md "Fault injection"); without
 # it the guest has no ivshmem device (a boot smoke test). --keys FILE: the
 # board's content keys (rheap-board --keys; the TEE test's DECRYPT).
 # The run directory ($RHEAP_KRUN or a new /tmp/rheap-ktest.*) holds
@@ -85,7 +87,7 @@ truncate -s "$ram_size" "$ram"
 ivshmem=()
 if [ -n "$board" ]; then
 	"$board" --tl "$tl" --ivshmem "$run/ivshmem.sock" --guest-ram "$ram" \
-		--socket "$run/board.sock" --sink-dir "$run/sink" --debug-dump \
+		--socket "$run/board.sock" --sink-dir "$run/sink" --debug-dump --fault guest \
 		${keys[@]+"${keys[@]}"} \
 		>"$run/board.log" 2>&1 &
 	board_pid=$!

@@ -69,6 +69,14 @@ PROGRAMS += heaps_quota
 $(OUT)/heaps_quota: $(OBJ)/tests/kernel/heaps/heaps_quota.o $(HEAPS_COMMON)
 	$(CC) $^ $(LDFLAGS_K) -o $@
 
+# Failure paths with the board failing calls on purpose (H33): named to
+# run last (name order), its SCRUB quarantine is permanent.
+PROGRAMS += zz_heaps_faults
+
+$(OUT)/zz_heaps_faults: $(OBJ)/tests/kernel/heaps/heaps_faults.o \
+		$(HEAPS_COMMON)
+	$(CC) $^ $(LDFLAGS_K) -o $@
+
 programs: $(addprefix $(OUT)/,$(PROGRAMS))
 
 clean:
