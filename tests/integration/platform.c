@@ -7,12 +7,14 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -93,6 +95,28 @@ static pid_t spawn(char *const argv[], const char *log)
 	return pid;
 }
 
+/*
+ * Whether something listens on the socket at @path. A server binds (the
+ * file appears) before it listens: until then a connect is refused.
+ */
+static bool socket_listens(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	bool ok = false;
+
+	if (fd < 0 || strlen(path) >= sizeof(sa.sun_path)) {
+		if (fd >= 0) {
+			close(fd);
+		}
+		return false;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
 static int wait_socket(pid_t pid, const char *path)
 {
 	uint64_t end = now_ms() + START_WAIT_MS;
@@ -100,7 +124,8 @@ static int wait_socket(pid_t pid, const char *path)
 	int status = 0;
 
 	while (now_ms() < end) {
-		if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+		    socket_listens(path)) {
 			return 0;
 		}
 		if (waitpid(pid, &status, WNOHANG) == pid) {
