@@ -1167,45 +1167,29 @@ static int guest_dispatch(struct guest_kernel *k, struct guest_client *c,
 	}
 }
 
+/* One request of one client, for uapi_io_serve_one(). */
+struct guest_call {
+	struct guest_kernel *k;
+	struct guest_client *c;
+};
+
+static int guest_handle(void *ctx, const struct rheapd_req *req, int fd,
+			size_t *resp_len, int *out_fd)
+{
+	struct guest_call *call = ctx;
+
+	/* As rheapd: handles closed before this request are gone before it
+	 * is served. */
+	(void)khandle_drain(call->k->handles);
+	return guest_dispatch(call->k, call->c, req, fd, resp_len, out_fd);
+}
+
 /* Read and answer one request. Return false when the client must go. */
 static bool guest_serve_one(struct guest_kernel *k, struct guest_client *c)
 {
-	struct uapi_io_msg in = { 0 };
-	size_t resp_len = 0;
-	int out_fd = -1;
-	int status = 0;
-	bool keep = true;
+	struct guest_call call = { .k = k, .c = c };
 
-	switch (uapi_io_recv(c->fd, k->msg, RHEAPD_MSG_MAX, &in)) {
-	case UAPI_IO_RX_MSG:
-		break;
-	case UAPI_IO_RX_NONE:
-		return true;
-	default:
-		return false;
-	}
-	status = in.status;
-	if (status == 0) {
-		/* As rheapd: handles closed before this request are gone
-		 * before it is served. */
-		(void)khandle_drain(k->handles);
-		status = guest_dispatch(k, c, &in.req, uapi_io_msg_fd(&in),
-					&resp_len, &out_fd);
-	}
-	/* Errors carry no payload, but DEVICE's results (as rheapd). */
-	if (status != 0 &&
-	    !(in.status == 0 && in.req.hdr.op == RHEAPD_OP_DEVICE)) {
-		resp_len = 0;
-	}
-	if (uapi_io_send(c->fd, in.echo.op, in.echo.seq, status, k->resp,
-			 resp_len, out_fd) != 0) {
-		keep = false;
-	}
-	if (out_fd >= 0) {
-		close(out_fd);
-	}
-	uapi_io_fini(&in);
-	return keep;
+	return uapi_io_serve_one(c->fd, k->msg, k->resp, guest_handle, &call);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -750,47 +750,32 @@ static int rheapd_dispatch(struct rheapd *d, struct rheapd_client *c,
 	}
 }
 
+/* One request of one client, for uapi_io_serve_one(). */
+struct rheapd_call {
+	struct rheapd *d;
+	struct rheapd_client *c;
+};
+
+static int rheapd_handle(void *ctx, const struct rheapd_req *req, int fd,
+			 size_t *resp_len, int *out_fd)
+{
+	struct rheapd_call *call = ctx;
+
+	/* Handles closed before this request are gone before it is served:
+	 * a client that closes then allocates finds the space and quota free
+	 * again, and a handle looked up (khandle_lookup does not drain)
+	 * cannot match a dead entry whose inode number was reused. The one
+	 * drain of the request. */
+	(void)khandle_drain(call->d->handles);
+	return rheapd_dispatch(call->d, call->c, req, fd, resp_len, out_fd);
+}
+
 /* Read and answer one request. Return false when the client must go. */
 static bool rheapd_serve_one(struct rheapd *d, struct rheapd_client *c)
 {
-	struct uapi_io_msg in = { 0 };
-	size_t resp_len = 0;
-	int out_fd = -1;
-	int status = 0;
-	bool keep = true;
+	struct rheapd_call call = { .d = d, .c = c };
 
-	switch (uapi_io_recv(c->fd, d->msg, RHEAPD_MSG_MAX, &in)) {
-	case UAPI_IO_RX_MSG:
-		break;
-	case UAPI_IO_RX_NONE:
-		return true;
-	default:
-		return false;
-	}
-	status = in.status;
-	if (status == 0) {
-		/* Handles closed before this request are gone before it is
-		 * served: a client that closes then allocates finds the
-		 * space and quota free again, and a handle looked up
-		 * (khandle_lookup does not drain) cannot match a dead
-		 * entry whose inode number was reused. The one drain of
-		 * the request. */
-		(void)khandle_drain(d->handles);
-		status = rheapd_dispatch(d, c, &in.req, uapi_io_msg_fd(&in),
-					 &resp_len, &out_fd);
-	}
-	if (status != 0 && in.req.hdr.op != RHEAPD_OP_DEVICE) {
-		resp_len = 0; /* DEVICE's result slots go with errors too */
-	}
-	if (uapi_io_send(c->fd, in.echo.op, in.echo.seq, status, d->resp,
-			 resp_len, out_fd) != 0) {
-		keep = false;
-	}
-	if (out_fd >= 0) {
-		close(out_fd);
-	}
-	uapi_io_fini(&in);
-	return keep;
+	return uapi_io_serve_one(c->fd, d->msg, d->resp, rheapd_handle, &call);
 }
 
 /*

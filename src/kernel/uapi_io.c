@@ -134,3 +134,39 @@ int uapi_io_send(int fd, uint16_t op, uint32_t seq, int status,
 	n = sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 	return n == (ssize_t)(sizeof(hdr) + payload_len) ? 0 : -EBUSY;
 }
+
+bool uapi_io_serve_one(int fd, void *msg, const void *resp,
+		       uapi_io_handler handler, void *ctx)
+{
+	struct uapi_io_msg in = { 0 };
+	size_t resp_len = 0;
+	int out_fd = -1;
+	int status = 0;
+	bool keep = true;
+
+	switch (uapi_io_recv(fd, msg, RHEAPD_MSG_MAX, &in)) {
+	case UAPI_IO_RX_MSG:
+		break;
+	case UAPI_IO_RX_NONE:
+		return true;
+	default:
+		return false;
+	}
+	status = in.status;
+	if (status == 0) {
+		status = handler(ctx, &in.req, uapi_io_msg_fd(&in), &resp_len,
+				 &out_fd);
+	}
+	if (status != 0 && in.req.hdr.op != RHEAPD_OP_DEVICE) {
+		resp_len = 0; /* DEVICE's result slots go with errors too */
+	}
+	if (uapi_io_send(fd, in.echo.op, in.echo.seq, status, resp, resp_len,
+			 out_fd) != 0) {
+		keep = false;
+	}
+	if (out_fd >= 0) {
+		close(out_fd);
+	}
+	uapi_io_fini(&in);
+	return keep;
+}

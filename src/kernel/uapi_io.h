@@ -96,4 +96,34 @@ void uapi_io_fini(struct uapi_io_msg *msg);
 int uapi_io_send(int fd, uint16_t op, uint32_t seq, int status,
 		 const void *payload, size_t payload_len, int send_fd);
 
+/**
+ * typedef uapi_io_handler - serve one checked request
+ * @ctx:      the server's context, as given to uapi_io_serve_one()
+ * @req:      the request (framing and sizes checked)
+ * @fd:       the fd it carries, or -1 (not consumed)
+ * @resp_len: out: bytes of the response body written to the server's
+ *            response buffer
+ * @out_fd:   out: an fd to send with the answer, or -1 (closed after it)
+ *
+ * Return: 0 or the negative errno the client gets.
+ */
+typedef int (*uapi_io_handler)(void *ctx, const struct rheapd_req *req,
+			       int fd, size_t *resp_len, int *out_fd);
+
+/**
+ * uapi_io_serve_one() - receive, serve and answer one request
+ * @fd:      the client's socket
+ * @msg:     receive buffer of RHEAPD_MSG_MAX bytes
+ * @resp:    response body buffer the handler writes
+ * @handler: called only for a request that passed the checks
+ * @ctx:     its context
+ *
+ * A refused request gets its status and no body, except DEVICE, whose
+ * result slots go with errors too (docs/rheapd-uapi.md).
+ *
+ * Return: false when the client must go (peer gone, answer not sent).
+ */
+bool uapi_io_serve_one(int fd, void *msg, const void *resp,
+		       uapi_io_handler handler, void *ctx);
+
 #endif /* RHEAP_KERNEL_UAPI_IO_H */
