@@ -33,6 +33,7 @@
 #include "hw/hw_tzasc.h"
 #include "spmc/spmc.h"
 #include "util/json.h"
+#include "board_test_file.h"
 
 #define SDP_ID 0x8001u
 #define SV_DYN_BASE UINT64_C(0x8ef000000)
@@ -57,26 +58,9 @@ struct fixture {
 
 static int load_tl(void **state)
 {
-	const char *path = getenv("RHEAP_DEFAULT_TL");
-	FILE *f = NULL;
-	long n = 0;
-
 	(void)state;
-	if (!path) {
-		return -1;
-	}
-	f = fopen(path, "rb");
-	if (!f || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0) {
-		return -1;
-	}
-	rewind(f);
-	tl_buf = malloc((size_t)n);
-	tl_size = (size_t)n;
-	if (!tl_buf || fread(tl_buf, 1, tl_size, f) != tl_size) {
-		return -1;
-	}
-	fclose(f);
-	return 0;
+	tl_buf = board_test_read_file(getenv("RHEAP_DEFAULT_TL"), &tl_size);
+	return tl_buf ? 0 : -1;
 }
 
 static int free_tl(void **state)

@@ -24,6 +24,7 @@
 #include "board/board.h"
 #include "board/board_inject.h"
 #include "hw/hw_dram.h"
+#include "board_test_file.h"
 
 /* The default platform's SDP partition (platforms/default.dts). */
 #define SDP_ID 0x8001u
@@ -33,26 +34,9 @@ static size_t tl_size;
 
 static int load_tl(void **state)
 {
-	const char *path = getenv("RHEAP_DEFAULT_TL");
-	FILE *f = NULL;
-	long n = 0;
-
 	(void)state;
-	if (!path) {
-		return -1;
-	}
-	f = fopen(path, "rb");
-	if (!f || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0) {
-		return -1;
-	}
-	rewind(f);
-	tl_buf = malloc((size_t)n);
-	tl_size = (size_t)n;
-	if (!tl_buf || fread(tl_buf, 1, tl_size, f) != tl_size) {
-		return -1;
-	}
-	fclose(f);
-	return 0;
+	tl_buf = board_test_read_file(getenv("RHEAP_DEFAULT_TL"), &tl_size);
+	return tl_buf ? 0 : -1;
 }
 
 static int free_tl(void **state)

@@ -53,6 +53,7 @@
 #include "board/board_ivshmem.h"
 #include "hw/hw_dram.h"
 #include "spmc/spmc.h"
+#include "board_test_file.h"
 
 #define SDP_ID 0x8001u
 #define GUEST_RAM (UINT64_C(512) << 20)
@@ -88,35 +89,12 @@ struct fixture {
 	struct guest g;
 };
 
-static uint8_t *read_file(const char *path, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	long n = 0;
-
-	if (!f || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0) {
-		if (f) {
-			fclose(f);
-		}
-		return NULL;
-	}
-	rewind(f);
-	buf = malloc((size_t)n);
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	*size = (size_t)n;
-	return buf;
-}
-
 static int load_tl(void **state)
 {
 	const char *path = getenv("RHEAP_GUEST_TL");
 
 	(void)state;
-	guest_tl = path ? read_file(path, &guest_tl_size) : NULL;
+	guest_tl = board_test_read_file(path, &guest_tl_size);
 	return guest_tl ? 0 : -1;
 }
 
@@ -945,7 +923,7 @@ static void test_guest_ram_refused(void **state)
 	assert_true(named);
 	/* The default platform's DRAM starts at 0x8000_0000. */
 	assert_non_null(dtl);
-	tl = read_file(dtl, &tl_size);
+	tl = board_test_read_file(dtl, &tl_size);
 	assert_non_null(tl);
 	assert_int_equal(ftruncate(fx2.ram_fd, (off_t)GUEST_RAM), 0);
 	assert_int_equal(board_create(tl, tl_size, &opts, &b), -EINVAL);
@@ -977,7 +955,7 @@ static void test_guest_ram_arm64(void **state)
 
 	(void)state;
 	assert_non_null(path);
-	tl = read_file(path, &tl_size);
+	tl = board_test_read_file(path, &tl_size);
 	assert_non_null(tl);
 	opts.log = tmpfile();
 	assert_int_equal(make_ram(&fx2, "/tmp", 2 * GUEST_RAM), 0); /* 1 GiB */
